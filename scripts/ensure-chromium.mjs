@@ -1,0 +1,27 @@
+#!/usr/bin/env node
+// Run before the tests: make sure a Chromium exists. On Debian as root, install Debian's package;
+// otherwise say in one line what to install. Never downloads a browser build from elsewhere.
+import { existsSync, readFileSync } from 'node:fs';
+import { execSync } from 'node:child_process';
+
+const candidates = [process.env.CHROMIUM_PATH, '/usr/bin/chromium'].filter(Boolean);
+if (candidates.some((p) => existsSync(p))) process.exit(0);
+
+let managed;
+try {
+  const { chromium } = await import('playwright');
+  managed = chromium.executablePath();
+} catch {
+  managed = undefined;
+}
+if (managed && existsSync(managed)) process.exit(0);
+
+const isRoot = typeof process.getuid === 'function' && process.getuid() === 0;
+const isDebian = existsSync('/etc/debian_version') || /debian/i.test(readFileSync('/etc/os-release', 'utf8').toString());
+if (isRoot && isDebian) {
+  console.log('trvae-web: no Chromium found; installing Debian\'s chromium with apt-get');
+  execSync('apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium', { stdio: 'inherit' });
+  if (existsSync('/usr/bin/chromium')) process.exit(0);
+}
+console.error('trvae-web: no Chromium found. Install Debian\'s "chromium" package (or set CHROMIUM_PATH to a Chromium ≥ 120 binary) and re-run.');
+process.exit(1);

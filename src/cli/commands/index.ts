@@ -1,0 +1,4 @@
+// One line per command; each command lives in its own file in this folder.
+import { registerCommand } from '../main.ts';
+
+registerCommand('version', () => import('./version.ts'));

@@ -1,0 +1,5 @@
+/// <reference types="vite/client" />
+declare module '*.wgsl?raw' {
+  const code: string;
+  export default code;
+}

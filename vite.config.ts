@@ -1,0 +1,17 @@
+import { defineConfig } from 'vite';
+
+// SharedArrayBuffer and ORT's threaded WASM need cross-origin isolation; a static host must send
+// these two headers on every response (see README).
+export const isolationHeaders = {
+  'Cross-Origin-Opener-Policy': 'same-origin',
+  'Cross-Origin-Embedder-Policy': 'require-corp',
+};
+
+export default defineConfig({
+  server: { headers: isolationHeaders, host: '127.0.0.1' },
+  preview: { headers: isolationHeaders, host: '127.0.0.1' },
+  worker: { format: 'es' },
+  // ORT-web loads its .wasm/.mjs next to itself; pre-bundling would break those URLs.
+  optimizeDeps: { exclude: ['onnxruntime-web', 'h5wasm'] },
+  build: { target: 'es2022', sourcemap: true },
+});
