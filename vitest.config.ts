@@ -1,11 +1,11 @@
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { defineConfig, mergeConfig } from 'vitest/config';
 import { playwright } from '@vitest/browser-playwright';
 import viteConfig, { isolationHeaders } from './vite.config.ts';
 import { chromiumArgs, findChromium } from './scripts/chromium.ts';
 
 // Test servers (e.g. a range-capable static server on 127.0.0.1) live in test/setup/*.ts.
-const globalSetup = readdirSync('test/setup')
+const globalSetup = (existsSync('test/setup') ? readdirSync('test/setup') : [])
   .filter((f) => f.endsWith('.ts'))
   .map((f) => `test/setup/${f}`);
 
