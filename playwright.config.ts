@@ -5,10 +5,11 @@ const port = 4173;
 
 export default defineConfig({
   testDir: 'e2e',
+  outputDir: 'test-results/playwright',
   timeout: 120_000,
   fullyParallel: false,
   workers: 1,
-  reporter: [['list']],
+  reporter: [['list'], ['json', { outputFile: 'test-results/e2e.json' }]],
   use: {
     baseURL: `http://127.0.0.1:${port}`,
     launchOptions: { executablePath: findChromium(), args: chromiumArgs },
