@@ -1,10 +1,5 @@
 import { chooseBackend, describeAdapter, probeAdapter } from '../gpu/adapter.ts';
-
-function byTestId<T extends HTMLElement>(id: string): T {
-  const el = document.querySelector<T>(`[data-testid="${id}"]`);
-  if (!el) throw new Error(`missing element ${id}`);
-  return el;
-}
+import { byTestId } from './dom.ts';
 
 async function showDevice(): Promise<void> {
   const report = await probeAdapter();
