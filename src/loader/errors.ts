@@ -1,0 +1,17 @@
+// Typed errors of the loader: each names what is wrong and how to fix it.
+
+/** A loader or sampler parameter is invalid; `parameter` is the option's name as the API spells it. */
+export class LoaderParameterError extends Error {
+  override readonly name = 'LoaderParameterError';
+  constructor(
+    readonly parameter: string,
+    message: string,
+  ) {
+    super(`${parameter}: ${message}`);
+  }
+}
+
+/** A row predicate could not be parsed or does not match the obs columns. */
+export class PredicateError extends Error {
+  override readonly name = 'PredicateError';
+}
