@@ -1,0 +1,37 @@
+// Reverse-mode automatic differentiation over the graph IR: walks the nodes between the inputs of
+// interest and the loss backwards, appending each node's gradient rule to the same graph.
+
+import type { Tensor } from './ir.ts';
+import { add, expand, scalar } from './ops.ts';
+
+/**
+ * Gradients of the scalar `loss` with respect to each of `wrt`, as tensors of the same graph.
+ * A tensor the loss does not depend on gets an explicit zero gradient.
+ */
+export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
+  const graph = loss.graph;
+  if (loss.shape.length !== 0) throw new Error(`gradients: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
+  // Nodes exist in topological order, so one forward pass finds what depends on `wrt`.
+  const dependsOnWrt = new Set(wrt.map((t) => t.id));
+  const nodes = [...graph.nodes];
+  const active = nodes.filter((node) => {
+    if (!node.inputs.some((t) => t && dependsOnWrt.has(t.id))) return false;
+    for (const o of node.outputs) dependsOnWrt.add(o.id);
+    return true;
+  });
+  const grads = new Map<number, Tensor>([[loss.id, scalar(loss, 1)]]);
+  for (let i = active.length - 1; i >= 0; i--) {
+    const node = active[i];
+    const outputGrads = node.outputs.map((o) => grads.get(o.id));
+    if (outputGrads.every((g) => g === undefined)) continue;
+    if (!node.vjp) throw new Error(`gradients: no gradient rule for ${node.op}, which lies between the parameters and the loss`);
+    const inputGrads = node.vjp(outputGrads);
+    node.inputs.forEach((t, k) => {
+      const g = inputGrads[k];
+      if (!t || !g || !dependsOnWrt.has(t.id)) return;
+      const previous = grads.get(t.id);
+      grads.set(t.id, previous ? add(previous, g) : g);
+    });
+  }
+  return wrt.map((t) => grads.get(t.id) ?? expand(scalar(t, 0), t.shape));
+}
