@@ -1,0 +1,49 @@
+// Typed wrapper of shaders/onehot.wgsl: a batch's condition codes → one-hot float32 rows in a reused buffer.
+import code from '../../shaders/onehot.wgsl?raw';
+import { KernelInputError } from '../cpu/errors.ts';
+import { validateCodes } from '../cpu/onehot.ts';
+import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d } from './buffers.ts';
+
+export interface OneHotEncoder {
+  /** [maxRows, nClasses] float32; the first `codes.length` rows hold the last batch. */
+  readonly out: GPUBuffer;
+  /** Codes in [0, nClasses), one per batch row; submits to the queue. */
+  run(codes: ArrayLike<number>): void;
+  destroy(): void;
+}
+
+export async function createOneHotEncoder(device: GPUDevice, nClasses: number, maxRows: number): Promise<OneHotEncoder> {
+  if (!(Number.isInteger(nClasses) && nClasses > 0)) throw new KernelInputError('nClasses', `must be a positive integer; got ${nClasses}`);
+  if (!(Number.isInteger(maxRows) && maxRows > 0)) throw new KernelInputError('maxRows', `must be a positive integer; got ${maxRows}`);
+  const pipeline = await createPipeline(device, 'onehot', code);
+  const codes = createStorage(device, maxRows * 4, 'condition codes');
+  const out = createStorage(device, maxRows * nClasses * 4, 'condition one-hot');
+  const params = createUniformSlots(device, 1, 'onehot params');
+  const bind = bindBuffers(device, pipeline, [codes, out, { buffer: params, offset: 0, size: 16 }]);
+  const codesHost = new Uint32Array(maxRows);
+  const paramsHost = new Uint32Array(4);
+  return {
+    out,
+    run(batchCodes) {
+      if (batchCodes.length > maxRows) throw new KernelInputError('codes', `has ${batchCodes.length} rows, more than maxRows (${maxRows})`);
+      validateCodes(batchCodes, nClasses);
+      const n = batchCodes.length;
+      if (n === 0) return;
+      for (let i = 0; i < n; i++) codesHost[i] = batchCodes[i];
+      const [gx, gy] = grid2d(device, Math.ceil((n * nClasses) / 256));
+      paramsHost.set([n, nClasses, gx, 0]);
+      device.queue.writeBuffer(codes, 0, codesHost, 0, n);
+      device.queue.writeBuffer(params, 0, paramsHost);
+      const encoder = device.createCommandEncoder({ label: 'onehot' });
+      const pass = encoder.beginComputePass({ label: 'onehot' });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(gx, gy);
+      pass.end();
+      device.queue.submit([encoder.finish()]);
+    },
+    destroy() {
+      for (const b of [codes, out, params]) b.destroy();
+    },
+  };
+}
