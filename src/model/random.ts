@@ -1,0 +1,58 @@
+// Seeded pseudo-random numbers (xoshiro128**, seeded by splitmix32) so that initialisation, noise
+// and dropout masks are reproducible across backends and runs.
+
+export interface Rng {
+  /** Uniform in [0, 1). */
+  next(): number;
+  /** Standard normal (Box–Muller). */
+  normal(): number;
+  /** Internal state, to save in a checkpoint and resume the exact same stream. */
+  state(): number[];
+}
+
+function splitmix32(seed: number): () => number {
+  let s = seed >>> 0;
+  return () => {
+    s = (s + 0x9e3779b9) >>> 0;
+    let z = s;
+    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
+    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
+    return (z ^ (z >>> 16)) >>> 0;
+  };
+}
+
+export function createRng(seed: number, restore?: readonly number[]): Rng {
+  const mix = splitmix32(seed);
+  const s = restore ? Uint32Array.from(restore.slice(0, 4)) : Uint32Array.from([mix(), mix(), mix(), mix()]);
+  let spare = restore && restore.length > 4 ? restore[4] : Number.NaN;
+  const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
+  const nextU32 = () => {
+    const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
+    const t = (s[1] << 9) >>> 0;
+    s[2] ^= s[0];
+    s[3] ^= s[1];
+    s[1] ^= s[2];
+    s[0] ^= s[3];
+    s[2] ^= t;
+    s[3] = rotl(s[3], 11);
+    return result;
+  };
+  const next = () => nextU32() / 4294967296;
+  return {
+    next,
+    normal() {
+      if (!Number.isNaN(spare)) {
+        const v = spare;
+        spare = Number.NaN;
+        return v;
+      }
+      let u = 0;
+      while (u === 0) u = next();
+      const r = Math.sqrt(-2 * Math.log(u));
+      const theta = 2 * Math.PI * next();
+      spare = r * Math.sin(theta);
+      return r * Math.cos(theta);
+    },
+    state: () => [...s, spare],
+  };
+}

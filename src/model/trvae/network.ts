@@ -1,0 +1,129 @@
+// The trVAE forward pass and loss terms, built into a graph from tensors for parameters and batch.
+
+import type { Tensor } from '../onnx/ir.ts';
+import {
+  add, clip, concat, div, exp, gemm, leakyRelu, matmul, meanAll, mul, reduceMean, relu, scalar, sqrt, sub, sumAll,
+} from '../onnx/ops.ts';
+import type { TrvaeConfig } from './config.ts';
+import { mmdAllPairs } from './mmd.ts';
+import type { HiddenBlockNames, Layout } from './params.ts';
+
+export type Tensors = ReadonlyMap<string, Tensor>;
+
+/** Training: batch statistics (and their running averages as extra outputs); inference: running statistics. */
+export type Mode = { readonly training: true; readonly masks: Tensors } | { readonly training: false };
+
+export interface BlockResult {
+  readonly output: Tensor;
+  /** Before dropout (the MMD layer y is the first decoder block's). */
+  readonly activation: Tensor;
+  readonly statUpdates: [string, Tensor][];
+}
+
+function get(map: Tensors, name: string): Tensor {
+  const t = map.get(name);
+  if (!t) throw new Error(`trVAE graph: missing tensor "${name}"`);
+  return t;
+}
+
+/** Keras BatchNormalization from primitives: biased batch variance to normalise, Bessel-corrected for the running average. */
+function batchNorm(h: Tensor, names: HiddenBlockNames, params: Tensors, stats: Tensors, config: TrvaeConfig, training: boolean) {
+  const gamma = get(params, names.gamma);
+  const beta = get(params, names.beta);
+  const eps = scalar(h, config.bnEpsilon);
+  if (!training) {
+    const scale = mul(gamma, sqrtInv(add(get(stats, names.runningVar), eps)));
+    return { out: add(mul(sub(h, get(stats, names.runningMean)), scale), beta), updates: [] as [string, Tensor][] };
+  }
+  const n = h.shape[0];
+  const mean = reduceMean(h, [0]);
+  const centred = sub(h, mean);
+  const variance = reduceMean(mul(centred, centred), [0]);
+  const out = add(mul(centred, mul(gamma, sqrtInv(add(variance, eps)))), beta);
+  const m = config.bnMomentum;
+  const unbiased = mul(variance, scalar(h, n / (n - (1 + config.bnEpsilon))));
+  const ema = (old: Tensor, batch: Tensor) => add(mul(old, scalar(old, m)), mul(batch, scalar(batch, 1 - m)));
+  return {
+    out,
+    updates: [
+      [names.runningMean, ema(get(stats, names.runningMean), mean)],
+      [names.runningVar, ema(get(stats, names.runningVar), unbiased)],
+    ] as [string, Tensor][],
+  };
+}
+
+const sqrtInv = (t: Tensor) => div(scalar(t, 1), sqrt(t));
+
+/** Dense (no bias) → BatchNorm → LeakyReLU → Dropout. */
+function hiddenBlock(h: Tensor, names: HiddenBlockNames, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): BlockResult {
+  const bn = batchNorm(matmul(h, get(params, names.weight)), names, params, stats, config, mode.training);
+  const activation = leakyRelu(bn.out, config.leakySlope);
+  const output = mode.training && config.dropout > 0 ? mul(activation, get(mode.masks, names.mask)) : activation;
+  return { output, activation, statUpdates: bn.updates };
+}
+
+export interface EncoderResult {
+  readonly mu: Tensor;
+  readonly logvar: Tensor;
+  readonly z: Tensor;
+  readonly statUpdates: [string, Tensor][];
+}
+
+export function encode(x: Tensor, condition: Tensor, eps: Tensor, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): EncoderResult {
+  let h = concat([x, condition], 1);
+  const statUpdates: [string, Tensor][] = [];
+  for (const names of lay.encoder) {
+    const r = hiddenBlock(h, names, params, stats, config, mode);
+    h = r.output;
+    statUpdates.push(...r.statUpdates);
+  }
+  const mu = gemm(h, get(params, 'enc.mu.w'), { c: get(params, 'enc.mu.b') });
+  const logvar = clip(gemm(h, get(params, 'enc.logvar.w'), { c: get(params, 'enc.logvar.b') }), config.logvarMin, config.logvarMax);
+  const z = add(mu, mul(exp(mul(logvar, scalar(logvar, 0.5))), eps));
+  return { mu, logvar, z, statUpdates };
+}
+
+export interface DecoderResult {
+  readonly y: Tensor;
+  readonly xhat: Tensor;
+  readonly statUpdates: [string, Tensor][];
+}
+
+export function decode(z: Tensor, condition: Tensor, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): DecoderResult {
+  let h = concat([z, condition], 1);
+  let y: Tensor | undefined;
+  const statUpdates: [string, Tensor][] = [];
+  for (const names of lay.decoder) {
+    const r = hiddenBlock(h, names, params, stats, config, mode);
+    y ??= r.activation;
+    h = r.output;
+    statUpdates.push(...r.statUpdates);
+  }
+  const xhat = relu(gemm(h, get(params, 'dec.out.w'), { c: get(params, 'dec.out.b') }));
+  return { y: y as Tensor, xhat, statUpdates };
+}
+
+export interface Losses {
+  readonly recon: Tensor;
+  readonly kl: Tensor;
+  readonly mmd: Tensor;
+  readonly total: Tensor;
+}
+
+export interface LossWeights {
+  readonly alpha: Tensor;
+  readonly beta: Tensor;
+  readonly eta: Tensor;
+}
+
+export function losses(x: Tensor, condition: Tensor, enc: EncoderResult, dec: DecoderResult, weights: LossWeights, config: TrvaeConfig): Losses {
+  const diff = sub(x, dec.xhat);
+  const sq = mul(diff, diff);
+  const half = scalar(x, 0.5);
+  const recon = config.recon === 'mse' ? mul(meanAll(sq), half) : mul(sumAll(sq), scalar(x, 0.5 / x.shape[0]));
+  const { mu, logvar } = enc;
+  const kl = mul(meanAll(sub(add(exp(logvar), mul(mu, mu)), add(logvar, scalar(logvar, 1)))), half);
+  const mmd = mmdAllPairs(dec.y, condition);
+  const total = add(add(mul(weights.eta, recon), mul(weights.alpha, kl)), mul(weights.beta, mmd));
+  return { recon, kl, mmd, total };
+}
