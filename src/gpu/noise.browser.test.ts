@@ -1,0 +1,77 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { readBuffer } from './buffers.ts';
+import { createDropoutMask, createNormalNoise, createUniformNoise } from './noise.ts';
+import { dropoutMask, normalNoise, uniformNoise } from '../cpu/philox.ts';
+import { KernelInputError } from '../cpu/errors.ts';
+
+let device: GPUDevice;
+beforeAll(async () => {
+  const adapter = await navigator.gpu.requestAdapter();
+  device = await adapter!.requestDevice();
+});
+afterAll(() => device.destroy());
+
+const read = async (buffer: GPUBuffer, count: number) => new Float32Array(await readBuffer(device, buffer, count * 4));
+
+describe('Philox noise kernels vs the CPU path', () => {
+  const keys = [
+    { seed: 0, step: 0, stream: 0 },
+    { seed: 42, step: 17, stream: 3 },
+    { seed: 2 ** 52 + 12345, step: 0xffffffff, stream: 0xffffffff },
+  ];
+
+  it('uniforms are bit-identical, for odd counts and extreme keys', async () => {
+    const kernel = await createUniformNoise(device, 100_003);
+    for (const key of keys) {
+      for (const count of [1, 3, 4, 100_003]) {
+        kernel.run(count, key);
+        expect(await read(kernel.out, count)).toEqual(uniformNoise(count, key));
+      }
+    }
+    kernel.destroy();
+  });
+
+  it('normals are close to the CPU (f32 log/cos/sin) and have N(0,1) moments', async () => {
+    const count = 262_147;
+    const kernel = await createNormalNoise(device, count);
+    for (const key of keys) {
+      kernel.run(count, key);
+      const gpu = await read(kernel.out, count);
+      const cpu = normalNoise(count, key);
+      let worst = 0;
+      let s = 0;
+      let s2 = 0;
+      for (let i = 0; i < count; i++) {
+        worst = Math.max(worst, Math.abs(gpu[i] - cpu[i]) / (1 + Math.abs(cpu[i])));
+        s += gpu[i];
+        s2 += gpu[i] * gpu[i];
+      }
+      expect(worst).toBeLessThan(1e-3);
+      expect(gpu.every(Number.isFinite)).toBe(true);
+      expect(Math.abs(s / count)).toBeLessThan(0.01);
+      expect(Math.abs(s2 / count - 1)).toBeLessThan(0.01);
+    }
+    kernel.destroy();
+  });
+
+  it('dropout masks are identical, and reproducible step by step', async () => {
+    for (const p of [0, 0.1, 0.5, 0.9]) {
+      const kernel = await createDropoutMask(device, 50_001, p);
+      for (const key of keys) {
+        kernel.run(50_001, key);
+        expect(await read(kernel.out, 50_001)).toEqual(dropoutMask(50_001, p, key));
+      }
+      kernel.destroy();
+    }
+    const kernel = await createDropoutMask(device, 1000, 0.2);
+    kernel.run(1000, { seed: 9, step: 1, stream: 2 });
+    const first = await read(kernel.out, 1000);
+    kernel.run(1000, { seed: 9, step: 2, stream: 2 });
+    expect(await read(kernel.out, 1000)).not.toEqual(first);
+    kernel.run(1000, { seed: 9, step: 1, stream: 2 });
+    expect(await read(kernel.out, 1000)).toEqual(first);
+    expect(() => kernel.run(1001, { seed: 9, step: 1, stream: 2 })).toThrow(KernelInputError);
+    kernel.destroy();
+    await expect(createDropoutMask(device, 10, 1)).rejects.toThrow(/probability/);
+  });
+});
