@@ -1,0 +1,229 @@
+// The loader: sampler → pools of chunks → runs → reader → in-pool gather → batches.
+// Pool k+1 (and more, with `prefetch`) is read while the trainer consumes pool k.
+import type { AnnDataSource, ObsValues, RowBlock } from '../source/types.ts';
+import { densify, gatherObs, gatherRows, geneColumnMap, rowsToRuns } from './blocks.ts';
+import { LoaderParameterError } from './errors.ts';
+import { estimateMemoryBytes, loadIntoMemory } from './memory.ts';
+import { resolveSamplingParameters, type SamplingParameters } from './params.ts';
+import { evaluatePredicate, parsePredicate, predicateColumns, type RowPredicate } from './predicate.ts';
+import { sourceRowReader, type RowReader } from './row-reader.ts';
+import { balancedSampler, randomChunkSampler, replacementSampler, sequentialSampler, type PoolPlan, type Sampler } from './samplers.ts';
+import { allRows, intersectSelections, selectionFromMask, shardSelection, splitSelection, type Selection } from './selection.ts';
+import type { TransferStats } from './transfer.ts';
+
+export type SamplerKind = 'random' | 'sequential' | 'replacement' | 'balanced';
+
+export interface LoaderOptions extends Partial<Omit<SamplingParameters, 'batchSize'>> {
+  readonly batchSize: number;
+  /** Default 'random' ('sequential' when shuffle is false). */
+  readonly sampler?: SamplerKind;
+  /** obs column (categorical) whose categories every batch holds in equal shares; implies 'balanced'. */
+  readonly balanceBy?: string;
+  /** Keep only rows where this predicate holds (typed form or text, e.g. "not (cell_type == NK)"). */
+  readonly filter?: RowPredicate | string;
+  /** Seeded train/validation split; `use` picks the side this loader reads. */
+  readonly split?: { readonly validationFraction: number; readonly use: 'train' | 'validation'; readonly seed?: number; readonly blockRows?: number };
+  /** Disjoint shard for a worker or rank. */
+  readonly shard?: { readonly index: number; readonly count: number };
+  /** obs columns returned with each batch. */
+  readonly obs?: readonly string[];
+  /** Read this layer instead of X. */
+  readonly layer?: string;
+  /** var indices: each batch also carries these columns as a dense float32 [rows × genes] matrix. */
+  readonly genes?: ArrayLike<number>;
+  /** Pools read ahead of the one being consumed (default 1; 0 = no overlap, as annbatch). */
+  readonly prefetch?: number;
+  /** true / false force; 'auto' (default) loads into memory when the selection fits memoryBudgetBytes. */
+  readonly inMemory?: boolean | 'auto';
+  /** Default 512 MiB. */
+  readonly memoryBudgetBytes?: number;
+  /** How pools are read (default: the source, in this thread). */
+  readonly reader?: RowReader;
+  readonly signal?: AbortSignal;
+}
+
+export interface Batch {
+  readonly epoch: number;
+  /** Batch number within the epoch. */
+  readonly index: number;
+  readonly X: RowBlock;
+  /** Selected genes, dense float32 row-major (when `genes` was given). */
+  readonly dense?: Float32Array;
+  readonly obs: Readonly<Record<string, ObsValues>>;
+  /** Global row ids (when returnIndex). */
+  readonly rows?: Uint32Array;
+}
+
+export interface LoaderProgress extends TransferStats {
+  readonly epoch: number;
+  readonly batches: number;
+  readonly batchesPerEpoch: number;
+  readonly cells: number;
+  readonly seconds: number;
+  readonly cellsPerSecond: number;
+  readonly inMemory: boolean;
+}
+
+export interface EpochOptions {
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (progress: LoaderProgress) => void;
+}
+
+export interface Loader {
+  readonly params: SamplingParameters;
+  readonly sampler: Sampler;
+  readonly selection: Selection;
+  readonly inMemory: boolean;
+  epoch(epoch: number, options?: EpochOptions): AsyncGenerator<Batch>;
+  transfer(): TransferStats;
+  close(): Promise<void>;
+}
+
+async function resolveSelection(source: AnnDataSource, options: LoaderOptions, params: SamplingParameters): Promise<Selection> {
+  let selection = allRows(source.nObs);
+  if (options.filter !== undefined) {
+    const predicate = typeof options.filter === 'string' ? parsePredicate(options.filter) : options.filter;
+    const names = predicateColumns(predicate);
+    const columns = Object.fromEntries(await Promise.all(names.map(async (n) => [n, await readObsColumn(source, n, 'filter', options.signal)] as const)));
+    selection = selectionFromMask(evaluatePredicate(predicate, columns, source.nObs));
+  }
+  if (options.split) {
+    const { validationFraction, use, seed, blockRows } = options.split;
+    if (use !== 'train' && use !== 'validation') throw new LoaderParameterError('split.use', `must be "train" or "validation", got ${String(use)}`);
+    const parts = splitSelection(allRows(source.nObs), { validationFraction, seed: seed ?? params.seed, blockRows });
+    selection = intersectSelections(selection, parts[use]);
+  }
+  if (options.shard) selection = shardSelection(selection, options.shard.index, options.shard.count, params.chunkSize);
+  return selection;
+}
+
+async function readObsColumn(source: AnnDataSource, name: string, parameter: string, signal?: AbortSignal): Promise<ObsValues> {
+  if (!source.obsColumns.some((c) => c.name === name)) {
+    throw new LoaderParameterError(parameter, `obs has no column "${name}"; available: ${source.obsColumns.map((c) => c.name).join(', ')}`);
+  }
+  return source.readObs(name, signal);
+}
+
+async function makeSampler(source: AnnDataSource, selection: Selection, options: LoaderOptions, params: SamplingParameters): Promise<Sampler> {
+  const kind: SamplerKind = options.balanceBy !== undefined ? 'balanced' : (options.sampler ?? (params.shuffle ? 'random' : 'sequential'));
+  switch (kind) {
+    case 'random':
+      return randomChunkSampler(selection, params);
+    case 'sequential':
+      return sequentialSampler(selection, params);
+    case 'replacement':
+      return replacementSampler(selection, params);
+    case 'balanced': {
+      const column = options.balanceBy;
+      if (column === undefined) throw new LoaderParameterError('balanceBy', 'the balanced sampler needs the obs column to balance');
+      const values = await readObsColumn(source, column, 'balanceBy', options.signal);
+      if (values.kind !== 'categorical') throw new LoaderParameterError('balanceBy', `obs column "${column}" is ${values.kind}; balancing needs a categorical column`);
+      return balancedSampler(selection, params, { codes: values.codes, categories: values.categories, column });
+    }
+    default:
+      throw new LoaderParameterError('sampler', `must be random, sequential, replacement or balanced, got ${String(kind)}`);
+  }
+}
+
+/** Opens a loader over a source: resolves masks, splits and shards, picks in-memory mode. */
+export async function openLoader(source: AnnDataSource, options: LoaderOptions): Promise<Loader> {
+  const params = resolveSamplingParameters(options);
+  const prefetch = options.prefetch ?? 1;
+  if (!Number.isSafeInteger(prefetch) || prefetch < 0) throw new LoaderParameterError('prefetch', `must be a non-negative integer, got ${prefetch}`);
+  if (options.layer !== undefined && !(options.layer in source.layers)) {
+    throw new LoaderParameterError('layer', `the AnnData has no layer "${options.layer}"; layers: ${Object.keys(source.layers).join(', ') || 'none'}`);
+  }
+  for (const name of options.obs ?? []) {
+    if (!source.obsColumns.some((c) => c.name === name)) {
+      throw new LoaderParameterError('obs', `obs has no column "${name}"; available: ${source.obsColumns.map((c) => c.name).join(', ')}`);
+    }
+  }
+  const genes = options.genes;
+  const columns = genes === undefined ? undefined : { map: geneColumnMap(source.nVars, genes), nSelected: genes.length };
+  const selection = await resolveSelection(source, options, params);
+  const sampler = await makeSampler(source, selection, options, params);
+
+  const budget = options.memoryBudgetBytes ?? 512 * 2 ** 20;
+  const estimate = estimateMemoryBytes({ source, selection, layer: options.layer, nGenes: genes?.length });
+  const inMemory = options.inMemory === true || ((options.inMemory ?? 'auto') === 'auto' && estimate <= budget);
+  const baseReader = options.reader ?? sourceRowReader(source);
+  // In memory, batches are densified from the already column-selected block.
+  const reader = inMemory
+    ? await loadIntoMemory(baseReader, selection, { layer: options.layer, obs: options.obs, columnMap: columns, signal: options.signal })
+    : baseReader;
+  const outputColumns = inMemory && columns ? { map: identityMap(columns.nSelected), nSelected: columns.nSelected } : columns;
+
+  const readPool = async (plan: PoolPlan, signal?: AbortSignal) =>
+    reader.read(rowsToRuns(plan.rows), { layer: options.layer, obs: options.obs, signal });
+
+  async function* epoch(e: number, epochOptions: EpochOptions = {}): AsyncGenerator<Batch> {
+    const signal = anySignal(options.signal, epochOptions.signal);
+    const plans = sampler.pools(e)[Symbol.iterator]();
+    const queue: { plan: PoolPlan; read: ReturnType<typeof readPool> }[] = [];
+    const fill = (): void => {
+      while (queue.length < 1 + prefetch) {
+        const next = plans.next();
+        if (next.done) return;
+        const read = readPool(next.value, signal);
+        read.catch(() => {}); // awaited below; a consumer that stops early must not leave it unhandled
+        queue.push({ plan: next.value, read });
+      }
+    };
+    const start = performance.now();
+    const startTransfer = reader.transfer();
+    let batches = 0;
+    let cells = 0;
+    fill();
+    while (queue.length > 0) {
+      signal?.throwIfAborted();
+      const { plan, read } = queue.shift()!;
+      const pool = await read;
+      fill();
+      for (const positions of plan.batches) {
+        signal?.throwIfAborted();
+        const X = gatherRows(pool.block, positions);
+        const obs = Object.fromEntries(Object.entries(pool.obs).map(([k, v]) => [k, gatherObs(v, positions)]));
+        const batch: Batch = {
+          epoch: e,
+          index: batches,
+          X,
+          obs,
+          ...(outputColumns ? { dense: densify(X, outputColumns.map, outputColumns.nSelected) } : {}),
+          ...(params.returnIndex ? { rows: Uint32Array.from(positions, (p) => plan.rows[p]!) } : {}),
+        };
+        batches++;
+        cells += positions.length;
+        if (epochOptions.onProgress) {
+          const seconds = (performance.now() - start) / 1000;
+          const t = reader.transfer();
+          epochOptions.onProgress({
+            epoch: e,
+            batches,
+            batchesPerEpoch: sampler.batchesPerEpoch,
+            cells,
+            seconds,
+            cellsPerSecond: cells / Math.max(seconds, 1e-9),
+            inMemory,
+            networkBytes: t.networkBytes - startTransfer.networkBytes,
+            networkRequests: t.networkRequests - startTransfer.networkRequests,
+            cacheBytes: t.cacheBytes - startTransfer.cacheBytes,
+            cacheRequests: t.cacheRequests - startTransfer.cacheRequests,
+          });
+        }
+        yield batch;
+      }
+    }
+  }
+
+  return { params, sampler, selection, inMemory, epoch, transfer: () => reader.transfer(), close: () => reader.close() };
+}
+
+function identityMap(n: number): Int32Array {
+  return Int32Array.from({ length: n }, (_, i) => i);
+}
+
+function anySignal(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {
+  if (!a) return b;
+  if (!b) return a;
+  return AbortSignal.any([a, b]);
+}
