@@ -20,7 +20,12 @@ function randomCsr(nRows: number, nCols: number, seed: number): CsrBlock {
   const indices: number[] = [];
   const data: number[] = [];
   for (let r = 0; r < nRows; r++) {
-    for (let c = 0; c < nCols; c++) if (rand() < 0.1) (indices.push(c), data.push(1 + Math.floor(rand() * 9)));
+    for (let c = 0; c < nCols; c++) {
+      if (rand() < 0.1) {
+        indices.push(c);
+        data.push(1 + Math.floor(rand() * 9));
+      }
+    }
     indptr[r + 1] = indices.length;
   }
   return { format: 'csr', nRows, nCols, indptr, indices: Uint16Array.from(indices), data: Float32Array.from(data) };
