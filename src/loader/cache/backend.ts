@@ -1,0 +1,144 @@
+// Where cache entries live: OPFS in the browser (sync access handles in a dedicated worker,
+// the async File API elsewhere), or a local directory in Node (same cache code above it).
+
+export interface CacheFile {
+  readonly name: string;
+  readonly size: number;
+  /** ms since epoch; orders the LRU after a reload. */
+  readonly lastModified: number;
+}
+
+export interface CacheBackend {
+  readonly kind: 'opfs' | 'directory';
+  list(): Promise<CacheFile[]>;
+  read(name: string): Promise<Uint8Array | undefined>;
+  /** May throw a QuotaExceededError (DOMException) when storage is full. */
+  write(name: string, bytes: Uint8Array): Promise<void>;
+  remove(name: string): Promise<void>;
+  /** Origin-wide usage and quota (navigator.storage.estimate()), when the platform reports it. */
+  estimate(): Promise<{ usage: number; quota: number } | undefined>;
+}
+
+export function isQuotaExceeded(error: unknown): boolean {
+  const e = error as { name?: string; code?: string } | null;
+  return e?.name === 'QuotaExceededError' || e?.code === 'ENOSPC' || e?.code === 'EDQUOT';
+}
+
+type SyncHandle = {
+  getSize(): number;
+  read(buffer: Uint8Array, options?: { at: number }): number;
+  write(buffer: Uint8Array, options?: { at: number }): number;
+  truncate(size: number): void;
+  flush(): void;
+  close(): void;
+};
+type SyncCapableFileHandle = FileSystemFileHandle & { createSyncAccessHandle?: (options?: { mode?: string }) => Promise<SyncHandle> };
+
+const inDedicatedWorker = typeof self !== 'undefined' && typeof (self as { importScripts?: unknown }).importScripts === 'function' && typeof document === 'undefined';
+
+/** An OPFS directory (default: <origin root>/trvae-cache). */
+export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend> {
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle(dirName, { create: true });
+  const useSync = inDedicatedWorker;
+  return {
+    kind: 'opfs',
+    async list() {
+      const out: CacheFile[] = [];
+      for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
+        if (handle.kind !== 'file') continue;
+        const file = await (handle as FileSystemFileHandle).getFile();
+        out.push({ name, size: file.size, lastModified: file.lastModified });
+      }
+      return out;
+    },
+    async read(name) {
+      let handle: SyncCapableFileHandle;
+      try {
+        handle = (await dir.getFileHandle(name)) as SyncCapableFileHandle;
+      } catch {
+        return undefined;
+      }
+      if (useSync && handle.createSyncAccessHandle) {
+        // read-only handles do not take the exclusive lock, so several workers can read one entry
+        const access = await handle.createSyncAccessHandle({ mode: 'read-only' }).catch(() => undefined);
+        if (access) {
+          try {
+            const bytes = new Uint8Array(access.getSize());
+            access.read(bytes, { at: 0 });
+            return bytes;
+          } finally {
+            access.close();
+          }
+        }
+      }
+      return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+    },
+    async write(name, bytes) {
+      const handle = (await dir.getFileHandle(name, { create: true })) as SyncCapableFileHandle;
+      if (useSync && handle.createSyncAccessHandle) {
+        const access = await handle.createSyncAccessHandle();
+        try {
+          access.truncate(0);
+          const written = access.write(bytes, { at: 0 });
+          if (written !== bytes.length) throw new DOMException(`wrote ${written} of ${bytes.length} bytes`, 'QuotaExceededError');
+          access.flush();
+        } finally {
+          access.close();
+        }
+        return;
+      }
+      const writable = await handle.createWritable();
+      await writable.write(bytes as Uint8Array<ArrayBuffer>);
+      await writable.close();
+    },
+    async remove(name) {
+      await dir.removeEntry(name).catch(() => {});
+    },
+    async estimate() {
+      const e = await navigator.storage.estimate();
+      return e.quota === undefined ? undefined : { usage: e.usage ?? 0, quota: e.quota };
+    },
+  };
+}
+
+/** A local directory (Node): the stand-in for OPFS in the CLI and benchmarks. */
+export async function directoryBackend(path: string): Promise<CacheBackend> {
+  const fs = await import('node:fs/promises');
+  const { join } = await import('node:path');
+  await fs.mkdir(path, { recursive: true });
+  let writes = 0;
+  return {
+    kind: 'directory',
+    async list() {
+      const names = await fs.readdir(path);
+      const out: CacheFile[] = [];
+      for (const name of names) {
+        const s = await fs.stat(join(path, name)).catch(() => undefined);
+        if (s?.isFile()) out.push({ name, size: s.size, lastModified: s.mtimeMs });
+      }
+      return out;
+    },
+    async read(name) {
+      try {
+        const b = await fs.readFile(join(path, name));
+        return new Uint8Array(b.buffer, b.byteOffset, b.byteLength);
+      } catch {
+        return undefined;
+      }
+    },
+    async write(name, bytes) {
+      // write then rename: a crash never leaves a half-written entry under the final name
+      const tmp = join(path, `${name}.${process.pid}.${writes++}.tmp`);
+      await fs.writeFile(tmp, bytes);
+      await fs.rename(tmp, join(path, name));
+    },
+    async remove(name) {
+      await fs.rm(join(path, name), { force: true });
+    },
+    async estimate() {
+      const s = await fs.statfs(path).catch(() => undefined);
+      return s ? { usage: 0, quota: s.bavail * s.bsize } : undefined;
+    },
+  };
+}
