@@ -1,0 +1,143 @@
+// Runs the train-step graph repeatedly with ONNX Runtime, feeding each step's updated state back as
+// the next step's input. On WebGPU the state stays in GPU buffers (outputs with location
+// 'gpu-buffer'); on WASM it lives in CPU tensors. Loss scalars are read only when asked for.
+
+import { createSession, ort, readTensor, type Backend } from '../runtime.ts';
+import { serializeGraph } from '../onnx/serialize.ts';
+import type { TrvaeConfig } from '../trvae/config.ts';
+import { buildTrainStep, LOSS_TERMS, lossOutput, next, type LossTerm } from '../trvae/graphs.ts';
+import { stateFeeds, stateFromFeeds, validateState, type ModelState } from './state.ts';
+
+export type LossValues = Readonly<Record<LossTerm, number>>;
+
+/** Batch tensors of one step: CPU arrays, or ORT tensors (e.g. GPU buffers from the WGSL kernels). */
+export interface StepBatch {
+  readonly x: Float32Array | ort.Tensor;
+  readonly c: Float32Array | ort.Tensor;
+  readonly eps: Float32Array | ort.Tensor;
+  /** Dropout masks by input name (mask.enc.0, …); absent when dropout is 0. */
+  readonly masks: ReadonlyMap<string, Float32Array | ort.Tensor>;
+}
+
+export interface StepHyperparameters {
+  readonly learningRate: number;
+  readonly alpha: number;
+  readonly beta: number;
+  readonly eta: number;
+}
+
+export class NonFiniteLossError extends Error {
+  override readonly name = 'NonFiniteLossError';
+  constructor(
+    readonly term: LossTerm,
+    readonly step: number,
+    readonly value: number,
+    readonly lastGoodStep: number,
+  ) {
+    super(`the ${term} loss became ${value} at step ${step}; parameters were restored to those of step ${lastGoodStep}, the last step with finite losses`);
+  }
+}
+
+export interface StepRunner {
+  readonly backend: Backend;
+  /** Updates done so far. */
+  readonly step: number;
+  /**
+   * One optimiser update. With `readLosses`, returns the losses of this batch (before the update)
+   * and throws NonFiniteLossError — with the state rolled back to the last checked step — if any is
+   * NaN or ±Inf.
+   */
+  run(batch: StepBatch, hyper: StepHyperparameters, readLosses: boolean): Promise<LossValues | undefined>;
+  /** Current state as CPU arrays (downloads from the GPU on WebGPU). */
+  state(): Promise<ModelState>;
+  release(): Promise<void>;
+}
+
+function feed(name: string, value: Float32Array | ort.Tensor, dims: readonly number[]): ort.Tensor {
+  if (!(value instanceof Float32Array)) return value;
+  if (value.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`batch input "${name}" has ${value.length} values, expected [${dims.join(', ')}]`);
+  return new ort.Tensor('float32', value, [...dims]);
+}
+
+export async function createStepRunner(config: TrvaeConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
+  validateState(config, initial);
+  const { graph, batchSize } = buildTrainStep(config);
+  const session = await createSession(serializeGraph(graph), backend, { outputsOnGpu: backend === 'webgpu' });
+  const shapes = new Map(graph.inputs.map((t) => [graph.names.get(t.id) as string, t.shape]));
+  const stateNames = [...stateFeeds(initial).keys()];
+  let current = new Map<string, ort.Tensor>();
+  for (const [name, v] of stateFeeds(initial)) current.set(name, new ort.Tensor('float32', v, [...(shapes.get(name) as readonly number[])]));
+  let step = initial.step;
+  // The state fed to the last step whose losses were read and finite.
+  let good = current;
+  let goodStep = step;
+
+  const dispose = (tensors: Iterable<ort.Tensor>, keep: ReadonlyMap<string, ort.Tensor>[]) => {
+    const kept = new Set(keep.flatMap((m) => [...m.values()]));
+    for (const t of tensors) if (!kept.has(t) && t.location === 'gpu-buffer') t.dispose();
+  };
+
+  const scalar = (v: number) => new ort.Tensor('float32', Float32Array.of(v), []);
+
+  return {
+    backend,
+    get step() {
+      return step;
+    },
+    async run(batch, hyper, readLosses) {
+      const feeds: Record<string, ort.Tensor> = Object.fromEntries(current);
+      feeds.step = scalar(step);
+      feeds.lr = scalar(hyper.learningRate);
+      feeds.alpha = scalar(hyper.alpha);
+      feeds.beta = scalar(hyper.beta);
+      feeds.eta = scalar(hyper.eta);
+      feeds.x = feed('x', batch.x, [batchSize, config.nGenes]);
+      feeds.c = feed('c', batch.c, [batchSize, config.nConditions]);
+      feeds.eps = feed('eps', batch.eps, [batchSize, config.latent]);
+      if (config.dropout > 0) {
+        for (const [name, shape] of shapes) {
+          if (!name.startsWith('mask.')) continue;
+          const m = batch.masks.get(name);
+          if (!m) throw new Error(`batch has no dropout mask "${name}"`);
+          feeds[name] = feed(name, m, shape);
+        }
+      }
+      const out = await session.run(feeds);
+      const updated = new Map(stateNames.map((name) => [name, out[next(name)]]));
+      const lossTensors = LOSS_TERMS.map((t) => out[lossOutput(t)]);
+      dispose([out[next('step')]], []);
+      const previous = current;
+      current = updated;
+      const stepOfBatch = step;
+      step += 1;
+      if (!readLosses) {
+        dispose(previous.values(), [good, current]);
+        dispose(lossTensors, []);
+        return undefined;
+      }
+      const values = await Promise.all(lossTensors.map(async (t) => (await readTensor(t))[0]));
+      dispose(lossTensors, []);
+      const losses = Object.fromEntries(LOSS_TERMS.map((t, i) => [t, values[i]])) as Record<LossTerm, number>;
+      const bad = LOSS_TERMS.find((t) => !Number.isFinite(losses[t]));
+      if (bad) {
+        dispose([...previous.values(), ...current.values()], [good]);
+        current = good;
+        step = goodStep;
+        throw new NonFiniteLossError(bad, stepOfBatch, losses[bad], goodStep);
+      }
+      dispose(good.values(), [previous, current]);
+      good = previous;
+      goodStep = stepOfBatch;
+      return losses;
+    },
+    async state() {
+      const arrays = new Map<string, Float32Array>();
+      for (const [name, t] of current) arrays.set(name, Float32Array.from(await readTensor(t)));
+      return stateFromFeeds(config, arrays, step);
+    },
+    async release() {
+      dispose([...current.values(), ...good.values()], []);
+      await session.release();
+    },
+  };
+}

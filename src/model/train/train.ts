@@ -1,0 +1,199 @@
+// The training loop: epochs of batches through the step runner, validation, early stopping,
+// reduce-LR-on-plateau, KL warm-up, NaN/Inf detection, pause/resume/cancel, progress events and
+// resumable checkpoints at epoch boundaries.
+
+import { dropoutMask, normalNoise, oneHot, type RawBatch } from '../batch.ts';
+import { createRng, type Rng } from '../random.ts';
+import type { Backend } from '../runtime.ts';
+import type { TrvaeConfig } from '../trvae/config.ts';
+import { layout } from '../trvae/params.ts';
+import type { LossTerm } from '../trvae/graphs.ts';
+import type { TrainingControl } from './control.ts';
+import { createEvaluator } from './evaluate-loss.ts';
+import { initialModelState, type ModelState } from './state.ts';
+import { createStepRunner, NonFiniteLossError, type LossValues, type StepBatch } from './step-runner.ts';
+
+export interface Schedule {
+  readonly epochs: number;
+  /** Stop when the monitored loss has not improved for this many epochs (0 = never). Default 20. */
+  readonly earlyStoppingPatience: number;
+  /** Multiply the learning rate by `lrFactor` after this many epochs without improvement (0 = never). Default 10. */
+  readonly lrPatience: number;
+  readonly lrFactor: number;
+  readonly minLearningRate: number;
+  /** alpha ramps linearly from alpha/klWarmupEpochs to alpha over this many epochs (0 = off). */
+  readonly klWarmupEpochs: number;
+  /** Read the loss scalars every this many steps (and at the last step of an epoch). */
+  readonly lossEvery: number;
+  /** Restore the parameters of the best epoch when training ends (Keras' restore_best_weights). */
+  readonly restoreBest: boolean;
+}
+
+export const defaultSchedule: Schedule = {
+  epochs: 100,
+  earlyStoppingPatience: 20,
+  lrPatience: 10,
+  lrFactor: 0.1,
+  minLearningRate: 1e-7,
+  klWarmupEpochs: 0,
+  lossEvery: 10,
+  restoreBest: false,
+};
+
+export interface EpochRecord {
+  readonly epoch: number;
+  readonly learningRate: number;
+  readonly alpha: number;
+  /** Mean of the losses read during the epoch. */
+  readonly train: LossValues;
+  readonly validation?: LossValues;
+  readonly steps: number;
+  readonly seconds: number;
+}
+
+/** Everything needed to continue training exactly where it stopped. */
+export interface Checkpoint {
+  readonly config: TrvaeConfig;
+  readonly schedule: Schedule;
+  readonly state: ModelState;
+  /** The next epoch to run. */
+  readonly epoch: number;
+  readonly learningRate: number;
+  readonly rngState: number[];
+  readonly best: { readonly monitor: number; readonly epoch: number; readonly sinceImprovement: number; readonly sinceLrChange: number };
+  readonly history: readonly EpochRecord[];
+}
+
+export type TrainingEvent =
+  | { readonly kind: 'step'; readonly epoch: number; readonly step: number; readonly losses?: LossValues }
+  | { readonly kind: 'epoch'; readonly record: EpochRecord }
+  | { readonly kind: 'lr'; readonly epoch: number; readonly learningRate: number }
+  | { readonly kind: 'skipped-batch'; readonly epoch: number; readonly rows: number };
+
+export type StopReason = 'completed' | 'early-stopping' | 'cancelled' | 'non-finite';
+
+export interface TrainResult {
+  readonly stopReason: StopReason;
+  readonly message?: string;
+  readonly checkpoint: Checkpoint;
+}
+
+export interface TrainOptions {
+  readonly config: TrvaeConfig;
+  readonly schedule?: Partial<Schedule>;
+  readonly backend?: Backend;
+  /** Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are used. */
+  readonly batches: (epoch: number) => AsyncIterable<RawBatch>;
+  /** Validation batches; the monitored loss is their mean total loss (else the training loss). */
+  readonly validation?: () => AsyncIterable<RawBatch>;
+  /** Continue from a checkpoint (its config and schedule win). */
+  readonly resume?: Checkpoint;
+  readonly control?: TrainingControl;
+  readonly onEvent?: (event: TrainingEvent) => void;
+  /** Called after every epoch, e.g. to write the checkpoint to OPFS. */
+  readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
+}
+
+/** eps and dropout masks of one batch, in a fixed order from the run's RNG. */
+export function prepareBatch(config: TrvaeConfig, batch: RawBatch, rng: Rng): StepBatch {
+  const b = batch.conditions.length;
+  if (batch.x.length !== b * config.nGenes) throw new Error(`batch x has ${batch.x.length} values, expected ${b} × ${config.nGenes}`);
+  const masks = new Map<string, Float32Array>();
+  const eps = normalNoise(rng, b * config.latent);
+  if (config.dropout > 0) for (const m of layout(config).masks) masks.set(m.name, dropoutMask(rng, b * m.width, config.dropout));
+  return { x: batch.x, c: oneHot(batch.conditions, config.nConditions), eps, masks };
+}
+
+function meanLosses(list: readonly LossValues[]): LossValues {
+  const terms: LossTerm[] = ['recon', 'kl', 'mmd', 'total'];
+  return Object.fromEntries(terms.map((t) => [t, list.length ? list.reduce((s, l) => s + l[t], 0) / list.length : Number.NaN])) as LossValues;
+}
+
+export async function train(options: TrainOptions): Promise<TrainResult> {
+  const resume = options.resume;
+  const config = resume?.config ?? options.config;
+  const schedule: Schedule = resume?.schedule ?? { ...defaultSchedule, ...options.schedule };
+  const backend = options.backend ?? 'wasm';
+  const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
+  const evaluator = options.validation ? await createEvaluator(config, backend) : undefined;
+  const rng = createRng(config.seed + 1, resume?.rngState);
+  const evalRng = () => createRng(config.seed + 2);
+  const history: EpochRecord[] = [...(resume?.history ?? [])];
+  let learningRate = resume?.learningRate ?? config.learningRate;
+  let best = resume?.best ?? { monitor: Number.POSITIVE_INFINITY, epoch: -1, sinceImprovement: 0, sinceLrChange: 0 };
+  let bestState: ModelState | undefined;
+  let epoch = resume?.epoch ?? 0;
+  const signal = options.control?.signal;
+  const emit = options.onEvent ?? (() => {});
+
+  const checkpoint = async (nextEpoch: number): Promise<Checkpoint> => ({
+    config, schedule, state: await runner.state(), epoch: nextEpoch, learningRate, rngState: rng.state(), best, history: [...history],
+  });
+  const finish = async (stopReason: StopReason, nextEpoch: number, message?: string): Promise<TrainResult> => {
+    let result: Checkpoint = await checkpoint(nextEpoch);
+    if (schedule.restoreBest && bestState) result = { ...result, state: { ...bestState, step: result.state.step } };
+    await runner.release();
+    await evaluator?.release();
+    return { stopReason, message, checkpoint: result };
+  };
+
+  try {
+    for (; epoch < schedule.epochs; epoch++) {
+      const started = performance.now();
+      const alpha = schedule.klWarmupEpochs > 0 ? config.alpha * Math.min(1, (epoch + 1) / schedule.klWarmupEpochs) : config.alpha;
+      const hyper = { learningRate, alpha, beta: config.beta, eta: config.eta };
+      const read: LossValues[] = [];
+      let steps = 0;
+      let pending: StepBatch | undefined;
+      const flush = async (isLast: boolean) => {
+        if (!pending) return;
+        const readNow = isLast || (runner.step + 1) % schedule.lossEvery === 0;
+        const losses = await runner.run(pending, hyper, readNow);
+        pending = undefined;
+        steps++;
+        if (losses) read.push(losses);
+        emit({ kind: 'step', epoch, step: runner.step, losses });
+      };
+      for await (const raw of options.batches(epoch)) {
+        if (raw.conditions.length !== config.batchSize) {
+          emit({ kind: 'skipped-batch', epoch, rows: raw.conditions.length });
+          continue;
+        }
+        // One batch of look-ahead so that the epoch's last step always reads its losses.
+        await flush(false);
+        await options.control?.whilePaused();
+        // A cancelled epoch is not finished: resuming from this result repeats it.
+        if (signal?.aborted) return await finish('cancelled', epoch, `cancelled during epoch ${epoch}`);
+        pending = prepareBatch(config, raw, rng);
+      }
+      await flush(true);
+      if (steps === 0) throw new Error(`epoch ${epoch} had no full batch of ${config.batchSize} cells; lower the batch size or add data`);
+      const validation = evaluator && options.validation ? await evaluator.evaluate(await runner.state(), options.validation(), hyper, evalRng()) : undefined;
+      const record: EpochRecord = { epoch, learningRate, alpha, train: meanLosses(read), validation, steps, seconds: (performance.now() - started) / 1000 };
+      history.push(record);
+      emit({ kind: 'epoch', record });
+      const monitor = (validation ?? record.train).total;
+      if (monitor < best.monitor) {
+        best = { monitor, epoch, sinceImprovement: 0, sinceLrChange: 0 };
+        if (schedule.restoreBest) bestState = await runner.state();
+      } else {
+        best = { ...best, sinceImprovement: best.sinceImprovement + 1, sinceLrChange: best.sinceLrChange + 1 };
+      }
+      if (schedule.lrPatience > 0 && best.sinceLrChange >= schedule.lrPatience && learningRate > schedule.minLearningRate) {
+        learningRate = Math.max(schedule.minLearningRate, learningRate * schedule.lrFactor);
+        best = { ...best, sinceLrChange: 0 };
+        emit({ kind: 'lr', epoch, learningRate });
+      }
+      await options.onCheckpoint?.(await checkpoint(epoch + 1));
+      if (schedule.earlyStoppingPatience > 0 && best.sinceImprovement >= schedule.earlyStoppingPatience) {
+        return await finish('early-stopping', epoch + 1, `no improvement for ${best.sinceImprovement} epochs (best epoch ${best.epoch})`);
+      }
+    }
+    return await finish('completed', epoch);
+  } catch (e) {
+    if (e instanceof NonFiniteLossError) return await finish('non-finite', epoch, e.message);
+    await runner.release();
+    await evaluator?.release();
+    throw e;
+  }
+}
