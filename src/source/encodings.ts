@@ -1,0 +1,291 @@
+// anndata's on-disk encodings, one reader per `encoding-type` (as anndata's IO registry does):
+// matrices (csr_matrix, csc_matrix, array) and dataframe columns (categorical, string-array, array,
+// nullable-integer, nullable-boolean, nullable-string-array, and the pre-0.8 categorical layout).
+
+import { SourceError } from './errors.ts';
+import { readRunsOf } from './runs.ts';
+import { createCsrReader } from './sparse.ts';
+import type { ArrayNode, GroupNode, TreeNode } from './tree.ts';
+import type { MatrixInfo, ObsColumnInfo, ObsValues, RowBlock, RowRun } from './types.ts';
+import { attrBoolean, attrNumbers, attrStrings, toFloat32, toFloat64, toInt32, toStrings, toUint8 } from './values.ts';
+
+export function encodingOf(node: TreeNode): string {
+  const value = node.attrs['encoding-type'];
+  return typeof value === 'string' ? value : '';
+}
+
+export interface MatrixHandle {
+  readonly info: MatrixInfo;
+  readRows(runs: readonly RowRun[], signal?: AbortSignal): Promise<RowBlock>;
+}
+
+/** Where a reader is: the source label (URL or file) and the element path, for messages. */
+export interface ReadContext {
+  readonly label: string;
+}
+
+async function requireArray(group: GroupNode, name: string, ctx: ReadContext): Promise<ArrayNode> {
+  const node = await group.child(name);
+  if (!node || node.kind !== 'array') {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: ${group.path}/${name} is missing${node ? ' (found a group, expected an array)' : ''}; the ${encodingOf(group)} at ${group.path} is incomplete. Re-write the file with anndata.`);
+  }
+  return node;
+}
+
+// ── Matrices ───────────────────────────────────────────────────────────────────────────────────
+
+type MatrixReader = (node: TreeNode, ctx: ReadContext) => Promise<MatrixHandle>;
+
+async function sparseParts(node: TreeNode, ctx: ReadContext) {
+  if (node.kind !== 'group') throw new SourceError('malformed', ctx.label, `${ctx.label}: ${node.path} says ${encodingOf(node)} but is an array, not a group.`);
+  const shape = attrNumbers(node.attrs.shape);
+  if (!shape || shape.length !== 2) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${node.path} has no 2-D 'shape' attribute.`);
+  const [data, indices, indptr] = await Promise.all([requireArray(node, 'data', ctx), requireArray(node, 'indices', ctx), requireArray(node, 'indptr', ctx)]);
+  const nnz = data.shape[0] ?? 0;
+  if (indices.shape[0] !== nnz) {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: ${node.path}/indices has ${indices.shape[0]} entries but data has ${nnz}.`);
+  }
+  return { group: node, shape: [shape[0]!, shape[1]!] as const, data, indices, indptr, nnz };
+}
+
+const readCsr: MatrixReader = async (node, ctx) => {
+  const { group, shape, data, indices, indptr, nnz } = await sparseParts(node, ctx);
+  if (indptr.shape[0] !== shape[0] + 1) {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: ${group.path}/indptr has ${indptr.shape[0]} entries; a csr_matrix of ${shape[0]} rows needs ${shape[0] + 1}.`);
+  }
+  const reader = createCsrReader({ data, indices, indptr, nRows: shape[0], nCols: shape[1], where: `${ctx.label}: ${group.path}` });
+  return {
+    info: { encoding: 'csr_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype },
+    readRows: (runs, signal) => reader.readRows(runs, signal),
+  };
+};
+
+const readCsc: MatrixReader = async (node, ctx) => {
+  const { group, shape, data, indices, nnz } = await sparseParts(node, ctx);
+  return {
+    info: { encoding: 'csc_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype },
+    readRows() {
+      // Rows of a column-compressed matrix are scattered over every column: reading one row means
+      // reading the whole matrix, which defeats out-of-core loading. Convert once instead.
+      return Promise.reject(
+        new SourceError(
+          'encoding',
+          ctx.label,
+          `${ctx.label}: ${group.path} is a csc_matrix (column-compressed), which cannot be read by rows without loading all of it. ` +
+            `Convert it once in Python and re-save: \`adata.${group.path === 'X' ? 'X = adata.X' : `layers['${group.path.split('/').pop()}'] = adata.layers['${group.path.split('/').pop()}']`}.tocsr()\`, then \`adata.write_h5ad(...)\` or \`adata.write_zarr(...)\`.`,
+        ),
+      );
+    },
+  };
+};
+
+const readDense: MatrixReader = async (node, ctx) => {
+  if (node.kind !== 'array' || node.shape.length !== 2) {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: ${node.path} is a dense matrix but not a 2-D array.`);
+  }
+  const [nRows, nCols] = node.shape as [number, number];
+  return {
+    info: { encoding: 'array', dtype: node.dtype, shape: [nRows, nCols] },
+    async readRows(runs, signal) {
+      const values = toFloat32(await readRunsOf(node, runs, signal), `${ctx.label}: ${node.path}`);
+      return { format: 'dense', nRows: values.length / nCols, nCols, values };
+    },
+  };
+};
+
+const matrixReaders: Readonly<Record<string, MatrixReader>> = {
+  csr_matrix: readCsr,
+  csc_matrix: readCsc,
+  array: readDense,
+  // anndata < 0.8 wrote dense X without encoding attributes.
+  '': (node, ctx) => (node.kind === 'array' ? readDense(node, ctx) : readCsr(node, ctx)),
+};
+
+export async function readMatrix(node: TreeNode, ctx: ReadContext): Promise<MatrixHandle> {
+  const encoding = encodingOf(node);
+  const reader = matrixReaders[encoding];
+  if (!reader) {
+    throw new SourceError('encoding', ctx.label, `${ctx.label}: ${node.path} has encoding-type '${encoding}', which is not a matrix encoding this reader knows (csr_matrix, csc_matrix, array).`);
+  }
+  return reader(node, ctx);
+}
+
+// ── Dataframe columns ──────────────────────────────────────────────────────────────────────────
+
+export interface ObsColumn {
+  readonly info: ObsColumnInfo;
+  /** The rows of the runs, or every row when runs is undefined. */
+  read(runs: readonly RowRun[] | undefined, signal?: AbortSignal): Promise<ObsValues>;
+}
+
+interface ColumnContext extends ReadContext {
+  /** The dataframe group (legacy categoricals keep their categories in it). */
+  readonly frame: GroupNode;
+  readonly nRows: number;
+}
+
+type ColumnReader = (node: TreeNode, name: string, ctx: ColumnContext) => Promise<ObsColumn>;
+
+function readArrayRows(node: ArrayNode, runs: readonly RowRun[] | undefined, nRows: number, signal?: AbortSignal) {
+  return runs ? readRunsOf(node, runs, signal) : node.read(0, nRows, signal);
+}
+
+function requireColumnArray(node: TreeNode, name: string, ctx: ColumnContext): ArrayNode {
+  if (node.kind !== 'array') throw new SourceError('malformed', ctx.label, `${ctx.label}: column '${name}' at ${node.path} should be an array but is a group.`);
+  if (node.shape[0] !== ctx.nRows) {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: column '${name}' has ${node.shape[0]} values but the dataframe has ${ctx.nRows} rows.`);
+  }
+  return node;
+}
+
+function categoricalColumn(name: string, encoding: string, codes: ArrayNode, categories: string[], ordered: boolean, ctx: ColumnContext): ObsColumn {
+  const where = `${ctx.label}: ${codes.path}`;
+  return {
+    info: { name, kind: 'categorical', encoding, dtype: codes.dtype, nullable: true, categories, ordered },
+    async read(runs, signal) {
+      const values = toInt32(await readArrayRows(codes, runs, ctx.nRows, signal), where);
+      for (const code of values) {
+        if (code < -1 || code >= categories.length) {
+          throw new SourceError('malformed', ctx.label, `${where} holds code ${code}, outside the ${categories.length} categories of '${name}' (−1 means missing).`);
+        }
+      }
+      return { kind: 'categorical', codes: values, categories };
+    },
+  };
+}
+
+const readCategorical: ColumnReader = async (node, name, ctx) => {
+  if (node.kind !== 'group') throw new SourceError('malformed', ctx.label, `${ctx.label}: categorical column '${name}' should be a group with codes and categories.`);
+  const [codesNode, categoriesNode] = await Promise.all([requireArray(node, 'codes', ctx), requireArray(node, 'categories', ctx)]);
+  const codes = requireColumnArray(codesNode, name, ctx);
+  const categories = toStrings(await categoriesNode.read(0, categoriesNode.shape[0] ?? 0), `${ctx.label}: ${categoriesNode.path}`).map(String);
+  return categoricalColumn(name, 'categorical', codes, categories, attrBoolean(node.attrs.ordered), ctx);
+};
+
+function plainColumn(node: ArrayNode, name: string, encoding: string, ctx: ColumnContext): ObsColumn {
+  const where = `${ctx.label}: ${node.path}`;
+  if (node.dtype === 'string' || encoding === 'string-array') {
+    return {
+      info: { name, kind: 'string', encoding, dtype: node.dtype, nullable: false },
+      async read(runs, signal) {
+        return { kind: 'string', values: toStrings(await readArrayRows(node, runs, ctx.nRows, signal), where) };
+      },
+    };
+  }
+  if (node.dtype === 'bool') {
+    return {
+      info: { name, kind: 'boolean', encoding, dtype: node.dtype, nullable: false },
+      async read(runs, signal) {
+        return { kind: 'boolean', values: toUint8(await readArrayRows(node, runs, ctx.nRows, signal), where) };
+      },
+    };
+  }
+  if (!/^(u?int|float)\d+$/.test(node.dtype)) {
+    throw new SourceError('encoding', ctx.label, `${where}: column '${name}' has element type '${node.dtype}', which this reader cannot use (expected numbers, booleans or strings).`);
+  }
+  return {
+    info: { name, kind: 'numeric', encoding, dtype: node.dtype, nullable: node.dtype.startsWith('float') },
+    async read(runs, signal) {
+      return { kind: 'numeric', values: toFloat64(await readArrayRows(node, runs, ctx.nRows, signal), where) };
+    },
+  };
+}
+
+const readPlainArray: ColumnReader = async (node, name, ctx) => {
+  const array = requireColumnArray(node, name, ctx);
+  // anndata < 0.8: categorical codes stored as a plain array whose attribute names the categories.
+  const legacy = array.attrs.categories;
+  if (legacy !== undefined) {
+    const categoriesNode = await ctx.frame.child('__categories').then((g) => (g?.kind === 'group' ? g.child(name) : undefined));
+    if (!categoriesNode || categoriesNode.kind !== 'array') {
+      throw new SourceError(
+        'encoding',
+        ctx.label,
+        `${ctx.label}: column '${name}' uses the categorical layout of anndata < 0.8 and its categories are not at ${ctx.frame.path}/__categories/${name}. Re-save the file with anndata ≥ 0.8: \`anndata.read_h5ad(path).write_h5ad(new_path)\`.`,
+      );
+    }
+    const categories = toStrings(await categoriesNode.read(0, categoriesNode.shape[0] ?? 0), `${ctx.label}: ${categoriesNode.path}`).map(String);
+    return categoricalColumn(name, 'categorical (anndata < 0.8)', array, categories, attrBoolean(array.attrs.ordered), ctx);
+  }
+  return plainColumn(array, name, encodingOf(node) || 'array', ctx);
+};
+
+function nullableColumn(kind: 'numeric' | 'boolean' | 'string'): ColumnReader {
+  return async (node, name, ctx) => {
+    if (node.kind !== 'group') throw new SourceError('malformed', ctx.label, `${ctx.label}: ${encodingOf(node)} column '${name}' should be a group with values and mask.`);
+    const [valuesNode, maskNode] = await Promise.all([requireArray(node, 'values', ctx), requireArray(node, 'mask', ctx)]);
+    const values = requireColumnArray(valuesNode, name, ctx);
+    const mask = requireColumnArray(maskNode, name, ctx);
+    const where = `${ctx.label}: ${node.path}`;
+    return {
+      info: { name, kind, encoding: encodingOf(node), dtype: values.dtype, nullable: true },
+      async read(runs, signal) {
+        const [v, m] = await Promise.all([readArrayRows(values, runs, ctx.nRows, signal), readArrayRows(mask, runs, ctx.nRows, signal)]);
+        const missing = toUint8(m, `${where}/mask`);
+        if (kind === 'numeric') return { kind, values: toFloat64(v, `${where}/values`), mask: missing };
+        if (kind === 'boolean') return { kind, values: toUint8(v, `${where}/values`), mask: missing };
+        return { kind, values: toStrings(v, `${where}/values`).map((s, i) => (missing[i] ? null : s)) };
+      },
+    };
+  };
+}
+
+const columnReaders: Readonly<Record<string, ColumnReader>> = {
+  categorical: readCategorical,
+  'string-array': readPlainArray,
+  array: readPlainArray,
+  '': readPlainArray,
+  'nullable-integer': nullableColumn('numeric'),
+  'nullable-boolean': nullableColumn('boolean'),
+  'nullable-string-array': nullableColumn('string'),
+};
+
+export interface Dataframe {
+  readonly nRows: number;
+  readonly columns: readonly ObsColumn[];
+  readonly index: ArrayNode;
+}
+
+/** Opens a `dataframe` group: its index and every column in column-order. */
+export async function readDataframe(node: TreeNode | undefined, what: string, ctx: ReadContext): Promise<Dataframe> {
+  if (!node) throw new SourceError('malformed', ctx.label, `${ctx.label} has no ${what}; an AnnData has obs and var dataframes. Is this an AnnData file?`);
+  if (node.kind !== 'group') {
+    throw new SourceError('encoding', ctx.label, `${ctx.label}: ${what} is a single array (the record layout of anndata < 0.7). Re-save the file with anndata ≥ 0.8: \`anndata.read_h5ad(path).write_h5ad(new_path)\`.`);
+  }
+  const encoding = encodingOf(node);
+  if (encoding !== 'dataframe') {
+    throw new SourceError('encoding', ctx.label, `${ctx.label}: ${what} has encoding-type '${encoding}', expected 'dataframe'.`);
+  }
+  const indexName = typeof node.attrs._index === 'string' ? node.attrs._index : '_index';
+  const indexNode = await node.child(indexName);
+  if (!indexNode || indexNode.kind !== 'array') throw new SourceError('malformed', ctx.label, `${ctx.label}: ${what} has no index array '${indexName}'.`);
+  const nRows = indexNode.shape[0] ?? 0;
+  const order = attrStrings(node.attrs['column-order']) ?? [];
+  const columnCtx: ColumnContext = { ...ctx, frame: node, nRows };
+  const columns = await Promise.all(
+    order.map(async (name) => {
+      const child = await node.child(name);
+      if (!child) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${what} lists column '${name}' in column-order but it is missing.`);
+      const columnEncoding = encodingOf(child);
+      const reader = columnReaders[columnEncoding];
+      if (!reader) {
+        throw new SourceError(
+          'encoding',
+          ctx.label,
+          `${ctx.label}: ${what} column '${name}' has encoding-type '${columnEncoding}', which this reader does not know (it reads ${Object.keys(columnReaders).filter(Boolean).join(', ')}).`,
+        );
+      }
+      return reader(child, name, columnCtx);
+    }),
+  );
+  return { nRows, columns, index: indexNode };
+}
+
+/** Cells per category over every row (code −1, missing, is not counted). */
+export async function countCategories(column: ObsColumn, signal?: AbortSignal): Promise<number[]> {
+  const values = await column.read(undefined, signal);
+  if (values.kind !== 'categorical') return [];
+  const counts = new Array<number>(values.categories.length).fill(0);
+  for (const code of values.codes) if (code >= 0) counts[code]!++;
+  return counts;
+}

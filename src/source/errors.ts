@@ -1,0 +1,43 @@
+// One typed error for everything that can go wrong while reading AnnData, so callers can branch on
+// `code` and show `message` (which names the file or URL and what to change) to a person.
+
+export type SourceErrorCode =
+  /** The server answered a Range request with the whole file, or without Content-Range. */
+  | 'range-unsupported'
+  /** The browser refused the response: the server sends no (or wrong) CORS headers, or is unreachable. */
+  | 'cors'
+  | 'not-found'
+  | 'forbidden'
+  /** 5xx, or another status a reader cannot use. */
+  | 'server'
+  /** A body shorter than announced, or a dropped connection. */
+  | 'truncated'
+  /** An encoding this reader does not know or cannot read (unknown encoding-type, csc X, an HDF5 filter). */
+  | 'encoding'
+  /** The data contradicts itself: indptr not monotone, indices out of range, missing arrays, not HDF5. */
+  | 'malformed'
+  /** Bad input from the caller: a row run out of range, an unknown layer or obs column. */
+  | 'invalid-argument'
+  | 'aborted';
+
+export class SourceError extends Error {
+  override readonly name = 'SourceError';
+  readonly code: SourceErrorCode;
+  /** URL or file name of what was being read. */
+  readonly location: string;
+
+  constructor(code: SourceErrorCode, location: string, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.code = code;
+    this.location = location;
+  }
+}
+
+export function isSourceError(error: unknown, code?: SourceErrorCode): error is SourceError {
+  return error instanceof SourceError && (code === undefined || error.code === code);
+}
+
+/** Throws the signal's reason as an 'aborted' SourceError when it has fired. */
+export function throwIfAborted(signal: AbortSignal | undefined, location: string): void {
+  if (signal?.aborted) throw new SourceError('aborted', location, `reading ${location} was aborted`, { cause: signal.reason });
+}

@@ -1,0 +1,174 @@
+// The container tree of an HDF5 file (.h5ad) read with h5wasm — in Node (h5wasm/node, a path) or in
+// a dedicated worker (a File mounted with WORKERFS). Reads are cut into bounded pieces because one
+// h5wasm read must fit the wasm heap (< 2 GiB).
+
+import type * as H5 from 'h5wasm';
+import { SourceError } from './errors.ts';
+import { concatValues } from './runs.ts';
+import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type TreeNode } from './tree.ts';
+
+/** The parts of an h5wasm build the tree needs (its node and browser builds both fit). */
+type H5Module = Pick<typeof H5, 'Group' | 'Dataset'>;
+
+/** Largest single h5wasm read, in bytes. */
+export const maxH5ReadBytes = 256 * 1024 * 1024;
+
+/** HDF5 filters compiled into h5wasm; anything else reads as garbage, so it is refused up front. */
+const builtinFilters = new Map([
+  [1, 'deflate'],
+  [2, 'shuffle'],
+  [3, 'fletcher32'],
+  [4, 'szip'],
+  [5, 'nbit'],
+  [6, 'scaleoffset'],
+]);
+
+// H5T classes as h5wasm reports them in metadata.type.
+const H5T_INTEGER = 0;
+const H5T_FLOAT = 1;
+const H5T_STRING = 3;
+const H5T_ENUM = 8;
+
+function dtypeOf(meta: H5.Metadata): string {
+  if (meta.type === H5T_STRING || (meta.vlen && meta.vlen_type?.type === H5T_STRING)) return 'string';
+  if (meta.type === H5T_FLOAT) return `float${meta.size * 8}`;
+  if (meta.type === H5T_INTEGER) return `${meta.signed ? 'int' : 'uint'}${meta.size * 8}`;
+  if (meta.type === H5T_ENUM && meta.enum_type) {
+    const members = Object.keys(meta.enum_type.members).map((k) => k.toUpperCase()).sort();
+    if (members.length === 2 && members[0] === 'FALSE' && members[1] === 'TRUE') return 'bool';
+    return `int${meta.size * 8}`;
+  }
+  return `h5type${meta.type}`;
+}
+
+function attrsOf(entity: { attrs: Record<string, H5.Attribute> }): Attrs {
+  const out: Record<string, unknown> = {};
+  for (const [name, attr] of Object.entries(entity.attrs)) {
+    try {
+      const value = attr.value;
+      // h5py writes scalars as 0-d attributes; numbers may arrive as BigInt or 1-element arrays.
+      out[name] = typeof value === 'bigint' ? Number(value) : value;
+    } catch {
+      out[name] = undefined; // an attribute of a type h5wasm cannot decode (e.g. object references)
+    }
+  }
+  return out;
+}
+
+function toValues(raw: unknown, dtype: string, where: string): ArrayValues {
+  if (dtype === 'bool' && ArrayBuffer.isView(raw)) return Uint8Array.from(raw as Int8Array, (v) => (v ? 1 : 0));
+  if (ArrayBuffer.isView(raw)) return raw as ArrayValues;
+  if (Array.isArray(raw)) return raw.map((v) => (v === null || v === undefined ? null : String(v)));
+  if (typeof raw === 'string') return [raw];
+  throw new SourceError('encoding', where, `${where}: h5wasm returned an unexpected value type`);
+}
+
+export interface H5TreeOptions {
+  /** Bytes per single read (tests use a small value to exercise piecewise reads). */
+  readonly maxReadBytes?: number;
+}
+
+/** Wraps an open h5wasm File as a tree; `label` names the file in messages. */
+export function h5Tree(h5: H5Module, file: H5.File, label: string, options: H5TreeOptions = {}): GroupNode {
+  const maxBytes = options.maxReadBytes ?? maxH5ReadBytes;
+
+  function guard<T>(path: string, run: () => T): T {
+    try {
+      return run();
+    } catch (error) {
+      if (error instanceof SourceError) throw error;
+      throw new SourceError('malformed', label, `${label}: reading ${path || '/'} failed inside HDF5 (${(error as Error).message}); the file may be truncated or damaged.`, { cause: error });
+    }
+  }
+
+  function arrayNode(path: string, dataset: H5.Dataset): ArrayNode {
+    const meta = guard(path, () => dataset.metadata);
+    const shape = meta.shape ?? [];
+    const dtype = dtypeOf(meta);
+    const filters = guard(path, () => dataset.filters);
+    const unknown = filters.find((f) => !builtinFilters.has(f.id));
+    const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
+    const rowBytes = Math.max(1, rowElements * meta.size);
+    const piece = Math.max(1, Math.floor(maxBytes / rowBytes));
+    return {
+      kind: 'array',
+      path,
+      shape,
+      dtype,
+      attrs: guard(path, () => attrsOf(dataset)),
+      chunkRows: meta.chunks?.[0] ?? 65536,
+      async read(start, end, signal) {
+        if (unknown) {
+          throw new SourceError(
+            'encoding',
+            label,
+            `${label}: ${path} is compressed with the HDF5 filter '${unknown.name}' (id ${unknown.id}), which this reader does not include. Re-save the file with gzip (or no compression): \`adata.write_h5ad(path, compression='gzip')\`.`,
+          );
+        }
+        if (dtype.startsWith('h5type')) throw new SourceError('encoding', label, `${label}: ${path} has an HDF5 element type this reader cannot decode.`);
+        const pieces: ArrayValues[] = [];
+        for (let at = start; at < end; at += piece) {
+          if (signal?.aborted) throw new SourceError('aborted', label, `reading ${label} was aborted`, { cause: signal.reason });
+          const stop = Math.min(end, at + piece);
+          const ranges: [number, number][] = [[at, stop], ...shape.slice(1).map((n): [number, number] => [0, n])];
+          pieces.push(toValues(guard(path, () => dataset.slice(ranges)), dtype, `${label}: ${path}`));
+          // Give the event loop a turn between pieces so aborts and messages get through.
+          if (stop < end) await new Promise((r) => setTimeout(r, 0));
+        }
+        return pieces.length === 1 ? pieces[0]! : concatValues(pieces, (end - start) * rowElements);
+      },
+    };
+  }
+
+  function node(path: string): TreeNode | undefined {
+    const entity = guard(path, () => (path ? file.get(path) : file));
+    if (entity instanceof h5.Dataset) return arrayNode(path, entity);
+    if (entity instanceof h5.Group) {
+      const group = entity;
+      return {
+        kind: 'group',
+        path,
+        attrs: guard(path, () => attrsOf(group)),
+        child: async (name) => node(joinPath(path, name)),
+        keys: async () => guard(path, () => group.keys()),
+      };
+    }
+    return undefined;
+  }
+
+  const root = node('');
+  if (!root || root.kind !== 'group') throw new SourceError('malformed', label, `${label} has no readable HDF5 root group.`);
+  return root;
+}
+
+/**
+ * Checks the HDF5 superblock before h5wasm sees the file: h5wasm opens non-HDF5 and truncated files
+ * without complaint and then returns garbage, so both are caught here from the first bytes.
+ */
+export function checkHdf5Header(head: Uint8Array, fileSize: number, label: string): void {
+  const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
+  let base = -1;
+  for (let at = 0; at + 8 <= head.length; at = at === 0 ? 512 : at * 2) {
+    if (signature.every((b, i) => head[at + i] === b)) {
+      base = at;
+      break;
+    }
+  }
+  if (base < 0) throw new SourceError('malformed', label, `${label} is not an HDF5 file (no HDF5 signature); an .h5ad is written by anndata's write_h5ad.`);
+  const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
+  const version = head[base + 8]!;
+  let eofAt: number;
+  let offsetSize: number;
+  if (version === 0 || version === 1) {
+    offsetSize = head[base + 13]!;
+    eofAt = base + 24 + (version === 1 ? 4 : 0) + 2 * offsetSize;
+  } else {
+    offsetSize = head[base + 9]!;
+    eofAt = base + 12 + 2 * offsetSize;
+  }
+  if (offsetSize !== 8 || eofAt + 8 > head.length) return; // unusual layout: leave the checks to HDF5
+  const endOfFile = Number(view.getBigUint64(eofAt, true));
+  if (endOfFile > fileSize) {
+    throw new SourceError('truncated', label, `${label} is truncated: it has ${fileSize} bytes but its HDF5 header says ${endOfFile}. Copy or download the file again.`);
+  }
+}

@@ -1,0 +1,70 @@
+// A dropped .h5ad File/Blob as an AnnDataSource: all reading happens in a dedicated worker
+// (workers/h5ad.worker.ts); this side forwards calls and rebuilds typed errors.
+
+import * as Comlink from 'comlink';
+import type { H5adSummary, H5adWorkerApi, WorkerResult } from '../../workers/h5ad.worker.ts';
+import type { AnnDataOpenOptions } from './anndata.ts';
+import { SourceError } from './errors.ts';
+import type { AnnDataSource, ObsValues, RowRead } from './types.ts';
+
+export interface H5adBlobOptions extends AnnDataOpenOptions {
+  readonly createWorker?: () => Worker;
+  /** Bytes per single HDF5 read inside the worker (default 256 MiB; always < 2 GiB). */
+  readonly maxReadBytes?: number;
+}
+
+function unwrap<T>(result: WorkerResult<T>): T {
+  if (result.ok) return result.value;
+  throw new SourceError(result.code, result.location, result.message);
+}
+
+/** Rejects with 'aborted' as soon as the signal fires (the worker finishes its current read and drops it). */
+function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, label: string): Promise<T> {
+  if (!signal) return work;
+  if (signal.aborted) return Promise.reject(new SourceError('aborted', label, `reading ${label} was aborted`, { cause: signal.reason }));
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new SourceError('aborted', label, `reading ${label} was aborted`, { cause: signal.reason }));
+    signal.addEventListener('abort', onAbort, { once: true });
+    work.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
+export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): Promise<AnnDataSource> {
+  const name = blob instanceof File ? blob.name : 'data.h5ad';
+  const worker = options.createWorker?.() ?? new Worker(new URL('../../workers/h5ad.worker.ts', import.meta.url), { type: 'module', name: `h5ad ${name}` });
+  const api = Comlink.wrap<H5adWorkerApi>(worker);
+  const stop = () => {
+    api[Comlink.releaseProxy]();
+    worker.terminate();
+  };
+  let summary: H5adSummary;
+  try {
+    const openOptions = {
+      ...(options.layers ? { layers: [...options.layers] } : {}),
+      ...(options.countCategoriesUpTo !== undefined ? { countCategoriesUpTo: options.countCategoriesUpTo } : {}),
+      ...(options.maxReadBytes !== undefined ? { maxReadBytes: options.maxReadBytes } : {}),
+    };
+    summary = unwrap(await abortable(api.open(blob, name, openOptions) as Promise<WorkerResult<H5adSummary>>, options.signal, name));
+  } catch (error) {
+    stop();
+    throw error;
+  }
+  const label = summary.label;
+  return {
+    ...summary,
+    varNames: async () => unwrap((await api.varNames()) as WorkerResult<string[]>),
+    readObs: async (column, signal) => unwrap(await abortable(api.readObs(column) as Promise<WorkerResult<ObsValues>>, signal, label)),
+    async readRows(runs, readOptions = {}) {
+      const { signal, ...rest } = readOptions;
+      const plain = { ...rest, ...(rest.obs ? { obs: [...rest.obs] } : {}) };
+      return unwrap(await abortable(api.readRows(runs.map(({ start, end }) => ({ start, end })), plain) as Promise<WorkerResult<RowRead>>, signal, label));
+    },
+    async close() {
+      try {
+        unwrap((await api.close()) as WorkerResult<void>);
+      } finally {
+        stop();
+      }
+    },
+  };
+}

@@ -1,0 +1,43 @@
+// An .h5ad file from a path, in Node (CLI, tests), read with h5wasm/node.
+
+import { open } from 'node:fs/promises';
+import { basename, resolve } from 'node:path';
+import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
+import { SourceError } from './errors.ts';
+import { checkHdf5Header, h5Tree, type H5TreeOptions } from './h5-tree.ts';
+import type { AnnDataSource } from './types.ts';
+
+async function readHead(path: string): Promise<{ head: Uint8Array; size: number }> {
+  const handle = await open(path, 'r');
+  try {
+    const size = (await handle.stat()).size;
+    const head = new Uint8Array(Math.min(size, 4096));
+    await handle.read(head, 0, head.length, 0);
+    return { head, size };
+  } finally {
+    await handle.close();
+  }
+}
+
+export async function openH5adPath(path: string, options: AnnDataOpenOptions & H5TreeOptions = {}): Promise<AnnDataSource> {
+  const full = resolve(path);
+  const label = basename(full);
+  const { head, size } = await readHead(full);
+  checkHdf5Header(head, size, label);
+  const h5 = (await import('h5wasm/node')).default;
+  await h5.ready;
+  let file: InstanceType<typeof h5.File>;
+  try {
+    file = new h5.File(full, 'r');
+  } catch (error) {
+    throw new SourceError('malformed', label, `${label} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
+  }
+  try {
+    return await openAnnData(h5Tree(h5, file, label, options), label, options, async () => {
+      file.close();
+    });
+  } catch (error) {
+    file.close();
+    throw error;
+  }
+}

@@ -1,0 +1,195 @@
+// A zarr store over HTTP(S) that checks every answer instead of trusting it: a Range answered with
+// the whole file, a 206 without Content-Range, a body shorter than announced, a CORS refusal or an
+// error status each become a SourceError that names the URL and what to change on the server.
+
+import { SourceError } from './errors.ts';
+import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from './store.ts';
+
+export interface HttpStoreOptions {
+  /** Aborts every request of this store (e.g. when the page closes the source). */
+  readonly signal?: AbortSignal;
+  /** Replaces global fetch (presigned URLs, auth headers). */
+  readonly fetch?: (request: Request) => Promise<Response>;
+}
+
+/** Root metadata documents, in the order they are probed: v3 (maybe consolidated), v2 consolidated, v2 group. */
+const rootMetadataKeys = ['/zarr.json', '/.zmetadata', '/.zgroup'] as const;
+
+const inBrowser = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
+
+const corsAdvice =
+  'The server must allow cross-origin reads: send `Access-Control-Allow-Origin: *` (or this page\'s origin) and `Access-Control-Expose-Headers: Content-Range, Content-Length, ETag`, and answer OPTIONS preflights allowing the `Range` header.';
+const rangeAdvice =
+  'Serve the store from a host that supports HTTP Range requests (static hosts, S3, GCS and nginx do; some proxies and dev servers strip Range) and, cross-origin, expose the header with `Access-Control-Expose-Headers: Content-Range`.';
+
+function resolveKey(base: string, key: AbsolutePath): string {
+  const url = new URL(key.slice(1), base);
+  url.search = new URL(base).search;
+  return url.href;
+}
+
+function joinSignals(a: AbortSignal | undefined, b: AbortSignal | undefined): AbortSignal | undefined {
+  if (a && b) return AbortSignal.any([a, b]);
+  return a ?? b;
+}
+
+function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
+  return signal?.aborted === true || (error instanceof DOMException && error.name === 'AbortError');
+}
+
+async function send(url: string, init: RequestInit, doFetch: (r: Request) => Promise<Response>): Promise<Response> {
+  try {
+    return await doFetch(new Request(url, init));
+  } catch (error) {
+    if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
+    if (inBrowser) {
+      throw new SourceError('cors', url, `The browser could not read ${url}: the host is unreachable or refused a cross-origin read (CORS). ${corsAdvice}`, { cause: error });
+    }
+    throw new SourceError('server', url, `Could not reach ${url}: ${(error as Error).message}${(error as Error & { cause?: Error }).cause ? ` (${(error as Error & { cause: Error }).cause.message})` : ''}.`, { cause: error });
+  }
+}
+
+function statusError(url: string, response: Response): SourceError {
+  const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
+  if (response.status === 403 || response.status === 401) {
+    return new SourceError('forbidden', url, `${url} answered ${status}: the host refuses to serve it. Make the store public-readable (for a bucket: a read policy on the objects), or use a signed URL.`);
+  }
+  if (response.status === 404) return new SourceError('not-found', url, `${url} answered 404 Not Found: check the URL points at the store's root folder.`);
+  if (response.status === 416) {
+    return new SourceError('malformed', url, `${url} answered 416 Range Not Satisfiable: the store's metadata points past the end of the file; the file is truncated or the metadata belongs to another copy.`);
+  }
+  return new SourceError('server', url, `${url} answered ${status}. ${response.status >= 500 ? 'The host failed; retry later or check its logs.' : 'A zarr reader needs 200 for whole files and 206 for Range requests.'}`);
+}
+
+async function body(url: string, response: Response, signal: AbortSignal | undefined): Promise<Uint8Array> {
+  let bytes: Uint8Array;
+  try {
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    if (isAbort(error, signal)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
+    throw new SourceError('truncated', url, `The connection to ${url} broke before the whole body arrived. Retry; if it persists, check the host and any proxy in between for time or size limits.`, { cause: error });
+  }
+  const announced = response.headers.get('Content-Length');
+  const encoded = response.headers.get('Content-Encoding');
+  if (announced !== null && !encoded && Number(announced) !== bytes.length) {
+    throw new SourceError('truncated', url, `${url} announced ${announced} bytes but sent ${bytes.length}. The host or a proxy cut the body short.`);
+  }
+  return bytes;
+}
+
+/** Parses `bytes start-end/total`; null when absent or malformed. */
+function parseContentRange(header: string | null): { start: number; end: number; total: number | null } | null {
+  const m = header ? /^bytes (\d+)-(\d+)\/(\d+|\*)$/.exec(header.trim()) : null;
+  if (!m) return null;
+  return { start: Number(m[1]), end: Number(m[2]), total: m[3] === '*' ? null : Number(m[3]) };
+}
+
+function validatorOf(response: Response, bytes: Uint8Array): string {
+  const etag = response.headers.get('ETag');
+  if (etag) return `etag:${etag}`;
+  const modified = response.headers.get('Last-Modified');
+  if (modified) return `modified:${modified}`;
+  // No validator from the host: the metadata's own size and hash still change with most rewrites.
+  let hash = 0x811c9dc5;
+  for (const b of bytes) hash = Math.imul(hash ^ b, 0x01000193) >>> 0;
+  return `size:${bytes.length}:${hash.toString(16)}`;
+}
+
+export interface HttpStore extends SourceStore {
+  /** Root metadata fetched while opening (key → bytes), so readers need not fetch it again. */
+  readonly rootMetadata: ReadonlyMap<AbsolutePath, Uint8Array>;
+}
+
+/**
+ * Opens a zarr store at `url`: fetches its root metadata (zarr.json, else .zmetadata, else .zgroup)
+ * to check that a store is there and to learn its validator.
+ */
+export async function openHttpStore(url: string, options: HttpStoreOptions = {}): Promise<HttpStore> {
+  const base = url.endsWith('/') ? url : `${url}/`;
+  const doFetch = options.fetch ?? ((r: Request) => fetch(r));
+
+  async function get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined> {
+    const href = resolveKey(base, key);
+    const signal = joinSignals(options.signal, opts?.signal);
+    const response = await send(href, { signal }, doFetch);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw statusError(href, response);
+    }
+    return body(href, response, signal);
+  }
+
+  async function getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined> {
+    const href = resolveKey(base, key);
+    const signal = joinSignals(options.signal, opts?.signal);
+    const header = 'suffixLength' in range ? `bytes=-${range.suffixLength}` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
+    if (!('suffixLength' in range) && range.length === 0) return new Uint8Array(0);
+    const response = await send(href, { signal, headers: { Range: header } }, doFetch);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      return undefined;
+    }
+    if (response.status === 200) {
+      await response.body?.cancel();
+      throw new SourceError('range-unsupported', href, `${href} ignored the Range header (${header}) and answered 200 with the whole file; reading on would return wrong data. ${rangeAdvice}`);
+    }
+    if (response.status !== 206) {
+      await response.body?.cancel();
+      throw statusError(href, response);
+    }
+    const contentRange = parseContentRange(response.headers.get('Content-Range'));
+    if (!contentRange) {
+      await response.body?.cancel();
+      throw new SourceError('range-unsupported', href, `${href} answered 206 without a readable Content-Range header, so the bytes cannot be checked against the range asked for (${header}). ${rangeAdvice}`);
+    }
+    const expectStart = 'suffixLength' in range ? (contentRange.total === null ? contentRange.start : Math.max(0, contentRange.total - range.suffixLength)) : range.offset;
+    if (contentRange.start !== expectStart) {
+      await response.body?.cancel();
+      throw new SourceError('range-unsupported', href, `${href} answered bytes ${contentRange.start}-${contentRange.end} to a request for ${header}. ${rangeAdvice}`);
+    }
+    const bytes = await body(href, response, signal);
+    const expected = contentRange.end - contentRange.start + 1;
+    const wanted = 'suffixLength' in range ? Math.min(range.suffixLength, contentRange.total ?? Infinity) : range.length;
+    if (bytes.length !== expected || expected < Math.min(wanted, (contentRange.total ?? Infinity) - expectStart)) {
+      throw new SourceError('truncated', href, `${href} sent ${bytes.length} bytes for ${header} (Content-Range ${contentRange.start}-${contentRange.end}); the body is short. The host or a proxy cut it.`);
+    }
+    return bytes;
+  }
+
+  const rootMetadata = new Map<AbsolutePath, Uint8Array>();
+  let validator = '';
+  for (const key of rootMetadataKeys) {
+    const href = resolveKey(base, key);
+    const response = await send(href, { signal: options.signal }, doFetch);
+    if (response.status === 404) {
+      await response.body?.cancel();
+      continue;
+    }
+    if (response.status !== 200) {
+      await response.body?.cancel();
+      throw statusError(href, response);
+    }
+    const bytes = await body(href, response, options.signal);
+    rootMetadata.set(key, bytes);
+    validator = validatorOf(response, bytes);
+    break;
+  }
+  if (rootMetadata.size === 0) {
+    throw new SourceError('not-found', url, `No zarr store at ${url}: none of ${rootMetadataKeys.map((k) => k.slice(1)).join(', ')} exists there. Point at the store's root folder (the one holding zarr.json or .zgroup).`);
+  }
+
+  return {
+    label: url,
+    validator,
+    rootMetadata,
+    get: (key, opts) => {
+      const cached = rootMetadata.get(key);
+      return cached ? Promise.resolve(cached) : get(key, opts);
+    },
+    getRange,
+  };
+}

@@ -1,0 +1,103 @@
+// openSource: one entry point for every way AnnData arrives — a URL (zarr over HTTP), a local path
+// (zarr directory or .h5ad, Node), or a File/Blob dropped into the page (.h5ad, read in a worker).
+
+import * as zarr from 'zarrita';
+import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
+import { openCollection } from './collection.ts';
+import { encodingOf } from './encodings.ts';
+import { SourceError } from './errors.ts';
+import { openHttpStore } from './http-store.ts';
+import { withConcurrencyLimit, type SourceStore } from './store.ts';
+import type { AnnDataSource } from './types.ts';
+import { openZarrTree } from './zarr-tree.ts';
+
+export type { SourceStore } from './store.ts';
+export { SourceError, isSourceError, type SourceErrorCode } from './errors.ts';
+export type * from './types.ts';
+
+/** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), or a File/Blob (.h5ad, browser). */
+export type SourceInput = string | { readonly url: string } | { readonly path: string } | Blob;
+
+export interface OpenSourceOptions extends AnnDataOpenOptions {
+  /** Most requests (or file reads) in flight at once per source. Default 8. */
+  readonly concurrency?: number;
+  /** Range requests closer than this many bytes are merged into one (sharded zarr). Default 32 KiB. */
+  readonly coalesceBytes?: number;
+  /** Puts a layer (e.g. an OPFS chunk cache) between the reader and the store; receives label and validator. */
+  readonly wrapStore?: (store: SourceStore) => SourceStore;
+  /** Replaces fetch for HTTP stores (auth headers, presigned URLs). */
+  readonly fetch?: (request: Request) => Promise<Response>;
+  /** Starts the .h5ad worker for a File/Blob (default: the bundled workers/h5ad.worker.ts). */
+  readonly createWorker?: () => Worker;
+}
+
+type Resolved = { kind: 'url'; url: string } | { kind: 'path'; path: string } | { kind: 'blob'; blob: Blob };
+
+const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof document === 'undefined';
+
+function resolveInput(input: SourceInput): Resolved {
+  if (typeof Blob !== 'undefined' && input instanceof Blob) return { kind: 'blob', blob: input };
+  if (typeof input === 'object' && 'url' in input) return { kind: 'url', url: input.url };
+  if (typeof input === 'object' && 'path' in input) return { kind: 'path', path: input.path };
+  const text = input as string;
+  if (/^https?:\/\//i.test(text)) return { kind: 'url', url: text };
+  if (/^file:\/\//i.test(text)) return { kind: 'path', path: decodeURIComponent(new URL(text).pathname) };
+  if (!isNode) return { kind: 'url', url: new URL(text, globalThis.location?.href).href };
+  return { kind: 'path', path: text };
+}
+
+/** The store stack under zarrita: base → concurrency limit → range coalescing → caller's wrapper. */
+function stackStore(base: SourceStore, options: OpenSourceOptions): SourceStore {
+  const limited = withConcurrencyLimit(base, options.concurrency ?? 8);
+  const coalesced = zarr.withRangeCoalescing(limited, { coalesceSize: options.coalesceBytes ?? 32 * 1024 });
+  const store: SourceStore = {
+    label: base.label,
+    validator: base.validator,
+    get: (key, opts) => coalesced.get(key, opts),
+    getRange: (key, range, opts) => coalesced.getRange(key, range, opts),
+    ...(base.list ? { list: base.list.bind(base) } : {}),
+  };
+  return options.wrapStore ? options.wrapStore(store) : store;
+}
+
+/** Opens AnnData zarr (or an annbatch pre-shuffled collection of them) from a store. */
+export async function openZarrSource(base: SourceStore, options: OpenSourceOptions = {}): Promise<AnnDataSource> {
+  const tree = await openZarrTree(stackStore(base, options));
+  if (encodingOf(tree) === 'annbatch-preshuffled') return openCollection(tree, base.label, options);
+  return openAnnData(tree, base.label, options);
+}
+
+async function openPath(path: string, options: OpenSourceOptions): Promise<AnnDataSource> {
+  const { stat } = await import('node:fs/promises');
+  const info = await stat(path).catch(() => undefined);
+  if (!info) throw new SourceError('not-found', path, `${path} does not exist.`);
+  if (info.isDirectory()) {
+    const { openDirectoryStore } = await import('./fs-store.ts');
+    return openZarrSource(await openDirectoryStore(path), options);
+  }
+  const { openH5adPath } = await import('./h5ad-node.ts');
+  return openH5adPath(path, options);
+}
+
+export async function openSource(input: SourceInput, options: OpenSourceOptions = {}): Promise<AnnDataSource> {
+  const resolved = resolveInput(input);
+  switch (resolved.kind) {
+    case 'url': {
+      if (/\.h5ad(\?|#|$)/i.test(resolved.url)) {
+        throw new SourceError(
+          'encoding',
+          resolved.url,
+          `${resolved.url} is an .h5ad file; over HTTP only zarr stores can be read lazily. Download it and open the file, or convert it once: \`anndata.read_h5ad(path).write_zarr('data.zarr')\`.`,
+        );
+      }
+      return openZarrSource(await openHttpStore(resolved.url, { signal: options.signal, fetch: options.fetch }), options);
+    }
+    case 'path':
+      if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);
+      return openPath(resolved.path, options);
+    case 'blob': {
+      const { openH5adBlob } = await import('./h5ad-client.ts');
+      return openH5adBlob(resolved.blob, options);
+    }
+  }
+}

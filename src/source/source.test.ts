@@ -1,0 +1,144 @@
+// Every container of the same AnnData reads back value for value what anndata itself read.
+
+import { readFileSync } from 'node:fs';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { blockToDense, expectedCsrRows, expectedDenseRows, expectedToPlain, fixturesDir, obsToPlain, type Expected } from '../../test/fixtures/expected.ts';
+import { openSource, type AnnDataSource, type RowRun } from './index.ts';
+
+const fixture = (name: string) => new URL(`anndata/${name}`, fixturesDir).pathname;
+const load = (name: string) => JSON.parse(readFileSync(fixture(`${name}.expected.json`), 'utf8')) as Expected;
+const csr = load('small-csr');
+const dense = load('small-dense');
+const servers = inject('fixtureServers');
+
+const opened: AnnDataSource[] = [];
+async function open(input: string, options = {}): Promise<AnnDataSource> {
+  const source = await openSource(input, options);
+  opened.push(source);
+  return source;
+}
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+});
+
+const csrContainers = {
+  'h5ad (uncompressed)': () => fixture('small-csr.h5ad'),
+  'h5ad (gzip)': () => fixture('small-csr.gzip.h5ad'),
+  'zarr v2 directory (consolidated, blosc/zstd/gzip/zlib)': () => fixture('small-csr.zarr'),
+  'zarr v2 over HTTP': () => `${servers.ok}/anndata/small-csr.zarr`,
+};
+
+const runSets: RowRun[][] = [
+  [{ start: 0, end: 50 }],
+  [{ start: 3, end: 4 }],
+  [
+    { start: 1, end: 5 },
+    { start: 6, end: 8 }, // rows 6 and 7 are empty
+    { start: 17, end: 18 },
+    { start: 40, end: 49 },
+  ],
+  [{ start: 12, end: 12 }],
+  [],
+];
+
+describe.each(Object.entries(csrContainers))('CSR AnnData from %s', (_, where) => {
+  it('describes X, layers, obs and var like anndata', async () => {
+    const source = await open(where());
+    expect(source.nObs).toBe(csr.n_obs);
+    expect(source.nVars).toBe(csr.n_vars);
+    expect(source.X).toEqual({ encoding: 'csr_matrix', dtype: 'float32', shape: [50, 30], nnz: csr.X.nnz, indexDtype: 'int32' });
+    expect(source.layers.counts).toMatchObject({ encoding: 'csr_matrix', dtype: 'int32', nnz: csr.layers.counts!.nnz });
+    expect(await source.varNames()).toEqual(csr.var_names);
+    const byName = Object.fromEntries(source.obsColumns.map((c) => [c.name, c]));
+    expect(Object.keys(byName)).toEqual(Object.keys(csr.obs));
+    for (const [name, column] of Object.entries(csr.obs)) {
+      expect(byName[name]!.kind, name).toBe(column.kind);
+      if (column.kind === 'categorical') {
+        expect(byName[name]).toMatchObject({ categories: column.categories, counts: column.counts, ordered: column.ordered, nullable: true });
+      }
+    }
+    expect(byName.batch_id).toMatchObject({ encoding: 'nullable-integer', nullable: true });
+    expect(byName.passed_qc).toMatchObject({ encoding: 'nullable-boolean', kind: 'boolean' });
+    expect(byName.barcode).toMatchObject({ encoding: 'string-array', kind: 'string' });
+  });
+
+  it('reads every obs column whole, with missing values where anndata has them', async () => {
+    const source = await open(where());
+    for (const [name, column] of Object.entries(csr.obs)) {
+      expect(obsToPlain(await source.readObs(name)), name).toEqual(expectedToPlain(column));
+    }
+  });
+
+  it.each(runSets.map((runs) => [JSON.stringify(runs), runs] as const))('reads rows %s of X and of the counts layer as CSR', async (_, runs) => {
+    const source = await open(where());
+    const { block, obs } = await source.readRows(runs, { obs: ['cell_type', 'score', 'barcode', 'passed_qc'] });
+    expect(block.format).toBe('csr');
+    if (block.format !== 'csr') return;
+    const want = expectedCsrRows(csr.X, runs);
+    expect(Array.from(block.indptr)).toEqual(want.indptr);
+    expect(Array.from(block.indices)).toEqual(want.indices);
+    expect(block.data).toBeInstanceOf(Float32Array);
+    expect(Array.from(block.data)).toEqual(want.data.map((v) => Math.fround(v)));
+    for (const name of ['cell_type', 'score', 'barcode', 'passed_qc']) {
+      expect(obsToPlain(obs[name]!), name).toEqual(expectedToPlain(csr.obs[name]!, runs));
+    }
+    const counts = await source.readRows(runs, { layer: 'counts' });
+    expect(blockToDense(counts.block)).toEqual(expectedDenseRows(csr.layers.counts!, runs));
+  });
+
+  it('rejects bad runs, unknown layers and unknown columns with clear errors', async () => {
+    const source = await open(where());
+    await expect(source.readRows([{ start: 5, end: 3 }])).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(source.readRows([{ start: 10, end: 20 }, { start: 15, end: 30 }])).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(source.readRows([{ start: 45, end: 51 }])).rejects.toMatchObject({ code: 'invalid-argument' });
+    await expect(source.readRows([{ start: 0, end: 1 }], { layer: 'spliced' })).rejects.toThrow(/no layer 'spliced'.*counts/);
+    await expect(source.readObs('nope')).rejects.toThrow(/no obs column 'nope'/);
+  });
+});
+
+describe.each([
+  ['h5ad', () => fixture('small-dense.h5ad')],
+  ['zarr v2 directory (not consolidated, row chunks of 5)', () => fixture('small-dense.zarr')],
+  ['zarr v2 over HTTP (not consolidated)', () => `${servers.ok}/anndata/small-dense.zarr`],
+])('dense AnnData from %s', (_, where) => {
+  it('reads rows as a dense float32 block and the float64 counts layer', async () => {
+    const source = await open(where());
+    expect(source.X).toEqual({ encoding: 'array', dtype: 'float32', shape: [24, 12] });
+    expect(source.layers.counts).toMatchObject({ encoding: 'array', dtype: 'float64' });
+    const runs = [
+      { start: 0, end: 2 },
+      { start: 4, end: 11 },
+      { start: 23, end: 24 },
+    ];
+    const { block, obs } = await source.readRows(runs, { obs: ['cell_type'] });
+    expect(block.format).toBe('dense');
+    expect(blockToDense(block)).toEqual(expectedDenseRows(dense.X, runs).map((v) => Math.fround(v)));
+    expect(obsToPlain(obs.cell_type!)).toEqual(expectedToPlain(dense.obs.cell_type!, runs));
+    const counts = await source.readRows(runs, { layer: 'counts' });
+    expect(blockToDense(counts.block)).toEqual(expectedDenseRows(dense.layers.counts!, runs));
+  });
+});
+
+describe('encodings that need care', () => {
+  it.each([fixture('small-csc.h5ad'), fixture('small-csc.zarr')])('detects csc_matrix X in %s and says how to convert it', async (path) => {
+    const source = await open(path);
+    expect(source.X.encoding).toBe('csc_matrix');
+    await expect(source.readRows([{ start: 0, end: 2 }])).rejects.toMatchObject({ code: 'encoding', message: expect.stringContaining('adata.X = adata.X.tocsr()') });
+  });
+
+  it('names an HDF5 filter h5wasm lacks (lzf) instead of returning garbage', async () => {
+    const source = await open(fixture('small-lzf.h5ad'));
+    await expect(source.readRows([{ start: 0, end: 2 }])).rejects.toMatchObject({ code: 'encoding', message: expect.stringMatching(/'lzf'.*compression='gzip'/) });
+  });
+
+  it('reads the categorical layout of anndata < 0.8', async () => {
+    const source = await open(fixture('legacy-categorical.zarr'));
+    expect(source.obsColumns[0]).toMatchObject({ name: 'cell_type', kind: 'categorical', categories: ['B', 'T'], counts: [1, 2] });
+    expect(obsToPlain(await source.readObs('cell_type'))).toEqual({ kind: 'categorical', codes: [1, 0, -1, 1], categories: ['B', 'T'] });
+  });
+
+  it('refuses a remote .h5ad and a path that is not there', async () => {
+    await expect(openSource(`${servers.ok}/anndata/small-csr.h5ad`)).rejects.toMatchObject({ code: 'encoding', message: expect.stringContaining('write_zarr') });
+    await expect(openSource(fixture('absent.zarr'))).rejects.toMatchObject({ code: 'not-found' });
+  });
+});

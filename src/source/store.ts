@@ -1,0 +1,55 @@
+// The byte store under every zarr reader: zarrita's AsyncReadable plus what a cache needs to key on.
+
+import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from '@zarrita/storage';
+
+export type { AbsolutePath, GetOptions, RangeQuery };
+
+export interface SourceStore extends AsyncReadable {
+  /** URL or directory, for messages and as the identity part of a cache key. */
+  readonly label: string;
+  /**
+   * Version of the data behind the store: the ETag (else Last-Modified, else size) of its root
+   * metadata for HTTP, mtime and size for a directory. A cache keyed on label + validator never
+   * serves bytes of an older copy of the store. Empty when the host gives nothing to go on.
+   */
+  readonly validator: string;
+  get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined>;
+  getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined>;
+  /** Child names of a directory-like prefix, when the store can list (local directories can; HTTP cannot). */
+  list?(prefix: AbsolutePath): Promise<string[] | undefined>;
+}
+
+/** Lets at most `limit` get/getRange calls of `store` be in flight; the rest queue in call order. */
+export function withConcurrencyLimit<S extends SourceStore>(store: S, limit: number): S {
+  if (!Number.isInteger(limit) || limit < 1) throw new RangeError(`concurrency limit must be a positive integer, got ${limit}`);
+  let active = 0;
+  const waiting: (() => void)[] = [];
+  const acquire = (): Promise<void> => {
+    if (active < limit) {
+      active++;
+      return Promise.resolve();
+    }
+    return new Promise((go) => waiting.push(go));
+  };
+  const release = () => {
+    const next = waiting.shift();
+    if (next) next();
+    else active--;
+  };
+  const limited = async <T>(run: () => Promise<T>): Promise<T> => {
+    await acquire();
+    try {
+      return await run();
+    } finally {
+      release();
+    }
+  };
+  return {
+    ...store,
+    label: store.label,
+    validator: store.validator,
+    get: (key, opts) => limited(() => store.get(key, opts)),
+    getRange: (key, range, opts) => limited(() => store.getRange(key, range, opts)),
+    ...(store.list ? { list: store.list.bind(store) } : {}),
+  };
+}

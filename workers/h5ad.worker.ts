@@ -1,0 +1,101 @@
+// Dedicated worker that reads a dropped .h5ad File lazily: the File is mounted with WORKERFS (no
+// copy into memory; HDF5 reads the byte ranges it needs) and read with h5wasm. The page talks to it
+// through comlink (see src/source/h5ad-client.ts); errors come back as plain data so their code and
+// message survive the trip.
+
+import * as Comlink from 'comlink';
+import h5wasm, { FS } from 'h5wasm';
+import { openAnnData } from '../src/source/anndata.ts';
+import { SourceError, type SourceErrorCode } from '../src/source/errors.ts';
+import { checkHdf5Header, h5Tree } from '../src/source/h5-tree.ts';
+import type { AnnDataSource, MatrixInfo, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../src/source/types.ts';
+
+export interface H5adSummary {
+  readonly label: string;
+  readonly nObs: number;
+  readonly nVars: number;
+  readonly X: MatrixInfo;
+  readonly layers: Readonly<Record<string, MatrixInfo>>;
+  readonly obsColumns: readonly ObsColumnInfo[];
+}
+
+export type WorkerResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: SourceErrorCode; readonly location: string; readonly message: string };
+
+export interface H5adOpenOptions {
+  readonly layers?: readonly string[];
+  readonly countCategoriesUpTo?: number;
+  readonly maxReadBytes?: number;
+}
+
+let source: AnnDataSource | undefined;
+let mountPoint: string | undefined;
+
+async function settle<T>(run: () => Promise<T>): Promise<WorkerResult<T>> {
+  try {
+    return { ok: true, value: await run() };
+  } catch (error) {
+    if (error instanceof SourceError) return { ok: false, code: error.code, location: error.location, message: error.message };
+    return { ok: false, code: 'malformed', location: source?.label ?? '', message: (error as Error).message ?? String(error) };
+  }
+}
+
+function opened(): AnnDataSource {
+  if (!source) throw new SourceError('invalid-argument', '', 'the .h5ad worker has no open file');
+  return source;
+}
+
+/** Every distinct buffer under the typed arrays of a result, for a zero-copy transfer. */
+function buffersOf(read: RowRead): ArrayBuffer[] {
+  const views: ArrayBufferView[] = read.block.format === 'csr' ? [read.block.indptr, read.block.indices, read.block.data] : [read.block.values];
+  for (const values of Object.values(read.obs)) {
+    if (values.kind === 'categorical') views.push(values.codes);
+    if (values.kind === 'numeric' || values.kind === 'boolean') views.push(values.values, ...(values.mask ? [values.mask] : []));
+  }
+  return [...new Set(views.map((v) => v.buffer as ArrayBuffer))];
+}
+
+const api = {
+  async open(blob: Blob, name: string, options: H5adOpenOptions = {}): Promise<WorkerResult<H5adSummary>> {
+    return settle(async () => {
+      checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
+      const module = await h5wasm.ready;
+      const fs = FS ?? module.FS;
+      mountPoint = `/work${Date.now().toString(36)}`;
+      fs.mkdir(mountPoint);
+      fs.mount(fs.filesystems.WORKERFS!, { blobs: [{ name: 'data.h5ad', data: blob }] }, mountPoint);
+      let file: InstanceType<typeof h5wasm.File>;
+      try {
+        file = new h5wasm.File(`${mountPoint}/data.h5ad`, 'r');
+      } catch (error) {
+        throw new SourceError('malformed', name, `${name} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
+      }
+      const closeFile = async () => {
+        file.close();
+        fs.unmount(mountPoint!);
+      };
+      try {
+        source = await openAnnData(h5Tree(h5wasm, file, name, options), name, options, closeFile);
+      } catch (error) {
+        await closeFile();
+        throw error;
+      }
+      const { label, nObs, nVars, X, layers, obsColumns } = source;
+      return { label, nObs, nVars, X, layers, obsColumns };
+    });
+  },
+  varNames: () => settle(() => opened().varNames()),
+  readObs: async (name: string): Promise<WorkerResult<ObsValues>> => settle(() => opened().readObs(name)),
+  async readRows(runs: readonly RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<WorkerResult<RowRead>> {
+    const result = await settle(() => opened().readRows(runs, options));
+    return result.ok ? Comlink.transfer(result, buffersOf(result.value)) : result;
+  },
+  close: () =>
+    settle(async () => {
+      await source?.close();
+      source = undefined;
+    }),
+};
+
+export type H5adWorkerApi = typeof api;
+
+Comlink.expose(api);
