@@ -87,6 +87,8 @@ export interface AnnDataSource {
   readonly layers: Readonly<Record<string, MatrixInfo>>;
   readonly obsColumns: readonly ObsColumnInfo[];
   varNames(): Promise<string[]>;
+  /** obs index (cell names). Optional so sources without names (synthetic, in-memory) still fit. */
+  obsNames?(): Promise<string[]>;
   /** Whole obs column (all rows). */
   readObs(name: string, signal?: AbortSignal): Promise<ObsValues>;
   /** Sorted, non-overlapping runs → one block; many runs become few I/O operations. */
