@@ -1,0 +1,65 @@
+// Export of a trained model: the inference graphs as standalone .onnx files (weights embedded,
+// symbolic batch) and model.json with everything needed to use them.
+
+import { INFERENCE_OUTPUTS, inferenceModelBytes } from './inference.ts';
+import type { ModelState } from './train/state.ts';
+import type { EpochRecord } from './train/train.ts';
+import type { TrvaeConfig } from './trvae/config.ts';
+import type { InferenceKind } from './trvae/graphs.ts';
+
+export const EXPORT_FORMAT = 'trvae-web/model@1';
+
+export interface ModelMetadata {
+  /** var names of the model's genes, in input order. */
+  readonly genes: readonly string[];
+  /** Condition categories in one-hot order. */
+  readonly conditions: readonly string[];
+  readonly conditionKey?: string;
+  readonly cellTypeKey?: string;
+  readonly holdout?: { readonly cellType: string; readonly condition: string };
+  readonly metrics?: Readonly<Record<string, unknown>>;
+  readonly history?: readonly EpochRecord[];
+}
+
+export interface ModelJson extends ModelMetadata {
+  readonly format: typeof EXPORT_FORMAT;
+  readonly config: TrvaeConfig;
+  readonly preprocessing: { readonly normalizeTotal: number; readonly log1p: true };
+  readonly graphs: Readonly<Record<InferenceKind, { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] }>>;
+  readonly trainingSteps: number;
+}
+
+const KINDS: readonly InferenceKind[] = ['encode', 'mmd', 'predict'];
+
+export class ExportError extends Error {
+  override readonly name = 'ExportError';
+}
+
+/** File name → contents. */
+export function exportModel(config: TrvaeConfig, state: ModelState, meta: ModelMetadata): Map<string, Uint8Array | string> {
+  if (meta.genes.length !== config.nGenes) throw new ExportError(`${meta.genes.length} gene names for a model of ${config.nGenes} genes`);
+  if (meta.conditions.length !== config.nConditions) throw new ExportError(`${meta.conditions.length} condition names for a model of ${config.nConditions} conditions`);
+  const files = new Map<string, Uint8Array | string>();
+  const graphs = {} as Record<InferenceKind, ModelJson['graphs'][InferenceKind]>;
+  for (const kind of KINDS) {
+    const file = `trvae_${kind}.onnx`;
+    files.set(file, inferenceModelBytes(kind, config, state));
+    graphs[kind] = { file, inputs: kind === 'encode' ? ['x', 'c', 'eps'] : ['x', 'c', 'eps', 'c_target'], outputs: INFERENCE_OUTPUTS[kind] };
+  }
+  const json: ModelJson = {
+    format: EXPORT_FORMAT,
+    config,
+    ...meta,
+    preprocessing: { normalizeTotal: 1e4, log1p: true },
+    graphs,
+    trainingSteps: state.step,
+  };
+  files.set('model.json', JSON.stringify(json, null, 2));
+  return files;
+}
+
+export function parseModelJson(text: string): ModelJson {
+  const json = JSON.parse(text) as Partial<ModelJson>;
+  if (json.format !== EXPORT_FORMAT) throw new ExportError(`not a trvae-web model.json (format is ${String(json.format)}, expected ${EXPORT_FORMAT})`);
+  return json as ModelJson;
+}
