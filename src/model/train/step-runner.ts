@@ -48,6 +48,8 @@ export interface StepRunner {
    * NaN or ±Inf.
    */
   run(batch: StepBatch, hyper: StepHyperparameters, readLosses: boolean): Promise<LossValues | undefined>;
+  /** Where the current state tensors live ('cpu' on WASM, 'gpu-buffer' on WebGPU). */
+  stateLocations(): Set<string>;
   /** Current state as CPU arrays (downloads from the GPU on WebGPU). */
   state(): Promise<ModelState>;
   release(): Promise<void>;
@@ -130,6 +132,7 @@ export async function createStepRunner(config: TrvaeConfig, initial: ModelState,
       goodStep = stepOfBatch;
       return losses;
     },
+    stateLocations: () => new Set([...current.values()].map((t) => t.location)),
     async state() {
       const arrays = new Map<string, Float32Array>();
       for (const [name, t] of current) arrays.set(name, Float32Array.from(await readTensor(t)));
