@@ -84,6 +84,7 @@ const api = {
     });
   },
   varNames: () => settle(() => opened().varNames()),
+  obsNames: () => settle(() => opened().obsNames!()),
   readObs: async (name: string): Promise<WorkerResult<ObsValues>> => settle(() => opened().readObs(name)),
   async readRows(runs: readonly RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<WorkerResult<RowRead>> {
     const result = await settle(() => opened().readRows(runs, options));

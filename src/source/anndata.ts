@@ -81,6 +81,9 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
     async varNames() {
       return toStrings(await vars.index.read(0, nVars), `${label}: var index`).map(String);
     },
+    async obsNames() {
+      return toStrings(await obs.index.read(0, nObs), `${label}: obs index`).map(String);
+    },
     async readObs(name, signal) {
       return column(name).read(undefined, signal);
     },

@@ -176,6 +176,10 @@ export async function openCollection(root: GroupNode, label: string, options: An
     layers,
     obsColumns: [...columns.values()].map((c) => c.info),
     varNames: async () => names[0]!,
+    async obsNames() {
+      const parts = await Promise.all(sources.map((s) => (s.obsNames ? s.obsNames() : Array.from({ length: s.nObs }, (_, i) => `${s.label}:${i}`))));
+      return parts.flat();
+    },
     async readObs(name, signal) {
       const c = column(name);
       const values = await Promise.all(sources.map((s) => s.readObs(name, signal)));

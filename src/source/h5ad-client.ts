@@ -53,6 +53,7 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
   return {
     ...summary,
     varNames: async () => unwrap((await api.varNames()) as WorkerResult<string[]>),
+    obsNames: async () => unwrap((await api.obsNames()) as WorkerResult<string[]>),
     readObs: async (column, signal) => unwrap(await abortable(api.readObs(column) as Promise<WorkerResult<ObsValues>>, signal, label)),
     async readRows(runs, readOptions = {}) {
       const { signal, ...rest } = readOptions;

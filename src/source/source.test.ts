@@ -26,7 +26,11 @@ const csrContainers = {
   'h5ad (gzip)': () => fixture('small-csr.gzip.h5ad'),
   'zarr v2 directory (consolidated, blosc/zstd/gzip/zlib)': () => fixture('small-csr.zarr'),
   'zarr v2 over HTTP': () => `${servers.ok}/anndata/small-csr.zarr`,
+  'zarr v3 sharded directory (project writer)': () => fixture('small-csr.v3.zarr'),
+  'zarr v3 sharded over HTTP (range requests)': () => `${servers.ok}/anndata/small-csr.v3.zarr`,
 };
+// The project's writer stores indices in the smallest dtype and writes no layers.
+const writtenByProject = (where: string) => where.includes('.v3.zarr');
 
 const runSets: RowRun[][] = [
   [{ start: 0, end: 50 }],
@@ -46,19 +50,24 @@ describe.each(Object.entries(csrContainers))('CSR AnnData from %s', (_, where) =
     const source = await open(where());
     expect(source.nObs).toBe(csr.n_obs);
     expect(source.nVars).toBe(csr.n_vars);
-    expect(source.X).toEqual({ encoding: 'csr_matrix', dtype: 'float32', shape: [50, 30], nnz: csr.X.nnz, indexDtype: 'int32' });
-    expect(source.layers.counts).toMatchObject({ encoding: 'csr_matrix', dtype: 'int32', nnz: csr.layers.counts!.nnz });
+    const v3 = writtenByProject(where());
+    expect(source.X).toEqual({ encoding: 'csr_matrix', dtype: 'float32', shape: [50, 30], nnz: csr.X.nnz, indexDtype: v3 ? 'uint16' : 'int32' });
+    if (!v3) expect(source.layers.counts).toMatchObject({ encoding: 'csr_matrix', dtype: 'int32', nnz: csr.layers.counts!.nnz });
+    expect(await source.obsNames!()).toEqual(csr.obs_names);
     expect(await source.varNames()).toEqual(csr.var_names);
     const byName = Object.fromEntries(source.obsColumns.map((c) => [c.name, c]));
     expect(Object.keys(byName)).toEqual(Object.keys(csr.obs));
     for (const [name, column] of Object.entries(csr.obs)) {
       expect(byName[name]!.kind, name).toBe(column.kind);
       if (column.kind === 'categorical') {
-        expect(byName[name]).toMatchObject({ categories: column.categories, counts: column.counts, ordered: column.ordered, nullable: true });
+        expect(byName[name]).toMatchObject({ categories: column.categories, counts: column.counts, nullable: true });
+        // ObsValues carries no 'ordered', so the project's writer cannot keep it.
+        if (!v3) expect(byName[name]!.ordered, name).toBe(column.ordered);
       }
     }
     expect(byName.batch_id).toMatchObject({ encoding: 'nullable-integer', nullable: true });
     expect(byName.passed_qc).toMatchObject({ encoding: 'nullable-boolean', kind: 'boolean' });
+    expect(byName.is_doublet).toMatchObject({ kind: 'boolean', dtype: 'bool' });
     expect(byName.barcode).toMatchObject({ encoding: 'string-array', kind: 'string' });
   });
 
@@ -77,11 +86,13 @@ describe.each(Object.entries(csrContainers))('CSR AnnData from %s', (_, where) =
     const want = expectedCsrRows(csr.X, runs);
     expect(Array.from(block.indptr)).toEqual(want.indptr);
     expect(Array.from(block.indices)).toEqual(want.indices);
+    expect(block.indices).toBeInstanceOf(writtenByProject(where()) ? Uint16Array : Int32Array);
     expect(block.data).toBeInstanceOf(Float32Array);
     expect(Array.from(block.data)).toEqual(want.data.map((v) => Math.fround(v)));
     for (const name of ['cell_type', 'score', 'barcode', 'passed_qc']) {
       expect(obsToPlain(obs[name]!), name).toEqual(expectedToPlain(csr.obs[name]!, runs));
     }
+    if (writtenByProject(where())) return;
     const counts = await source.readRows(runs, { layer: 'counts' });
     expect(blockToDense(counts.block)).toEqual(expectedDenseRows(csr.layers.counts!, runs));
   });
@@ -91,7 +102,7 @@ describe.each(Object.entries(csrContainers))('CSR AnnData from %s', (_, where) =
     await expect(source.readRows([{ start: 5, end: 3 }])).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(source.readRows([{ start: 10, end: 20 }, { start: 15, end: 30 }])).rejects.toMatchObject({ code: 'invalid-argument' });
     await expect(source.readRows([{ start: 45, end: 51 }])).rejects.toMatchObject({ code: 'invalid-argument' });
-    await expect(source.readRows([{ start: 0, end: 1 }], { layer: 'spliced' })).rejects.toThrow(/no layer 'spliced'.*counts/);
+    await expect(source.readRows([{ start: 0, end: 1 }], { layer: 'spliced' })).rejects.toThrow(/no layer 'spliced'/);
     await expect(source.readObs('nope')).rejects.toThrow(/no obs column 'nope'/);
   });
 });
@@ -116,6 +127,34 @@ describe.each([
     expect(obsToPlain(obs.cell_type!)).toEqual(expectedToPlain(dense.obs.cell_type!, runs));
     const counts = await source.readRows(runs, { layer: 'counts' });
     expect(blockToDense(counts.block)).toEqual(expectedDenseRows(dense.layers.counts!, runs));
+  });
+});
+
+describe.each([
+  ['directory', () => fixture('small-csr.collection.zarr')],
+  ['HTTP', () => `${servers.ok}/anndata/small-csr.collection.zarr`],
+])('annbatch pre-shuffled collection from %s', (_, where) => {
+  it('reads dataset_0…N as one source whose rows are the shuffled cells of the original', async () => {
+    const source = await open(where());
+    expect(source.nObs).toBe(50);
+    expect(source.X).toMatchObject({ encoding: 'csr_matrix', shape: [50, 30], nnz: csr.X.nnz });
+    const names = await source.obsNames!();
+    const original = names.map((n) => csr.obs_names.indexOf(n));
+    expect([...original].sort((a, b) => a - b)).toEqual(Array.from({ length: 50 }, (_, i) => i));
+    expect(original).not.toEqual(Array.from({ length: 50 }, (_, i) => i));
+    const cellType = source.obsColumns.find((c) => c.name === 'cell_type')!;
+    expect(cellType.counts).toEqual(cellType.categories!.map((c) => csr.obs.cell_type!.kind === 'categorical' ? csr.obs.cell_type!.counts[csr.obs.cell_type!.categories.indexOf(c)] : 0));
+
+    // Runs that cross the dataset boundary; compare each row with the original row it came from.
+    const runs = [{ start: 2, end: 9 }, { start: 20, end: 31 }, { start: 44, end: 50 }];
+    const { block, obs } = await source.readRows(runs, { obs: ['cell_type', 'barcode'] });
+    const rows = runs.flatMap((r) => Array.from({ length: r.end - r.start }, (_, i) => original[r.start + i]!));
+    expect(blockToDense(block)).toEqual(expectedDenseRows(csr.X, rows.map((r) => ({ start: r, end: r + 1 }))).map((v) => Math.fround(v)));
+    const types = obs.cell_type!;
+    const expectedTypes = csr.obs.cell_type!;
+    if (types.kind !== 'categorical' || expectedTypes.kind !== 'categorical') throw new Error('cell_type should be categorical');
+    expect(Array.from(types.codes, (c) => (c < 0 ? null : types.categories[c]))).toEqual(rows.map((r) => (expectedTypes.codes[r]! < 0 ? null : expectedTypes.categories[expectedTypes.codes[r]!])));
+    expect(obs.barcode).toEqual({ kind: 'string', values: rows.map((r) => csr.obs.barcode!.values[r]) });
   });
 });
 

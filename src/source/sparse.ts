@@ -113,7 +113,7 @@ export function createCsrReader(arrays: CsrArrays): CsrReader {
       // Element runs are sorted and disjoint because row runs are: one span per neighbourhood of chunks.
       const [values, columns] = await Promise.all([readRunsOf(data, elementRuns, signal), readRunsOf(indices, elementRuns, signal)]);
       const dataOut = toFloat32(values, `${where}/data`);
-      const indicesOut = columns instanceof Uint16Array ? columns : toInt32(columns, `${where}/indices`);
+      const indicesOut = indices.dtype === 'uint16' ? (columns instanceof Uint16Array ? columns : new Uint16Array(0)) : toInt32(columns, `${where}/indices`);
       for (let i = 0; i < indicesOut.length; i++) {
         const c = indicesOut[i]!;
         if (!(c >= 0 && c < nCols)) {

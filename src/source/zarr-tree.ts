@@ -34,13 +34,6 @@ function dtypeName(dtype: string): string {
   return dtype;
 }
 
-/** Inner chunk length along axis 0: for sharded arrays the inner chunk is what one range read fetches. */
-function chunkRowsOf(arr: zarr.Array<zarr.DataType, zarr.Readable>): number {
-  const codecs = (arr as unknown as { codecs?: { name: string; configuration?: { chunk_shape?: number[] } }[] }).codecs;
-  const sharding = codecs?.find((c) => c.name === 'sharding_indexed');
-  return sharding?.configuration?.chunk_shape?.[0] ?? arr.chunks[0] ?? 1;
-}
-
 function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, label: string): ArrayNode {
   return {
     kind: 'array',
@@ -48,7 +41,8 @@ function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, 
     shape: arr.shape,
     dtype: dtypeName(arr.dtype),
     attrs: arr.attrs as Attrs,
-    chunkRows: chunkRowsOf(arr),
+    // For sharded arrays zarrita reports the inner chunk: the unit one range read fetches.
+    chunkRows: arr.chunks[0] ?? 1,
     async read(start, end, signal) {
       const selection = [zarr.slice(start, end), ...arr.shape.slice(1).map(() => null)];
       try {
