@@ -154,7 +154,9 @@ describe.each([
     const expectedTypes = csr.obs.cell_type!;
     if (types.kind !== 'categorical' || expectedTypes.kind !== 'categorical') throw new Error('cell_type should be categorical');
     expect(Array.from(types.codes, (c) => (c < 0 ? null : types.categories[c]))).toEqual(rows.map((r) => (expectedTypes.codes[r]! < 0 ? null : expectedTypes.categories[expectedTypes.codes[r]!])));
-    expect(obs.barcode).toEqual({ kind: 'string', values: rows.map((r) => csr.obs.barcode!.values[r]) });
+    const barcodes = csr.obs.barcode!;
+    if (barcodes.kind !== 'string') throw new Error('barcode should be strings');
+    expect(obs.barcode).toEqual({ kind: 'string', values: rows.map((r) => barcodes.values[r]) });
   });
 });
 

@@ -1,0 +1,147 @@
+// Misbehaving servers and malformed files: each gives a typed SourceError with a message that
+// names the place and the fix — never wrong data, never a hang.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, inject, it } from 'vitest';
+import { fixturesDir } from '../../test/fixtures/expected.ts';
+import { openHttpStore } from './http-store.ts';
+import { openSource, SourceError, type AnnDataSource } from './index.ts';
+import { withConcurrencyLimit, type SourceStore } from './store.ts';
+
+const servers = inject('fixtureServers');
+const fixture = (path: string) => new URL(path, fixturesDir).pathname;
+const sharded = '/anndata/small-csr.v3.zarr';
+const opened: AnnDataSource[] = [];
+afterAll(async () => {
+  await Promise.all(opened.map((s) => s.close()));
+});
+
+/** Opens and reads a few rows (and an obs column), returning the first error. */
+async function failure(input: string): Promise<SourceError> {
+  try {
+    const source = await openSource(input);
+    opened.push(source);
+    await source.readRows([{ start: 0, end: 50 }], { obs: ['cell_type'] });
+  } catch (error) {
+    expect(error).toBeInstanceOf(SourceError);
+    return error as SourceError;
+  }
+  throw new Error(`reading ${input} did not fail`);
+}
+
+describe('a remote sharded store behind a misbehaving server', { timeout: 20_000 }, () => {
+  it.each([
+    ['ignore-range', 'range-unsupported', /ignored the Range header.*whole file.*Range requests/],
+    ['no-content-range', 'range-unsupported', /without a readable Content-Range.*Access-Control-Expose-Headers: Content-Range/],
+    ['short-body', 'truncated', /sent \d+ bytes for bytes=.*short/],
+    ['truncate', 'truncated', /connection .* broke|announced \d+ bytes but sent/],
+    ['status-403', 'forbidden', /403.*public-readable/],
+    ['status-404', 'not-found', /No zarr store at/],
+    ['status-500', 'server', /500.*host failed/],
+  ] as const)('%s → %s', async (variant, code, message) => {
+    const error = await failure(`${servers[variant]}${sharded}`);
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+    expect(error.message).toContain(servers[variant]);
+  });
+
+  it('an unreachable host is a server error naming the URL', async () => {
+    const error = await failure('http://127.0.0.1:9/nothing.zarr');
+    expect(error).toMatchObject({ code: 'server', message: expect.stringContaining('http://127.0.0.1:9/nothing.zarr') });
+  });
+
+  it('gives validators usable as cache keys (ETag of the root metadata)', async () => {
+    const store = await openHttpStore(`${servers.ok}${sharded}`);
+    expect(store.validator).toMatch(/^etag:"/);
+    expect(store.label).toBe(`${servers.ok}${sharded}`);
+  });
+
+  it('an aborted signal stops reads with code aborted', async () => {
+    const controller = new AbortController();
+    const source = await openSource(`${servers.ok}${sharded}`, { signal: controller.signal });
+    opened.push(source);
+    const reading = source.readRows([{ start: 0, end: 50 }], { signal: AbortSignal.abort() });
+    await expect(reading).rejects.toMatchObject({ code: 'aborted' });
+  });
+});
+
+describe('request concurrency and coalescing', () => {
+  it('never has more than the limit in flight, and wrapStore sees every request', async () => {
+    let inFlight = 0;
+    let most = 0;
+    let seen = 0;
+    const counting = (store: SourceStore): SourceStore => ({
+      label: store.label,
+      validator: store.validator,
+      async get(key, opts) {
+        seen++;
+        return store.get(key, opts);
+      },
+      async getRange(key, range, opts) {
+        seen++;
+        return store.getRange(key, range, opts);
+      },
+    });
+    const base = await openHttpStore(`${servers.ok}${sharded}`);
+    const tracked: SourceStore = {
+      ...base,
+      get: async (key, opts) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await base.get(key, opts);
+        } finally {
+          inFlight--;
+        }
+      },
+      getRange: async (key, range, opts) => {
+        most = Math.max(most, ++inFlight);
+        try {
+          return await base.getRange(key, range, opts);
+        } finally {
+          inFlight--;
+        }
+      },
+    };
+    const limited = withConcurrencyLimit(tracked, 2);
+    const reads = await Promise.all(Array.from({ length: 12 }, (_, i) => limited.getRange('/X/data/c/0', { offset: i * 8, length: 8 })));
+    expect(reads.every((r) => r?.length === 8)).toBe(true);
+    expect(most).toBe(2);
+
+    const source = await openSource(`${servers.ok}${sharded}`, { concurrency: 1, wrapStore: counting });
+    opened.push(source);
+    await source.readRows([{ start: 0, end: 50 }]);
+    expect(seen).toBeGreaterThan(0);
+  });
+});
+
+describe('malformed inputs', { timeout: 20_000 }, () => {
+  it.each([
+    ['malformed/truncated.h5ad', 'truncated', /truncated.*header says/],
+    ['malformed/not-hdf5.h5ad', 'malformed', /not an HDF5 file/],
+    ['malformed/not-anndata.h5ad', 'malformed', /no X matrix/],
+    ['malformed/missing-array.zarr', 'malformed', /X\/indices is missing/],
+    ['malformed/wrong-encoding.zarr', 'encoding', /column 'cell_type' has encoding-type 'categorical-but-not-really'/],
+    ['malformed/indptr-not-monotone.zarr', 'malformed', /indptr is corrupt at row 20/],
+    ['malformed/indices-out-of-range.zarr', 'malformed', /indices holds column 999.*outside \[0, 30\)/],
+  ] as const)('%s → %s', async (path, code, message) => {
+    const error = await failure(fixture(path));
+    expect(error.code).toBe(code);
+    expect(error.message).toMatch(message);
+  });
+
+  it('an h5ad cut inside its data (header intact) is refused, not read as garbage', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'h5ad-'));
+    try {
+      // Same header, but the file is one byte shorter than the end-of-file address it declares.
+      const { readFileSync } = await import('node:fs');
+      const bytes = readFileSync(fixture('anndata/small-csr.h5ad'));
+      writeFileSync(join(dir, 'cut.h5ad'), bytes.subarray(0, bytes.length - 1));
+      const error = await failure(join(dir, 'cut.h5ad'));
+      expect(error.code).toBe('truncated');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
