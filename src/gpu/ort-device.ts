@@ -1,0 +1,48 @@
+// Running the kernels on ONNX Runtime Web's own GPUDevice, so batches reach the training step as GPU
+// tensors with no CPU round trip. Order matters: ORT's JSEP build ignores a device set from outside
+// and silently computes garbage on foreign buffers, so the session is created first and the kernels
+// then use the device ORT made (`ort.env.webgpu.device`), which works in both builds.
+import type * as Ort from 'onnxruntime-web';
+
+/** The onnxruntime-web namespace: `import * as ort from 'onnxruntime-web/webgpu'` (or the default build). */
+export type OrtModule = typeof Ort;
+
+export class OrtDeviceError extends Error {
+  override readonly name = 'OrtDeviceError';
+}
+
+export interface OrtWebGpuSession {
+  readonly session: Ort.InferenceSession;
+  /** The GPUDevice ORT computes on: create the kernels (createBatchGatherer, …) on this one. */
+  readonly device: GPUDevice;
+}
+
+/** Create an InferenceSession on the WebGPU EP, then hand back ORT's device for the kernels. */
+export async function createOrtWebGpuSession(
+  ort: OrtModule,
+  model: Uint8Array,
+  options: Omit<Ort.InferenceSession.SessionOptions, 'executionProviders'> = {},
+): Promise<OrtWebGpuSession> {
+  if (!globalThis.navigator?.gpu) throw new OrtDeviceError('this browser has no WebGPU (navigator.gpu is undefined); use the WASM path');
+  let session: Ort.InferenceSession;
+  try {
+    session = await ort.InferenceSession.create(model, { ...options, executionProviders: ['webgpu'] });
+  } catch (e) {
+    throw new OrtDeviceError(`ONNX Runtime could not create a WebGPU session: ${(e as Error).message}`);
+  }
+  const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
+  if (!device) {
+    await session.release();
+    throw new OrtDeviceError('ONNX Runtime created the session but exposes no GPUDevice (ort.env.webgpu.device)');
+  }
+  return { session, device };
+}
+
+/** Wrap a kernel's output buffer as an ORT float32 tensor of `dims` (the buffer may be larger). */
+export function gpuTensor(ort: OrtModule, buffer: GPUBuffer, dims: readonly number[]): Ort.Tensor {
+  const needed = dims.reduce((a, b) => a * b, 1) * 4;
+  if (needed > buffer.size) {
+    throw new OrtDeviceError(`a [${dims.join(', ')}] float32 tensor needs ${needed} bytes; buffer "${buffer.label}" has ${buffer.size}`);
+  }
+  return ort.Tensor.fromGpuBuffer(buffer, { dataType: 'float32', dims });
+}
