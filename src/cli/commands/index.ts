@@ -2,3 +2,5 @@
 import { registerCommand } from '../main.ts';
 
 registerCommand('version', () => import('./version.ts'));
+registerCommand('inspect', () => import('./inspect.ts'));
+registerCommand('rows', () => import('./rows.ts'));
