@@ -29,7 +29,8 @@ export function decodeEntry(key: string, bytes: Uint8Array): Uint8Array | undefi
   if (bytes.length !== HEADER + keyLength + length) return undefined;
   if (new TextDecoder().decode(bytes.subarray(HEADER, HEADER + keyLength)) !== key) return undefined;
   const payload = bytes.subarray(HEADER + keyLength);
-  return crc32c(payload) === dv.getUint32(12, true) ? payload : undefined;
+  // a copy with its own buffer: decoders may view `.buffer` from offset 0
+  return crc32c(payload) === dv.getUint32(12, true) ? payload.slice() : undefined;
 }
 
 /** File name for a key: two independent 32-bit hashes, hex. */

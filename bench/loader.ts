@@ -1,0 +1,231 @@
+// Loader benchmark (npm run bench:loader): Tahoe-like data written by our zarr v3 writer, served
+// from 127.0.0.1 with added latency (and optionally a bandwidth cap), batches of 4096 cells
+// densified to float32 for 2,000 selected genes. Each variant runs in its own process so that its
+// peak RSS is its own. Prints a table and writes bench-results/loader.json.
+//
+//   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
+//                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32]
+import { spawn } from 'node:child_process';
+import { mkdir, rm, writeFile } from 'node:fs/promises';
+import { cpus } from 'node:os';
+import { join, resolve } from 'node:path';
+import { directoryBackend } from '../src/loader/cache/backend.ts';
+import { withChunkCache, withTransferCounting } from '../src/loader/cache/cached-store.ts';
+import { openChunkCache } from '../src/loader/cache/chunk-cache.ts';
+import { densify, gatherRows, geneColumnMap } from '../src/loader/blocks.ts';
+import { openLoader, type LoaderOptions } from '../src/loader/loader.ts';
+import { createRng, permutation } from '../src/loader/prng.ts';
+import { createTransferStats } from '../src/loader/transfer.ts';
+import { startStaticServer } from '../src/server/static-server.ts';
+import { openSource } from '../src/source/index.ts';
+import { dataDir, ensureDataset } from './loader-data.ts';
+
+type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
+
+const variantNames: Record<Variant, string> = {
+  a: '(a) naive: one read per cell',
+  b: '(b) chunked loader, cold (network)',
+  c: '(c) chunked loader, warm (cache)',
+  d: '(d) in-memory',
+  e: '(e) sequential scan (ceiling)',
+};
+
+interface ChildTask {
+  readonly variant: Variant;
+  readonly url: string;
+  readonly cacheDir: string;
+  readonly batchSize: number;
+  readonly nGenes: number;
+  readonly chunkSize: number;
+  readonly preloadNChunks: number;
+  readonly naiveSeconds: number;
+}
+
+interface ChildResult {
+  readonly cells: number;
+  readonly seconds: number;
+  readonly cellsPerSecond: number;
+  readonly peakRssMiB: number;
+  readonly networkMiB: number;
+  readonly networkRequests: number;
+  readonly cacheMiB: number;
+  readonly loadSeconds?: number;
+}
+
+const MiB = 2 ** 20;
+
+function selectedGenes(nVars: number, n: number): number[] {
+  return Array.from({ length: n }, (_, j) => Math.floor((j * nVars) / n));
+}
+
+/**
+ * Node's fetch reuses keep-alive sockets; when this process is busy decoding, a socket the server
+ * has just closed can be reused and fail with "other side closed". GETs are idempotent: retry.
+ */
+async function retryingFetch(request: Request): Promise<Response> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await fetch(request.clone());
+    } catch (error) {
+      if (attempt >= 3 || request.signal.aborted) throw error;
+    }
+  }
+}
+
+async function runChild(task: ChildTask): Promise<ChildResult> {
+  let peak = process.memoryUsage().rss;
+  const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  const stats = createTransferStats();
+  const useCache = task.variant === 'b' || task.variant === 'c';
+  const cache = useCache ? await openChunkCache(await directoryBackend(task.cacheDir), { budgetBytes: 8 * 2 ** 30 }) : undefined;
+  const source = await openSource(task.url, {
+    fetch: retryingFetch,
+    wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)),
+  });
+  const genes = selectedGenes(source.nVars, task.nGenes);
+  let cells = 0;
+  let loadSeconds: number | undefined;
+  const t0 = performance.now();
+  let start = t0;
+  if (task.variant === 'a') {
+    // one readRows per cell, 4096-cell batches in random order; time-capped, cells counted as done
+    const map = geneColumnMap(source.nVars, genes);
+    const order = permutation(source.nObs, createRng(1));
+    const inFlight = 64;
+    outer: for (let b = 0; b < source.nObs; b += task.batchSize) {
+      const batch = order.subarray(b, Math.min(source.nObs, b + task.batchSize));
+      for (let i = 0; i < batch.length; i += inFlight) {
+        const reads = await Promise.all(Array.from(batch.subarray(i, i + inFlight), (r) => source.readRows([{ start: r, end: r + 1 }])));
+        for (const read of reads) densify(gatherRows(read.block, Uint32Array.of(0)), map, genes.length);
+        cells += reads.length;
+        if ((performance.now() - start) / 1000 > task.naiveSeconds) break outer;
+      }
+    }
+  } else {
+    const options: LoaderOptions = {
+      batchSize: task.batchSize,
+      chunkSize: task.chunkSize,
+      preloadNChunks: task.preloadNChunks,
+      seed: 1,
+      genes,
+      obs: ['condition'],
+      prefetch: 1,
+      inMemory: task.variant === 'd',
+      memoryBudgetBytes: 8 * 2 ** 30,
+      ...(task.variant === 'e' ? { sampler: 'sequential' as const, shuffle: false } : {}),
+    };
+    const loader = await openLoader(source, options);
+    loadSeconds = (performance.now() - t0) / 1000;
+    start = performance.now();
+    // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
+    for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) cells += batch.X.nRows;
+  }
+  const seconds = (performance.now() - start) / 1000;
+  clearInterval(sampler);
+  peak = Math.max(peak, process.memoryUsage().rss);
+  await source.close();
+  return {
+    cells,
+    seconds,
+    cellsPerSecond: cells / seconds,
+    peakRssMiB: peak / MiB,
+    networkMiB: stats.networkBytes / MiB,
+    networkRequests: stats.networkRequests,
+    cacheMiB: stats.cacheBytes / MiB,
+    ...(task.variant === 'd' ? { loadSeconds } : {}),
+  };
+}
+
+function spawnChild(task: ChildTask): Promise<ChildResult> {
+  return new Promise((done, fail) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    child.on('exit', (code) => {
+      const line = out.trim().split('\n').pop() ?? '';
+      if (code === 0) done(JSON.parse(line) as ChildResult);
+      else fail(new Error(`variant ${task.variant} exited with ${code}: ${out}`));
+    });
+  });
+}
+
+function listArg(flag: string, fallback: string): string[] {
+  const i = process.argv.indexOf(flag);
+  return (i >= 0 ? process.argv[i + 1]! : fallback).split(',').filter(Boolean);
+}
+
+function numberArg(flag: string, fallback: number): number {
+  const i = process.argv.indexOf(flag);
+  return i >= 0 ? Number(process.argv[i + 1]) : fallback;
+}
+
+async function main(): Promise<void> {
+  const cellsList = listArg('--cells', '200000,50000').map(Number);
+  const latencies = listArg('--latency', '0,20').map(Number);
+  const variants = listArg('--variants', 'a,b,c,d,e') as Variant[];
+  const bandwidth = numberArg('--bandwidth', 0);
+  const base = {
+    batchSize: numberArg('--batch', 4096),
+    nGenes: numberArg('--genes', 2000),
+    chunkSize: numberArg('--chunk', 512),
+    preloadNChunks: numberArg('--preload', 32),
+    naiveSeconds: numberArg('--naive-seconds', 15),
+  };
+  const results: Record<string, unknown>[] = [];
+  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; cache = directory backend (OPFS stand-in, same ChunkCache code)`);
+  for (const nObs of cellsList) {
+    const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow: 1500 });
+    for (const latencyMs of latencies) {
+      const server = await startStaticServer(resolve(dataDir), { latencyMs, ...(bandwidth > 0 ? { bytesPerSecond: bandwidth } : {}) });
+      const cacheDir = join(dataDir, `cache-${nObs}-${latencyMs}`);
+      await rm(cacheDir, { recursive: true, force: true });
+      const row: Partial<Record<Variant, ChildResult>> = {};
+      for (const variant of variants) {
+        const result = await spawnChild({ ...base, variant, url: `${server.url}/${name}`, cacheDir });
+        row[variant] = result;
+        console.log(`  ${nObs} cells, ${latencyMs} ms: ${variantNames[variant]} → ${Math.round(result.cellsPerSecond).toLocaleString()} cells/s`);
+      }
+      await server.close();
+      await rm(cacheDir, { recursive: true, force: true });
+      for (const variant of variants) {
+        const r = row[variant]!;
+        results.push({
+          ...r,
+          dataset: nObs,
+          latencyMs,
+          bandwidthBytesPerSecond: bandwidth || null,
+          variant: variantNames[variant],
+          vsNaive: row.a ? r.cellsPerSecond / row.a.cellsPerSecond : null,
+          vsSequential: row.e ? r.cellsPerSecond / row.e.cellsPerSecond : null,
+        });
+      }
+    }
+  }
+  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', 'network', 'from cache'];
+  const lines = results.map((r) => [
+    `${(r.dataset as number).toLocaleString()} cells`,
+    `${r.latencyMs as number} ms`,
+    r.variant as string,
+    Math.round(r.cellsPerSecond as number).toLocaleString(),
+    r.vsNaive === null ? '' : `${(r.vsNaive as number).toFixed(1)}×`,
+    r.vsSequential === null ? '' : `${((r.vsSequential as number) * 100).toFixed(0)}%`,
+    `${Math.round(r.peakRssMiB as number)} MiB`,
+    `${(r.networkMiB as number).toFixed(0)} MiB`,
+    `${(r.cacheMiB as number).toFixed(0)} MiB`,
+  ]);
+  console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
+  for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  await mkdir('bench-results', { recursive: true });
+  await writeFile('bench-results/loader.json', JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, settings: base, results }, null, 2));
+  console.log('\nwrote bench-results/loader.json');
+}
+
+if (process.argv.includes('--child')) {
+  const task = JSON.parse(process.argv[process.argv.indexOf('--child') + 1]!) as ChildTask;
+  console.log(JSON.stringify(await runChild(task)));
+  process.exit(0);
+} else {
+  await main();
+}

@@ -1,0 +1,29 @@
+import { Blosc } from 'numcodecs';
+import { describe, expect, it } from 'vitest';
+import { createRng } from '../prng.ts';
+import { decodeBloscLz4 } from './blosc.ts';
+
+describe('blosc-lz4 decoder', () => {
+  it('decodes what numcodecs (c-blosc) encodes, byte for byte, for many shapes of data', async () => {
+    const rng = createRng(17);
+    for (const shuffle of [0, 1]) {
+      const codec = Blosc.fromConfig({ id: 'blosc', cname: 'lz4', clevel: 3, shuffle: shuffle as never, blocksize: 0 });
+      for (const size of [0, 1, 3, 17, 1000, 4096, 65537, 262144 + 5, 1_500_001]) {
+        const bytes = new Uint8Array(size);
+        const kind = rng.int(3);
+        for (let i = 0; i < size; i++) bytes[i] = kind === 0 ? rng.int(256) : kind === 1 ? (i % 7) * 3 : rng.next() < 0.9 ? 0 : rng.int(4);
+        const encoded = await codec.encode(bytes);
+        const decoded = decodeBloscLz4(encoded);
+        expect(decoded, `size ${size}, shuffle ${shuffle}, kind ${kind}`).toBeDefined();
+        expect(decoded!.length).toBe(size);
+        expect(Buffer.from(decoded!).equals(Buffer.from(bytes))).toBe(true);
+      }
+    }
+  });
+
+  it('declines frames it does not handle (zstd) rather than guessing', async () => {
+    const codec = Blosc.fromConfig({ id: 'blosc', cname: 'zstd', clevel: 3, shuffle: 1 as never, blocksize: 0 });
+    const encoded = await codec.encode(new Uint8Array(100000).map((_, i) => i % 13));
+    expect(decodeBloscLz4(encoded)).toBeUndefined();
+  });
+});
