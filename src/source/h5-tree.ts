@@ -64,13 +64,13 @@ function toValues(raw: unknown, dtype: string, where: string): ArrayValues {
 }
 
 export interface H5TreeOptions {
-  /** Bytes per single read (tests use a small value to exercise piecewise reads). */
+  /** Bytes per single HDF5 read (default 256 MiB, capped below 2 GiB, the wasm heap's limit). */
   readonly maxReadBytes?: number;
 }
 
 /** Wraps an open h5wasm File as a tree; `label` names the file in messages. */
 export function h5Tree(h5: H5Module, file: H5.File, label: string, options: H5TreeOptions = {}): GroupNode {
-  const maxBytes = options.maxReadBytes ?? maxH5ReadBytes;
+  const maxBytes = Math.min(options.maxReadBytes ?? maxH5ReadBytes, 2 ** 31 - 1);
 
   function guard<T>(path: string, run: () => T): T {
     try {

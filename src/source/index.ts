@@ -6,6 +6,7 @@ import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
 import { openCollection } from './collection.ts';
 import { encodingOf } from './encodings.ts';
 import { SourceError } from './errors.ts';
+import type { H5TreeOptions } from './h5-tree.ts';
 import { openHttpStore } from './http-store.ts';
 import { withConcurrencyLimit, type SourceStore } from './store.ts';
 import type { AnnDataSource } from './types.ts';
@@ -18,7 +19,7 @@ export type * from './types.ts';
 /** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), or a File/Blob (.h5ad, browser). */
 export type SourceInput = string | { readonly url: string } | { readonly path: string } | Blob;
 
-export interface OpenSourceOptions extends AnnDataOpenOptions {
+export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   /** Most requests (or file reads) in flight at once per source. Default 8. */
   readonly concurrency?: number;
   /** Range requests closer than this many bytes are merged into one (sharded zarr). Default 32 KiB. */

@@ -12,8 +12,9 @@ const dense = load('small-dense');
 const servers = inject('fixtureServers');
 
 const opened: AnnDataSource[] = [];
-async function open(input: string, options = {}): Promise<AnnDataSource> {
-  const source = await openSource(input, options);
+async function open(input: string): Promise<AnnDataSource> {
+  const pieces = input.endsWith('#pieces');
+  const source = await openSource(input.replace(/#pieces$/, ''), pieces ? { maxReadBytes: 40 } : {});
   opened.push(source);
   return source;
 }
@@ -24,6 +25,7 @@ afterAll(async () => {
 const csrContainers = {
   'h5ad (uncompressed)': () => fixture('small-csr.h5ad'),
   'h5ad (gzip)': () => fixture('small-csr.gzip.h5ad'),
+  'h5ad read in pieces of at most 40 bytes': () => `${fixture('small-csr.h5ad')}#pieces`,
   'zarr v2 directory (consolidated, blosc/zstd/gzip/zlib)': () => fixture('small-csr.zarr'),
   'zarr v2 over HTTP': () => `${servers.ok}/anndata/small-csr.zarr`,
   'zarr v3 sharded directory (project writer)': () => fixture('small-csr.v3.zarr'),
