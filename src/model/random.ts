@@ -24,7 +24,8 @@ function splitmix32(seed: number): () => number {
 export function createRng(seed: number, restore?: readonly number[]): Rng {
   const mix = splitmix32(seed);
   const s = restore ? Uint32Array.from(restore.slice(0, 4)) : Uint32Array.from([mix(), mix(), mix(), mix()]);
-  let spare = restore && restore.length > 4 ? restore[4] : Number.NaN;
+  // A saved state went through JSON, which writes NaN (no spare normal) as null.
+  let spare = restore && typeof restore[4] === 'number' ? restore[4] : Number.NaN;
   const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
   const nextU32 = () => {
     const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;

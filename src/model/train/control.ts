@@ -10,6 +10,21 @@ export interface TrainingControl {
   whilePaused(): Promise<void>;
 }
 
+/**
+ * Lets queued messages (e.g. a comlink cancel() from the page) run: ONNX Runtime's WASM run resolves
+ * without giving the worker's event loop a turn, so a loop of awaits alone would never see them.
+ */
+export function yieldToEventLoop(): Promise<void> {
+  return new Promise((resolve) => {
+    const channel = new MessageChannel();
+    channel.port1.onmessage = () => {
+      channel.port1.close();
+      resolve();
+    };
+    channel.port2.postMessage(null);
+  });
+}
+
 export function createTrainingControl(parent?: AbortSignal): TrainingControl {
   const controller = new AbortController();
   if (parent) {

@@ -8,7 +8,7 @@ import type { Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
 import { layout } from '../trvae/params.ts';
 import type { LossTerm } from '../trvae/graphs.ts';
-import type { TrainingControl } from './control.ts';
+import { yieldToEventLoop, type TrainingControl } from './control.ts';
 import { createEvaluator } from './evaluate-loss.ts';
 import { initialModelState, type ModelState } from './state.ts';
 import { createStepRunner, NonFiniteLossError, type LossValues, type StepBatch } from './step-runner.ts';
@@ -86,7 +86,7 @@ export interface TrainOptions {
   readonly batches: (epoch: number) => AsyncIterable<RawBatch>;
   /** Validation batches; the monitored loss is their mean total loss (else the training loss). */
   readonly validation?: () => AsyncIterable<RawBatch>;
-  /** Continue from a checkpoint (its config and schedule win). */
+  /** Continue from a checkpoint: its config is used; `schedule` entries given here override its schedule (e.g. more epochs). */
   readonly resume?: Checkpoint;
   readonly control?: TrainingControl;
   readonly onEvent?: (event: TrainingEvent) => void;
@@ -112,7 +112,7 @@ function meanLosses(list: readonly LossValues[]): LossValues {
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const resume = options.resume;
   const config = resume?.config ?? options.config;
-  const schedule: Schedule = resume?.schedule ?? { ...defaultSchedule, ...options.schedule };
+  const schedule: Schedule = { ...defaultSchedule, ...resume?.schedule, ...options.schedule };
   const backend = options.backend ?? 'wasm';
   const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
   const evaluator = options.validation ? await createEvaluator(config, backend) : undefined;
@@ -161,7 +161,10 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         // One batch of look-ahead so that the epoch's last step always reads its losses.
         await flush(false);
-        await options.control?.whilePaused();
+        if (options.control) {
+          await yieldToEventLoop();
+          await options.control.whilePaused();
+        }
         // A cancelled epoch is not finished: resuming from this result repeats it.
         if (signal?.aborted) return await finish('cancelled', epoch, `cancelled during epoch ${epoch}`);
         pending = prepareBatch(config, raw, rng);
