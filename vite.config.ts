@@ -10,6 +10,8 @@ export const isolationHeaders = {
 export default defineConfig({
   server: { headers: isolationHeaders, host: '127.0.0.1' },
   preview: { headers: isolationHeaders, host: '127.0.0.1' },
+  // No client-side routes: unknown paths must 404 (a zarr reader probes optional keys like .zattrs).
+  appType: 'mpa',
   worker: { format: 'es' },
   // ORT-web loads its .wasm/.mjs next to itself; pre-bundling would break those URLs.
   optimizeDeps: { exclude: ['onnxruntime-web', 'h5wasm'] },

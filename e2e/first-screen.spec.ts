@@ -12,6 +12,36 @@ test('first screen shows the adapter, the backend and the three ways in', async 
   await expect(page.getByTestId('isolation')).toContainText('yes');
   await expect(page.getByLabel('Store URL')).toBeVisible();
   await expect(page.getByTestId('drop-zone')).toBeVisible();
+});
+
+test('the demo dataset opens and shows its shape and annotations', async ({ page }) => {
+  await page.goto('/');
   await page.getByTestId('demo-button').click();
-  await expect(page.getByTestId('open-status')).toContainText('not built yet');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  const summary = page.getByTestId('dataset-summary');
+  await expect(summary).toContainText('csr_matrix');
+  await expect(summary).toContainText('cell_type');
+  await expect(summary).toContainText('stimulated');
+  await expect(summary).toContainText('GENE0000');
+});
+
+test('a dropped .h5ad opens in a worker', async ({ page }) => {
+  await page.goto('/');
+  // The bundled h5ad, fetched by the page and handed over as a File, as a drag from the desktop would.
+  const dataTransfer = await page.evaluateHandle(async () => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([await (await fetch('demo/demo.h5ad')).blob()], 'demo.h5ad'));
+    return dt;
+  });
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByTestId('open-status')).toContainText('demo.h5ad');
+});
+
+test('a URL that is not a zarr store gives a clear error', async ({ page }) => {
+  await page.goto('/');
+  await page.getByLabel('Store URL').fill('http://127.0.0.1:4173/no-such-store.zarr');
+  await page.getByRole('button', { name: 'Open', exact: true }).click();
+  await expect(page.getByTestId('open-status')).toHaveClass(/error/);
+  await expect(page.getByTestId('open-status')).toContainText('no-such-store.zarr');
 });

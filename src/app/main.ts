@@ -1,5 +1,8 @@
 import { chooseBackend, describeAdapter, probeAdapter } from '../gpu/adapter.ts';
+import type { AnnDataSource } from '../source/types.ts';
+import { renderDatasetSummary } from './dataset-summary.ts';
 import { byTestId } from './dom.ts';
+import { describeOrigin, explainOpenError, openDataset, type DatasetOrigin } from './open-dataset.ts';
 
 async function showDevice(): Promise<void> {
   const report = await probeAdapter();
@@ -16,17 +19,39 @@ async function showDevice(): Promise<void> {
   byTestId('threads').textContent = String(navigator.hardwareConcurrency ?? 1);
 }
 
-function setStatus(text: string): void {
-  byTestId('open-status').textContent = text;
+function setStatus(text: string, isError = false): void {
+  const status = byTestId('open-status');
+  status.textContent = text;
+  status.classList.toggle('error', isError);
+}
+
+let current: { source: AnnDataSource; abort: AbortController } | undefined;
+
+async function open(origin: DatasetOrigin): Promise<void> {
+  current?.abort.abort();
+  await current?.source.close();
+  const abort = new AbortController();
+  const summary = byTestId('dataset');
+  summary.replaceChildren();
+  setStatus(`Opening ${describeOrigin(origin)}…`);
+  try {
+    const source = await openDataset(origin, abort.signal);
+    current = { source, abort };
+    summary.replaceChildren(await renderDatasetSummary(source));
+    setStatus(`Opened ${describeOrigin(origin)}.`);
+  } catch (error) {
+    setStatus(explainOpenError(error), true);
+  }
 }
 
 function wireOpeners(): void {
-  const notYet = 'Reading datasets is not built yet: the data layer (readers, loader) lands in a later release.';
-  byTestId<HTMLFormElement>('url-form').addEventListener('submit', (event) => {
+  const form = byTestId<HTMLFormElement>('url-form');
+  form.addEventListener('submit', (event) => {
     event.preventDefault();
-    setStatus(notYet);
+    const url = new FormData(form).get('url');
+    if (typeof url === 'string' && url) void open({ kind: 'url', url });
   });
-  byTestId('demo-button').addEventListener('click', () => setStatus(notYet));
+  byTestId('demo-button').addEventListener('click', () => void open({ kind: 'demo' }));
   const drop = byTestId('drop-zone');
   drop.addEventListener('dragover', (event) => {
     event.preventDefault();
@@ -36,10 +61,15 @@ function wireOpeners(): void {
   drop.addEventListener('drop', (event) => {
     event.preventDefault();
     drop.classList.remove('over');
-    setStatus(notYet);
+    const file = event.dataTransfer?.files[0];
+    if (file) void open({ kind: 'file', file });
   });
-  document.querySelector<HTMLInputElement>('#file-input')?.addEventListener('change', () => setStatus(notYet));
+  const input = document.querySelector<HTMLInputElement>('#file-input');
+  input?.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file) void open({ kind: 'file', file });
+  });
 }
 
 wireOpeners();
-showDevice().catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`));
+showDevice().catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`, true));

@@ -1,0 +1,33 @@
+// The three ways in — a remote zarr URL, a dropped .h5ad, the bundled demo — all end in openSource.
+import { openSource, isSourceError, type AnnDataSource, type SourceInput } from '../source/index.ts';
+
+export type DatasetOrigin =
+  | { readonly kind: 'url'; readonly url: string }
+  | { readonly kind: 'file'; readonly file: File }
+  | { readonly kind: 'demo' };
+
+/** The bundled demo, relative to the page so the built site works under any base path. */
+export const demoUrl = (): string => new URL('demo/demo.zarr', document.baseURI).href;
+
+export function describeOrigin(origin: DatasetOrigin): string {
+  switch (origin.kind) {
+    case 'url':
+      return origin.url;
+    case 'file':
+      return `${origin.file.name} (local file)`;
+    case 'demo':
+      return 'the bundled demo dataset';
+  }
+}
+
+export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
+  const input: SourceInput = origin.kind === 'file' ? origin.file : { url: origin.kind === 'url' ? origin.url : demoUrl() };
+  return openSource(input, { signal });
+}
+
+/** A one-paragraph message for the page: typed source errors already say what to change. */
+export function explainOpenError(error: unknown): string {
+  if (isSourceError(error)) return error.message;
+  if (error instanceof DOMException && error.name === 'AbortError') return 'Cancelled.';
+  return `Could not open the dataset: ${(error as Error).message ?? String(error)}`;
+}
