@@ -16,6 +16,8 @@ import { withChunkCache } from './cache/cached-store.ts';
 import { openChunkCache } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type LoaderOptions } from './loader.ts';
 import { createTransferStats } from './transfer.ts';
+import { spawnNodeReadWorker } from './node-workers.ts';
+import { openWorkerPool, splitRuns } from './worker-pool.ts';
 
 const nObs = 3000;
 const nVars = 500;
@@ -119,6 +121,38 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     await expectBatchesMatchSource(again);
     expect(cache.stats().corrupt).toBeGreaterThan(0);
     await source.close();
+  });
+
+  it('a pool of worker threads (each with its own source) gives the same batches, with cache counters', async () => {
+    const reader = await openWorkerPool({
+      input: `${server.url}/data.zarr`,
+      size: 2,
+      spawn: spawnNodeReadWorker,
+      open: { cache: { kind: 'directory', location: join(root, 'pool-cache') } },
+    });
+    try {
+      const pooled = await collect({ reader });
+      const local = await collect({});
+      expect(pooled.map((b) => Array.from(b.rows!))).toEqual(local.map((b) => Array.from(b.rows!)));
+      expect(pooled.map((b) => Array.from((b.X as CsrBlock).data))).toEqual(local.map((b) => Array.from((b.X as CsrBlock).data)));
+      expect(reader.transfer().networkBytes).toBeGreaterThan(0);
+      await collect({ reader });
+      expect(reader.transfer().cacheBytes).toBeGreaterThan(0);
+    } finally {
+      await reader.close();
+    }
+  });
+
+  it('splits runs into balanced consecutive shares', () => {
+    const shares = splitRuns([{ start: 0, end: 10 }, { start: 20, end: 21 }, { start: 30, end: 39 }], 4);
+    expect(shares.map((s) => s.reduce((n, r) => n + r.end - r.start, 0))).toEqual([5, 5, 5, 5]);
+    expect(shares.flat()).toEqual([
+      { start: 0, end: 5 },
+      { start: 5, end: 10 },
+      { start: 20, end: 21 },
+      { start: 30, end: 34 },
+      { start: 34, end: 39 },
+    ]);
   });
 
   it('stops on abort', async () => {

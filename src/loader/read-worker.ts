@@ -1,0 +1,98 @@
+// What a read worker does: open its own source (with the chunk cache under the reader) and read
+// the runs it is given. The same object is exposed with comlink from a browser dedicated worker
+// (workers/loader-read.worker.ts) and from a Node worker thread (workers/loader-read.node.ts).
+import * as Comlink from 'comlink';
+import { openSource } from '../source/index.ts';
+import type { AnnDataSource, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../source/types.ts';
+import { directoryBackend, opfsBackend } from './cache/backend.ts';
+import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
+import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
+import { installFastBlosc } from './codecs/blosc.ts';
+import { createTransferStats, type TransferStats } from './transfer.ts';
+
+export interface CacheSettings {
+  /** 'opfs' (browser) or 'directory' (Node; `location` is the path). */
+  readonly kind: 'opfs' | 'directory';
+  /** OPFS directory name or local path. */
+  readonly location?: string;
+  readonly budgetBytes?: number;
+}
+
+export interface ReadWorkerOpenOptions {
+  readonly cache?: CacheSettings;
+  /** Requests in flight per worker. */
+  readonly concurrency?: number;
+}
+
+export interface SourceSummary {
+  readonly nObs: number;
+  readonly nVars: number;
+}
+
+export interface ReadWorkerApi {
+  open(input: string, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
+  read(runs: RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<{ read: RowRead; transfer: TransferStats }>;
+  cacheStats(): ChunkCacheStats | null;
+  clearCache(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function openCache(settings: CacheSettings): Promise<ChunkCache> {
+  const backend = settings.kind === 'opfs' ? await opfsBackend(settings.location) : await directoryBackend(settings.location ?? '.trvae-cache');
+  return openChunkCache(backend, { budgetBytes: settings.budgetBytes });
+}
+
+/** Every ArrayBuffer under a read, once (a buffer may back several views). */
+export function readBuffers(read: RowRead): ArrayBuffer[] {
+  const buffers = new Set<ArrayBuffer>();
+  const add = (a: ArrayBufferView): void => {
+    if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
+  };
+  if (read.block.format === 'csr') [read.block.indptr, read.block.indices, read.block.data].forEach(add);
+  else add(read.block.values);
+  for (const v of Object.values(read.obs) as ObsValues[]) {
+    if (v.kind === 'categorical') add(v.codes);
+    else if (v.kind === 'numeric' || v.kind === 'boolean') {
+      add(v.values);
+      if (v.mask) add(v.mask);
+    }
+  }
+  return [...buffers];
+}
+
+export function createReadWorkerApi(): ReadWorkerApi {
+  let source: AnnDataSource | undefined;
+  let cache: ChunkCache | undefined;
+  let stats = createTransferStats();
+  installFastBlosc();
+  return {
+    async open(input, options) {
+      stats = createTransferStats();
+      cache = options.cache ? await openCache(options.cache) : undefined;
+      source = await openSource(input, {
+        concurrency: options.concurrency,
+        wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)),
+      });
+      return { nObs: source.nObs, nVars: source.nVars };
+    },
+    async read(runs, options) {
+      if (!source) throw new Error('read worker: open() first');
+      const before = { ...stats };
+      const read = await source.readRows(runs, options);
+      const transfer: TransferStats = {
+        networkBytes: stats.networkBytes - before.networkBytes,
+        networkRequests: stats.networkRequests - before.networkRequests,
+        cacheBytes: stats.cacheBytes - before.cacheBytes,
+        cacheRequests: stats.cacheRequests - before.cacheRequests,
+      };
+      // the typed arrays move to the caller's thread without a copy
+      return Comlink.transfer({ read, transfer }, readBuffers(read));
+    },
+    cacheStats: () => cache?.stats() ?? null,
+    clearCache: async () => cache?.clear(),
+    async close() {
+      await source?.close();
+      source = undefined;
+    },
+  };
+}

@@ -1,0 +1,74 @@
+// A pool of read workers: a pool's runs are split into one share per worker (balanced by rows),
+// read in parallel, and stacked back in order. Buffers come back transferred, not copied.
+import type * as Comlink from 'comlink';
+import type { ObsValues, RowRead, RowRun } from '../source/types.ts';
+import { concatBlocks, concatObs } from './blocks.ts';
+import { LoaderParameterError } from './errors.ts';
+import type { ReadWorkerApi, ReadWorkerOpenOptions } from './read-worker.ts';
+import type { RowReader } from './row-reader.ts';
+import { addTransferStats, createTransferStats } from './transfer.ts';
+
+export interface SpawnedWorker {
+  readonly api: Comlink.Remote<ReadWorkerApi>;
+  terminate(): void;
+}
+
+export interface WorkerPoolOptions {
+  /** URL (or, in Node, path) of the store each worker opens. */
+  readonly input: string;
+  readonly size: number;
+  readonly open?: ReadWorkerOpenOptions;
+  readonly spawn: () => SpawnedWorker;
+}
+
+/** Splits sorted runs into `n` consecutive shares of about equal rows (a run may be cut). */
+export function splitRuns(runs: readonly RowRun[], n: number): RowRun[][] {
+  const total = runs.reduce((s, r) => s + r.end - r.start, 0);
+  const target = Math.ceil(total / n);
+  const shares: RowRun[][] = [[]];
+  let filled = 0;
+  for (const run of runs) {
+    let start = run.start;
+    while (start < run.end) {
+      if (filled === target && shares.length < n) {
+        shares.push([]);
+        filled = 0;
+      }
+      const take = Math.min(run.end - start, shares.length < n ? target - filled : run.end - start);
+      shares[shares.length - 1]!.push({ start, end: start + take });
+      filled += take;
+      start += take;
+    }
+  }
+  return shares.filter((s) => s.length > 0);
+}
+
+export async function openWorkerPool(options: WorkerPoolOptions): Promise<RowReader> {
+  if (!Number.isSafeInteger(options.size) || options.size < 1) throw new LoaderParameterError('workers', `must be a positive integer, got ${options.size}`);
+  const workers = Array.from({ length: options.size }, () => options.spawn());
+  try {
+    await Promise.all(workers.map((w) => w.api.open(options.input, options.open ?? {})));
+  } catch (e) {
+    workers.forEach((w) => w.terminate());
+    throw e;
+  }
+  const total = createTransferStats();
+  return {
+    async read(runs, readOptions): Promise<RowRead> {
+      readOptions.signal?.throwIfAborted();
+      const shares = splitRuns(runs, workers.length);
+      const { signal: _signal, ...plain } = readOptions;
+      const parts = await Promise.all(shares.map((share, i) => workers[i]!.api.read(share, plain)));
+      readOptions.signal?.throwIfAborted();
+      for (const p of parts) addTransferStats(total, p.transfer);
+      const obs: Record<string, ObsValues> = {};
+      for (const name of Object.keys(parts[0]?.read.obs ?? {})) obs[name] = concatObs(parts.map((p) => p.read.obs[name]!));
+      return { block: concatBlocks(parts.map((p) => p.read.block)), obs };
+    },
+    transfer: () => ({ ...total }),
+    async close() {
+      await Promise.all(workers.map((w) => w.api.close().catch(() => {})));
+      workers.forEach((w) => w.terminate());
+    },
+  };
+}

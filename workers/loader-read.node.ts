@@ -1,0 +1,8 @@
+// Node worker thread: a read worker of the loader's pool (see src/loader/read-worker.ts).
+import { parentPort } from 'node:worker_threads';
+import * as Comlink from 'comlink';
+import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { createReadWorkerApi } from '../src/loader/read-worker.ts';
+
+if (!parentPort) throw new Error('loader-read.node.ts must run as a worker thread');
+Comlink.expose(createReadWorkerApi(), nodeEndpoint(parentPort));
