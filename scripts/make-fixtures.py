@@ -226,6 +226,12 @@ def make_malformed():
     with h5py.File(BAD / 'not-anndata.h5ad', 'w') as f:
         f.create_dataset('something', data=np.arange(4))
 
+    # anndata < 0.7 stored obs as one compound (record) dataset.
+    with h5py.File(BAD / 'legacy-recarray.h5ad', 'w') as f:
+        f.create_dataset('X', data=np.zeros((2, 2), dtype=np.float32))
+        f.create_dataset('obs', data=np.array([(b'c0', 1), (b'c1', 2)], dtype=[('index', 'S2'), ('n', 'i4')]))
+        f.create_dataset('var', data=np.array([(b'g0',), (b'g1',)], dtype=[('index', 'S2')]))
+
     # These stores are not consolidated, so each edit is what the reader sees.
     missing = copy_zarr('small-csr.zarr', 'missing-array.zarr')
     (missing / '.zmetadata').unlink()

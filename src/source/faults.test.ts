@@ -125,6 +125,7 @@ describe('malformed inputs', { timeout: 20_000 }, () => {
     ['malformed/wrong-encoding.zarr', 'encoding', /column 'cell_type' has encoding-type 'categorical-but-not-really'/],
     ['malformed/indptr-not-monotone.zarr', 'malformed', /indptr is corrupt at row 20/],
     ['malformed/indices-out-of-range.zarr', 'malformed', /indices holds column 999.*outside \[0, 30\)/],
+    ['malformed/legacy-recarray.h5ad', 'encoding', /record layout of anndata < 0.7.*write_h5ad/],
   ] as const)('%s → %s', async (path, code, message) => {
     const error = await failure(fixture(path));
     expect(error.code).toBe(code);

@@ -55,6 +55,7 @@ type NumericCtor = { new (length: number): NumericArray };
 export function concatValues(pieces: readonly ArrayValues[], length: number): ArrayValues {
   const first = pieces[0];
   if (first === undefined) return new Float64Array(0);
+  if (pieces.length === 1) return first;
   if (!ArrayBuffer.isView(first)) return pieces.flatMap((p) => p as readonly (string | null)[]);
   const out = new (first.constructor as NumericCtor)(length);
   let at = 0;

@@ -162,6 +162,33 @@ describe.each([
   });
 });
 
+describe('zarr v3 without consolidated metadata', () => {
+  it('reads node by node, over HTTP and from a directory', async () => {
+    const { cpSync, mkdtempSync, readFileSync: read, rmSync, writeFileSync } = await import('node:fs');
+    const { tmpdir } = await import('node:os');
+    const { startStaticServer } = await import('../server/static-server.ts');
+    const dir = mkdtempSync(`${tmpdir()}/v3-`);
+    const store = `${dir}/plain.zarr`;
+    cpSync(fixture('small-csr.v3.zarr'), store, { recursive: true });
+    const root = JSON.parse(read(`${store}/zarr.json`, 'utf8'));
+    delete root.consolidated_metadata;
+    writeFileSync(`${store}/zarr.json`, JSON.stringify(root));
+    const server = await startStaticServer(dir);
+    try {
+      for (const input of [store, `${server.url}/plain.zarr`]) {
+        const source = await open(input);
+        const runs = [{ start: 5, end: 9 }, { start: 30, end: 44 }];
+        const { block, obs } = await source.readRows(runs, { obs: ['cell_type'] });
+        expect(blockToDense(block)).toEqual(expectedDenseRows(csr.X, runs).map((v) => Math.fround(v)));
+        expect(obsToPlain(obs.cell_type!)).toEqual(expectedToPlain(csr.obs.cell_type!, runs));
+      }
+    } finally {
+      await server.close();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('encodings that need care', () => {
   it.each([fixture('small-csc.h5ad'), fixture('small-csc.zarr')])('detects csc_matrix X in %s and says how to convert it', async (path) => {
     const source = await open(path);
