@@ -68,17 +68,8 @@ export async function openZarrSource(base: SourceStore, options: OpenSourceOptio
   return openAnnData(tree, base.label, options);
 }
 
-async function openPath(path: string, options: OpenSourceOptions): Promise<AnnDataSource> {
-  const { stat } = await import('node:fs/promises');
-  const info = await stat(path).catch(() => undefined);
-  if (!info) throw new SourceError('not-found', path, `${path} does not exist.`);
-  if (info.isDirectory()) {
-    const { openDirectoryStore } = await import('./fs-store.ts');
-    return openZarrSource(await openDirectoryStore(path), options);
-  }
-  const { openH5adPath } = await import('./h5ad-node.ts');
-  return openH5adPath(path, options);
-}
+/** Node-only modules, imported so that browser bundles do not include them. */
+const nodeOpen = './node-open.ts';
 
 export async function openSource(input: SourceInput, options: OpenSourceOptions = {}): Promise<AnnDataSource> {
   const resolved = resolveInput(input);
@@ -93,9 +84,11 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
       }
       return openZarrSource(await openHttpStore(resolved.url, { signal: options.signal, fetch: options.fetch }), options);
     }
-    case 'path':
+    case 'path': {
       if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);
-      return openPath(resolved.path, options);
+      const { openPath } = (await import(/* @vite-ignore */ nodeOpen)) as typeof import('./node-open.ts');
+      return openPath(resolved.path, options, openZarrSource);
+    }
     case 'blob': {
       const { openH5adBlob } = await import('./h5ad-client.ts');
       return openH5adBlob(resolved.blob, options);
