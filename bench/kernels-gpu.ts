@@ -1,0 +1,66 @@
+// Browser half of `npm run bench:kernels`: loaded into headless Chromium by bench/kernels.ts, times the
+// WGSL kernels on the page's WebGPU adapter (SwiftShader when the machine has no GPU).
+import { probeAdapter, describeAdapter } from '../src/gpu/adapter.ts';
+import { createBatchGatherer } from '../src/gpu/gather-normalize.ts';
+import { createMmdEvaluator } from '../src/gpu/mmd.ts';
+import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
+import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
+import { benchShape, type BenchRow } from './kernels-shape.ts';
+
+async function timed(repeats: number, body: () => Promise<void>, warmUp = true): Promise<number> {
+  if (warmUp) await body(); // pipelines compiled, buffers touched
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) await body();
+  return (performance.now() - start) / repeats / 1000;
+}
+
+export async function runGpuBench(): Promise<{ adapter: string; rows: BenchRow[] }> {
+  const report = await probeAdapter();
+  if (!report.available) throw new Error(`no WebGPU adapter: ${report.error}`);
+  const adapter = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))!;
+  const device = await adapter.requestDevice({
+    requiredLimits: {
+      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+      maxBufferSize: adapter.limits.maxBufferSize,
+    },
+  });
+  const label = `${describeAdapter(report)} (WebGPU)`;
+  const rows: BenchRow[] = [];
+  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, mmdRows, mmdDims } = benchShape;
+
+  const pool = randomCsr({ nRows: poolRows, nCols: nVars, meanNnz, seed: 1, indexType: 'uint16' });
+  const rand = uniformStream(2);
+  const selected = Array.from({ length: nVars }, (_, i) => i).sort(() => rand() - 0.5).slice(0, nSelected);
+  const gatherer = await createBatchGatherer(device, {
+    nVars,
+    geneMap: geneMapFromSelection(nVars, selected),
+    maxBatchRows: batch,
+    normalize: { targetSum: 1e4, log1p: true },
+  });
+  const uploadStart = performance.now();
+  gatherer.setPool(pool);
+  await device.queue.onSubmittedWorkDone();
+  const uploadSeconds = (performance.now() - uploadStart) / 1000;
+  const batches = Array.from({ length: repeats + 1 }, () => Array.from({ length: batch }, () => Math.floor(rand() * poolRows)));
+  let next = 0;
+  const seconds = await timed(repeats, async () => {
+    gatherer.run(batches[next++ % batches.length]);
+    await device.queue.onSubmittedWorkDone();
+  });
+  rows.push({ kernel: 'gather+normalize+log1p', backend: label, size: `${batch} × ${nSelected} of ${nVars} genes`, seconds, cellsPerSecond: batch / seconds });
+  rows.push({ kernel: 'pool upload', backend: label, size: `${poolRows} rows, ${pool.indptr[poolRows]} nnz`, seconds: uploadSeconds });
+  gatherer.destroy();
+
+  for (const n of mmdRows) {
+    const evaluator = await createMmdEvaluator(device, { dims: mmdDims, nGroups: 2, maxRows: n });
+    const y = Float32Array.from({ length: n * mmdDims }, () => rand() * 2 - 1);
+    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
+    const s = await timed(n > 1000 ? 1 : 3, async () => {
+      await evaluator.run(y, n, codes);
+    }, n <= 1000);
+    rows.push({ kernel: 'mmd (19 σ, 2 groups)', backend: label, size: `${n} rows × ${mmdDims}`, seconds: s });
+    evaluator.destroy();
+  }
+  device.destroy();
+  return { adapter: label, rows };
+}

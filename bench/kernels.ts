@@ -1,0 +1,82 @@
+// `npm run bench:kernels`: gather+normalise throughput and MMD time, GPU (WGSL kernels in headless
+// Chromium; SwiftShader when the machine has no GPU) vs the CPU path (TypeScript, in Node). Prints a
+// table and writes bench-results/kernels.json.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus } from 'node:os';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { chromiumArgs, requireChromium } from '../scripts/chromium.ts';
+import { gatherNormalize } from '../src/cpu/gather-normalize.ts';
+import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
+import { mmd } from '../src/cpu/mmd.ts';
+import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
+import { benchShape, type BenchRow } from './kernels-shape.ts';
+
+function timed(repeats: number, body: () => void, warmUp = true): number {
+  if (warmUp) body();
+  const start = performance.now();
+  for (let i = 0; i < repeats; i++) body();
+  return (performance.now() - start) / repeats / 1000;
+}
+
+function cpuBench(): BenchRow[] {
+  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, mmdRows, mmdDims } = benchShape;
+  const backend = `CPU path (Node ${process.version}, 1 thread)`;
+  const pool = randomCsr({ nRows: poolRows, nCols: nVars, meanNnz, seed: 1, indexType: 'uint16' });
+  const rand = uniformStream(2);
+  const selected = Array.from({ length: nVars }, (_, i) => i).sort(() => rand() - 0.5).slice(0, nSelected);
+  const geneMap = geneMapFromSelection(nVars, selected);
+  const out = { x: new Float32Array(batch * nSelected), sizeFactors: new Float32Array(batch) };
+  const batches = Array.from({ length: repeats + 1 }, () => Array.from({ length: batch }, () => Math.floor(rand() * poolRows)));
+  let next = 0;
+  const seconds = timed(repeats, () => {
+    gatherNormalize(pool, batches[next++ % batches.length], geneMap, nSelected, { targetSum: 1e4, log1p: true }, out);
+  });
+  const rows: BenchRow[] = [{ kernel: 'gather+normalize+log1p', backend, size: `${batch} × ${nSelected} of ${nVars} genes`, seconds, cellsPerSecond: batch / seconds }];
+  for (const n of mmdRows) {
+    const y = Float32Array.from({ length: n * mmdDims }, () => rand() * 2 - 1);
+    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
+    rows.push({ kernel: 'mmd (19 σ, 2 groups)', backend, size: `${n} rows × ${mmdDims}`, seconds: timed(n > 1000 ? 1 : 3, () => mmd(y, n, mmdDims, codes, 2), n <= 1000) });
+  }
+  return rows;
+}
+
+async function gpuBench(): Promise<{ adapter: string; rows: BenchRow[] }> {
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 63403, strictPort: false } });
+  await server.listen();
+  const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(0);
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error('the Vite server did not report its URL');
+    // A bare module URL as the document: no app page, no Vite client that could reload it mid-run.
+    await page.goto(new URL('bench/kernels-shape.ts', url).href);
+    const module = '/bench/kernels-gpu.ts';
+    return await page.evaluate(async (path) => (await import(/* @vite-ignore */ path)).runGpuBench(), module);
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+function table(rows: BenchRow[]): string {
+  const header = ['kernel', 'backend', 'size', 'time (ms)', 'cells/s'];
+  const body = rows.map((r) => [r.kernel, r.backend, r.size, (r.seconds * 1000).toFixed(1), r.cellsPerSecond ? Math.round(r.cellsPerSecond).toLocaleString('en-US') : '']);
+  const widths = header.map((h, i) => Math.max(h.length, ...body.map((row) => row[i].length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => c.padEnd(widths[i])).join(' | ')} |`;
+  return [line(header), `| ${widths.map((w) => '-'.repeat(w)).join(' | ')} |`, ...body.map(line)].join('\n');
+}
+
+console.log('CPU path…');
+const cpuRows = cpuBench();
+console.log('GPU kernels in headless Chromium…');
+const gpu = await gpuBench();
+const rows = [...gpu.rows, ...cpuRows];
+console.log(table(rows));
+mkdirSync('bench-results', { recursive: true });
+writeFileSync(
+  'bench-results/kernels.json',
+  `${JSON.stringify({ date: new Date().toISOString(), shape: benchShape, gpuAdapter: gpu.adapter, cpu: cpus()[0]?.model, rows }, null, 2)}\n`,
+);
+console.log('wrote bench-results/kernels.json');
