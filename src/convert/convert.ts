@@ -77,10 +77,16 @@ function toCsr(block: RowBlock): CsrBlock {
   throw new ConvertError('a sparse X came back dense from the reader');
 }
 
-async function* matrixBlocks(source: AnnDataSource, runsOfPieces: readonly (readonly RowRun[])[], order: Uint32Array | null, signal?: AbortSignal): AsyncIterable<RowBlock> {
+async function* matrixBlocks(
+  source: AnnDataSource,
+  runsOfPieces: readonly (readonly RowRun[])[],
+  order: Uint32Array | null,
+  layer: string | undefined,
+  signal?: AbortSignal,
+): AsyncIterable<RowBlock> {
   for (const runs of runsOfPieces) {
     signal?.throwIfAborted();
-    const read = await source.readRows(runs, { signal });
+    const read = await source.readRows(runs, { signal, layer });
     yield order ? gatherRows(read.block, order) : read.block;
   }
 }
@@ -130,7 +136,13 @@ export async function convertAnnData(source: AnnDataSource, sink: StoreSink, opt
     const input: AnnDataInput = {
       nObs: source.nObs,
       nVars: source.nVars,
-      X: matrixInput(tables.encoding, nnz, matrixBlocks(source, pieces, null, signal)),
+      X: matrixInput(tables.encoding, nnz, matrixBlocks(source, pieces, null, undefined, signal)),
+      layers: Object.fromEntries(
+        Object.entries(source.layers).map(([name, info]) => [
+          name,
+          matrixInput(info.encoding === 'array' ? 'array' : 'csr_matrix', info.nnz ?? 0, matrixBlocks(source, pieces, null, name, signal)),
+        ]),
+      ),
       obs: frame(tables.obsNames, tables.columns, null),
       var: varFrame,
     };
@@ -159,21 +171,25 @@ export async function convertAnnData(source: AnnDataSource, sink: StoreSink, opt
     let o = 0;
     for (const r of runs) for (let i = r.start; i < r.end; i++) globalRows[o++] = i;
     const perm = permutation(rows, rng);
-    const read = await source.readRows(runs, { signal });
-    const block = read.block;
     const pieceRows = options.readRows ?? 16384;
-    const pieces = async function* (): AsyncIterable<RowBlock> {
-      for (let s = 0; s < rows; s += pieceRows) {
-        signal?.throwIfAborted();
-        yield gatherRows(block, perm.subarray(s, Math.min(rows, s + pieceRows)));
-      }
+    const permuted = async (layer: string | undefined, encoding: 'csr_matrix' | 'array'): Promise<MatrixInput> => {
+      const { block } = await source.readRows(runs, { signal, layer });
+      const pieces = async function* (): AsyncIterable<RowBlock> {
+        for (let s = 0; s < rows; s += pieceRows) {
+          signal?.throwIfAborted();
+          yield gatherRows(block, perm.subarray(s, Math.min(rows, s + pieceRows)));
+        }
+      };
+      return matrixInput(encoding, block.format === 'csr' ? Number(block.indptr[block.nRows]) : 0, pieces());
     };
-    const datasetNnz = block.format === 'csr' ? Number(block.indptr[block.nRows]) : 0;
     const permutedRows = Uint32Array.from(perm, (p) => globalRows[p]!);
+    const layers: Record<string, MatrixInput> = {};
+    for (const [name, info] of Object.entries(source.layers)) layers[name] = await permuted(name, info.encoding === 'array' ? 'array' : 'csr_matrix');
     const input: AnnDataInput = {
       nObs: rows,
       nVars: source.nVars,
-      X: matrixInput(tables.encoding, datasetNnz, pieces()),
+      X: await permuted(undefined, tables.encoding),
+      layers,
       obs: frame(tables.obsNames, tables.columns, permutedRows),
       var: varFrame,
     };
