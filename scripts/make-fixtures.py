@@ -206,6 +206,21 @@ def make_good():
     legacy.create_dataset('X', data=np.arange(8, dtype=np.float32).reshape(4, 2))
 
 
+def make_legacy_h5ad():
+    """anndata 0.7's h5ad: categorical codes in obs with an object-reference attribute to obs/__categories/<col>."""
+    with h5py.File(GOOD / 'legacy-categorical.h5ad', 'w') as f:
+        obs = f.create_group('obs')
+        obs.attrs.update({'_index': '_index', 'column-order': np.array(['cell_type'], dtype=h5py.string_dtype()), 'encoding-type': 'dataframe', 'encoding-version': '0.1.0'})
+        obs.create_dataset('_index', data=np.array(['c0', 'c1', 'c2', 'c3'], dtype=h5py.string_dtype()))
+        categories = obs.create_group('__categories').create_dataset('cell_type', data=np.array(['B', 'T'], dtype=h5py.string_dtype()))
+        codes = obs.create_dataset('cell_type', data=np.array([1, 0, -1, 1], dtype=np.int8))
+        codes.attrs['categories'] = categories.ref
+        var = f.create_group('var')
+        var.attrs.update({'_index': '_index', 'column-order': np.array([], dtype=h5py.string_dtype()), 'encoding-type': 'dataframe', 'encoding-version': '0.1.0'})
+        var.create_dataset('_index', data=np.array(['g0', 'g1'], dtype=h5py.string_dtype()))
+        f.create_dataset('X', data=np.arange(8, dtype=np.float32).reshape(4, 2))
+
+
 def copy_zarr(name, to):
     dest = BAD / to
     shutil.copytree(GOOD / name, dest)
@@ -256,6 +271,7 @@ def main():
         shutil.rmtree(d, ignore_errors=True)
         d.mkdir(parents=True)
     make_good()
+    make_legacy_h5ad()
     make_malformed()
     total = sum(p.stat().st_size for p in ROOT.rglob('*') if p.is_file())
     print(f'wrote fixtures under {ROOT} ({total / 1024:.0f} KiB)')

@@ -194,8 +194,7 @@ function plainColumn(node: ArrayNode, name: string, encoding: string, ctx: Colum
 const readPlainArray: ColumnReader = async (node, name, ctx) => {
   const array = requireColumnArray(node, name, ctx);
   // anndata < 0.8: categorical codes stored as a plain array whose attribute names the categories.
-  const legacy = array.attrs.categories;
-  if (legacy !== undefined) {
+  if ('categories' in array.attrs) {
     const categoriesNode = await ctx.frame.child('__categories').then((g) => (g?.kind === 'group' ? g.child(name) : undefined));
     if (!categoriesNode || categoriesNode.kind !== 'array') {
       throw new SourceError(

@@ -49,7 +49,7 @@ function attrsOf(entity: { attrs: Record<string, H5.Attribute> }): Attrs {
       // h5py writes scalars as 0-d attributes; numbers may arrive as BigInt or 1-element arrays.
       out[name] = typeof value === 'bigint' ? Number(value) : value;
     } catch {
-      out[name] = undefined; // an attribute of a type h5wasm cannot decode (e.g. object references)
+      out[name] = null; // present but of a type h5wasm cannot decode (e.g. an object reference)
     }
   }
   return out;
@@ -96,7 +96,8 @@ export function h5Tree(h5: H5Module, file: H5.File, label: string, options: H5Tr
       shape,
       dtype,
       attrs: guard(path, () => attrsOf(dataset)),
-      chunkRows: meta.chunks?.[0] ?? 65536,
+      // A contiguous dataset reads any hyperslab directly: nothing is gained by merging runs.
+      chunkRows: meta.chunks?.[0] ?? 1,
       async read(start, end, signal) {
         if (unknown) {
           throw new SourceError(

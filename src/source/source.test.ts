@@ -201,8 +201,8 @@ describe('encodings that need care', () => {
     await expect(source.readRows([{ start: 0, end: 2 }])).rejects.toMatchObject({ code: 'encoding', message: expect.stringMatching(/'lzf'.*compression='gzip'/) });
   });
 
-  it('reads the categorical layout of anndata < 0.8', async () => {
-    const source = await open(fixture('legacy-categorical.zarr'));
+  it.each(['legacy-categorical.zarr', 'legacy-categorical.h5ad'])('reads the categorical layout of anndata < 0.8 (%s)', async (name) => {
+    const source = await open(fixture(name));
     expect(source.obsColumns[0]).toMatchObject({ name: 'cell_type', kind: 'categorical', categories: ['B', 'T'], counts: [1, 2] });
     expect(obsToPlain(await source.readObs('cell_type'))).toEqual({ kind: 'categorical', codes: [1, 0, -1, 1], categories: ['B', 'T'] });
   });
