@@ -1,12 +1,17 @@
-import { chooseBackend, describeAdapter, probeAdapter } from '../gpu/adapter.ts';
+import { chooseBackend, describeAdapter, probeAdapter, type TrainingBackend } from '../gpu/adapter.ts';
 import type { AnnDataSource } from '../source/types.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
 import { byTestId } from './dom.ts';
 import { describeOrigin, explainOpenError, openDataset, type DatasetOrigin } from './open-dataset.ts';
+import { renderResults } from './results-panel.ts';
+import { renderTrainPanel } from './train-panel.ts';
+
+let backend: TrainingBackend = 'wasm';
 
 async function showDevice(): Promise<void> {
   const report = await probeAdapter();
   const choice = chooseBackend(report);
+  backend = choice.backend;
   byTestId('adapter').textContent = report.available
     ? `${describeAdapter(report)}${report.description ? ` — ${report.description}` : ''}`
     : `none (${report.error})`;
@@ -32,12 +37,22 @@ async function open(origin: DatasetOrigin): Promise<void> {
   await current?.source.close();
   const abort = new AbortController();
   const summary = byTestId('dataset');
+  const workspace = byTestId('workspace');
   summary.replaceChildren();
+  workspace.replaceChildren();
   setStatus(`Opening ${describeOrigin(origin)}…`);
   try {
     const source = await openDataset(origin, abort.signal);
     current = { source, abort };
     summary.replaceChildren(await renderDatasetSummary(source));
+    const results = document.createElement('div');
+    const train = renderTrainPanel(source, backend, (model) => {
+      results.replaceChildren();
+      renderResults(model)
+        .then((panel) => results.replaceChildren(panel))
+        .catch((e: unknown) => results.replaceChildren(`Could not show the results: ${(e as Error).message}`));
+    });
+    workspace.replaceChildren(train, results);
     setStatus(`Opened ${describeOrigin(origin)}.`);
   } catch (error) {
     setStatus(explainOpenError(error), true);

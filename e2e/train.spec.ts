@@ -1,0 +1,35 @@
+import { expect, test } from '@playwright/test';
+
+test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await page.getByTestId('demo-button').click();
+  await expect(page.getByTestId('train-form')).toBeVisible();
+  const form = page.getByTestId('train-form');
+  await expect(form.getByLabel('Condition key')).toHaveValue('condition');
+  await expect(form.getByLabel('Cell type key')).toHaveValue('cell_type');
+  await form.getByLabel('Held-out cell type').selectOption('NK');
+  await form.getByLabel('Held-out condition').selectOption('stimulated');
+  await form.getByLabel('Genes (top HVG)').fill('300');
+  await form.getByLabel('Epochs').fill('3');
+  await form.locator('summary').click();
+  await form.getByLabel('Hidden layers').fill('64, 32');
+  await form.getByLabel('Latent size').fill('8');
+  await form.getByLabel('Batch size').fill('256');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText(/Trained 3 epochs|Stopped early/, { timeout: 90_000 });
+  const results = page.getByTestId('results-panel');
+  await expect(results).toBeVisible({ timeout: 30_000 });
+  await expect(results.getByText('Latent space (PCA of μ)')).toBeVisible();
+  await expect(page.getByTestId('r2-table')).toContainText('mean');
+  const downloads = page.getByTestId('downloads');
+  await expect(downloads.getByRole('link', { name: 'trvae_predict.onnx' })).toBeVisible();
+  await expect(downloads.getByRole('link', { name: 'model.json' })).toBeVisible();
+  const [download] = await Promise.all([page.waitForEvent('download'), downloads.getByRole('link', { name: 'model.json' }).click()]);
+  const json = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8')));
+  expect(json.genes).toHaveLength(300);
+  expect(json.conditions).toEqual(['control', 'stimulated']);
+  expect(json.holdout).toEqual({ cellType: 'NK', condition: 'stimulated' });
+  expect(errors).toEqual([]);
+});

@@ -1,0 +1,250 @@
+// The training panel: choose keys, genes and the held-out pair; train in a worker with live loss
+// curves, progress (cells/s, ETA), pause/resume/cancel; hand the trained state to the results panel.
+import * as Comlink from 'comlink';
+import type { TrainingBackend } from '../gpu/adapter.ts';
+import type { TrainingEvent } from '../model/train/train.ts';
+import type { ModelState } from '../model/train/state.ts';
+import { makeConfig, type TrvaeConfig } from '../model/trvae/config.ts';
+import type { AnnDataSource } from '../source/types.ts';
+import type { TrainWorkerApi, WorkerTrainResult } from '../../workers/train.worker.ts';
+import { formatInt, h } from './dom.ts';
+import { createLineChart } from './line-chart.ts';
+import { subsetRows } from './subset.ts';
+import { prepareTrainingData, type TrainingChoices, type TrainingData } from './training-data.ts';
+
+export interface TrainedModel {
+  readonly config: TrvaeConfig;
+  readonly state: ModelState;
+  readonly data: TrainingData;
+  readonly choices: TrainingChoices;
+  readonly result: WorkerTrainResult;
+}
+
+interface FormValues {
+  readonly choices: TrainingChoices;
+  readonly epochs: number;
+  readonly batchSize: number;
+  readonly hidden: number[];
+  readonly latent: number;
+  readonly beta: number;
+  readonly validationFraction: number;
+}
+
+function select(name: string, label: string, options: readonly string[], selected?: string, allowNone = false): HTMLElement {
+  const el = h('select', { name, id: `train-${name}` }, allowNone ? h('option', { value: '' }, '—') : null, ...options.map((o) => h('option', { value: o, selected: o === selected }, o)));
+  return h('label', { for: `train-${name}` }, label, el);
+}
+
+function numberInput(name: string, label: string, value: number, attrs: Record<string, string | number> = {}): HTMLElement {
+  return h('label', { for: `train-${name}` }, label, h('input', { type: 'number', name, id: `train-${name}`, value, ...attrs }));
+}
+
+function readForm(form: HTMLFormElement): FormValues {
+  const data = new FormData(form);
+  const text = (k: string) => String(data.get(k) ?? '');
+  const num = (k: string) => Number(text(k));
+  const holdoutCellType = text('holdoutCellType');
+  const holdoutCondition = text('holdoutCondition');
+  const hidden = text('hidden').split(',').map((s) => Number(s.trim()));
+  if (hidden.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`hidden layers must be positive integers separated by commas, got "${text('hidden')}"`);
+  return {
+    choices: {
+      conditionKey: text('conditionKey'),
+      cellTypeKey: text('cellTypeKey') || undefined,
+      holdout: holdoutCellType && holdoutCondition ? { cellType: holdoutCellType, condition: holdoutCondition } : undefined,
+      nGenes: num('nGenes'),
+    },
+    epochs: num('epochs'),
+    batchSize: num('batchSize'),
+    hidden,
+    latent: num('latent'),
+    beta: num('beta'),
+    validationFraction: num('validation') / 100,
+  };
+}
+
+export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
+  const categorical = source.obsColumns.filter((c) => c.kind === 'categorical' || c.kind === 'string');
+  const names = categorical.map((c) => c.name);
+  const guess = (pattern: RegExp) => names.find((n) => pattern.test(n));
+  const conditionGuess = guess(/^(condition|stim|treatment|perturbation)/i) ?? names[0];
+  const cellTypeGuess = guess(/cell.?type|celltype|cluster|louvain|leiden/i);
+  const categoriesOf = (name?: string) => categorical.find((c) => c.name === name)?.categories ?? [];
+
+  const holdoutCellType = select('holdoutCellType', 'Held-out cell type', categoriesOf(cellTypeGuess), undefined, true);
+  const holdoutCondition = select('holdoutCondition', 'Held-out condition', categoriesOf(conditionGuess), undefined, true);
+  const form = h(
+    'form',
+    { class: 'train-form', 'data-testid': 'train-form' },
+    select('conditionKey', 'Condition key', names, conditionGuess),
+    select('cellTypeKey', 'Cell type key', names, cellTypeGuess, true),
+    holdoutCellType,
+    holdoutCondition,
+    numberInput('nGenes', 'Genes (top HVG)', Math.min(2000, source.nVars), { min: 2, max: source.nVars }),
+    numberInput('epochs', 'Epochs', 30, { min: 1 }),
+    h(
+      'details',
+      { class: 'advanced' },
+      h('summary', {}, 'Model and optimiser'),
+      numberInput('batchSize', 'Batch size', Math.min(512, source.nObs), { min: 2 }),
+      h('label', { for: 'train-hidden' }, 'Hidden layers', h('input', { name: 'hidden', id: 'train-hidden', value: '512, 128' })),
+      numberInput('latent', 'Latent size', 20, { min: 1 }),
+      numberInput('beta', 'MMD weight β', 100, { min: 0, step: 'any' }),
+      numberInput('validation', 'Validation %', 10, { min: 0, max: 50 }),
+    ),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train')),
+  );
+  const refill = (wrapper: HTMLElement, options: readonly string[]) => {
+    const el = wrapper.querySelector('select') as HTMLSelectElement;
+    el.replaceChildren(h('option', { value: '' }, '—'), ...options.map((o) => h('option', { value: o }, o)));
+  };
+  form.querySelector('[name=cellTypeKey]')?.addEventListener('change', (e) => refill(holdoutCellType, categoriesOf((e.target as HTMLSelectElement).value)));
+  form.querySelector('[name=conditionKey]')?.addEventListener('change', (e) => refill(holdoutCondition, categoriesOf((e.target as HTMLSelectElement).value)));
+
+  const progress = h('progress', { max: 1, value: 0, 'data-testid': 'train-progress' });
+  const status = h('p', { class: 'status', role: 'status', 'data-testid': 'train-status' });
+  const pause = h('button', { type: 'button', disabled: true, 'data-testid': 'pause-button' }, 'Pause');
+  const cancel = h('button', { type: 'button', disabled: true, class: 'secondary', 'data-testid': 'cancel-button' }, 'Cancel');
+  const stepChart = createLineChart({ title: 'Training loss per step (log scale)', xLabel: 'step', logY: true });
+  const epochChart = createLineChart({ title: 'Total loss per epoch: training vs validation (log scale)', xLabel: 'epoch', logY: true });
+  const panel = h(
+    'section',
+    { class: 'panel', 'aria-labelledby': 'train-title', 'data-testid': 'train-panel' },
+    h('h2', { id: 'train-title' }, 'Train trVAE'),
+    form,
+    h('div', { class: 'run-controls' }, progress, pause, cancel),
+    status,
+    h('div', { class: 'charts' }, stepChart.element, epochChart.element),
+  );
+
+  let abort: AbortController | undefined;
+  let worker: Worker | undefined;
+  let api: Comlink.Remote<TrainWorkerApi> | undefined;
+  let paused = false;
+
+  const setStatus = (text: string, isError = false) => {
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+  };
+  const running = (on: boolean) => {
+    (form.querySelector('[data-testid=train-button]') as HTMLButtonElement).disabled = on;
+    pause.disabled = !on;
+    cancel.disabled = !on;
+  };
+
+  pause.addEventListener('click', () => {
+    paused = !paused;
+    pause.textContent = paused ? 'Resume' : 'Pause';
+    void (paused ? api?.pause() : api?.resume());
+    if (paused) setStatus('Paused.');
+  });
+  cancel.addEventListener('click', () => {
+    abort?.abort();
+    void api?.cancel();
+  });
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    void run();
+  });
+
+  async function run(): Promise<void> {
+    let values: FormValues;
+    try {
+      values = readForm(form);
+    } catch (e) {
+      setStatus((e as Error).message, true);
+      return;
+    }
+    abort = new AbortController();
+    running(true);
+    stepChart.clear();
+    epochChart.clear();
+    try {
+      const started = performance.now();
+      const data = await prepareTrainingData(
+        source,
+        values.choices,
+        (phase, done, total) => {
+          progress.value = done / total;
+          setStatus(`${phase}: ${formatInt(done)} / ${formatInt(total)} cells`);
+        },
+        abort.signal,
+      );
+      const config = makeConfig({
+        nGenes: data.dataset.nGenes,
+        nConditions: data.conditions.categories.length,
+        hidden: values.hidden,
+        latent: values.latent,
+        beta: values.beta,
+        batchSize: Math.min(values.batchSize, data.trainRows.length),
+      });
+      const trainSet = subsetRows(data.dataset, data.trainRows);
+      const nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
+      const stepsPerEpoch = Math.ceil(nTrain / config.batchSize);
+      const totalSteps = stepsPerEpoch * values.epochs;
+      setStatus(`Training on ${formatInt(data.trainRows.length)} cells × ${formatInt(config.nGenes)} genes (${backend.toUpperCase()})…`);
+      worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
+      api = Comlink.wrap<TrainWorkerApi>(worker);
+      const trainingStarted = performance.now();
+      let lastDraw = 0;
+      const onEvent = (e: TrainingEvent) => {
+        if (e.kind === 'step') {
+          progress.value = Math.min(1, e.step / totalSteps);
+          if (e.losses) for (const [term, value] of Object.entries(e.losses)) stepChart.add(term, e.step, value);
+          const seconds = (performance.now() - trainingStarted) / 1000;
+          const cellsPerSecond = (e.step * config.batchSize) / seconds;
+          const eta = (totalSteps - e.step) * (seconds / e.step);
+          if (!paused) setStatus(`Epoch ${e.epoch + 1}/${values.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s`);
+        } else if (e.kind === 'epoch') {
+          epochChart.add('train', e.record.epoch + 1, e.record.train.total);
+          if (e.record.validation) epochChart.add('validation', e.record.epoch + 1, e.record.validation.total);
+          epochChart.draw();
+        } else if (e.kind === 'lr') {
+          setStatus(`Learning rate reduced to ${e.learningRate.toExponential(1)} at epoch ${e.epoch + 1}`);
+        }
+        if (performance.now() - lastDraw > 250) {
+          stepChart.draw();
+          lastDraw = performance.now();
+        }
+      };
+      const result = await api.train(
+        Comlink.transfer(
+          {
+            dataset: trainSet,
+            config,
+            schedule: { epochs: values.epochs },
+            validationFraction: values.validationFraction,
+            backend,
+          },
+          [trainSet.x.buffer, trainSet.conditions.buffer],
+        ),
+        Comlink.proxy(onEvent),
+      );
+      stepChart.draw();
+      epochChart.draw();
+      progress.value = 1;
+      const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const outcome = {
+        completed: `Trained ${result.epoch} epochs in ${seconds} s.`,
+        'early-stopping': `Stopped early after ${result.epoch} epochs (validation loss stopped improving), ${seconds} s.`,
+        cancelled: `Cancelled after ${result.epoch} epochs; the model so far is kept.`,
+        'non-finite': `Stopped: ${result.message ?? 'a loss became NaN/Inf'}. The last good parameters are kept.`,
+      }[result.stopReason];
+      setStatus(outcome, result.stopReason === 'non-finite');
+      if (result.epoch > 0 || result.stopReason !== 'cancelled') onTrained({ config, state: result.state, data, choices: values.choices, result });
+    } catch (e) {
+      const err = e as Error;
+      setStatus(err.name === 'AbortError' ? 'Cancelled.' : `Training failed: ${err.message}`, err.name !== 'AbortError');
+    } finally {
+      worker?.terminate();
+      worker = undefined;
+      api = undefined;
+      paused = false;
+      pause.textContent = 'Pause';
+      running(false);
+    }
+  }
+
+  return panel;
+}
