@@ -14,6 +14,9 @@ import { withChunkCache, withTransferCounting } from '../src/loader/cache/cached
 import { openChunkCache } from '../src/loader/cache/chunk-cache.ts';
 import { densify, gatherRows, geneColumnMap } from '../src/loader/blocks.ts';
 import { openLoader, type LoaderOptions } from '../src/loader/loader.ts';
+import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
+import type { RowReader } from '../src/loader/row-reader.ts';
+import { openWorkerPool } from '../src/loader/worker-pool.ts';
 import { createRng, permutation } from '../src/loader/prng.ts';
 import { createTransferStats } from '../src/loader/transfer.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
@@ -39,6 +42,8 @@ interface ChildTask {
   readonly chunkSize: number;
   readonly preloadNChunks: number;
   readonly naiveSeconds: number;
+  /** Read workers (worker threads) for the loader variants; 0 = read in the loader's thread. */
+  readonly workers: number;
 }
 
 interface ChildResult {
@@ -102,7 +107,17 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
       }
     }
   } else {
+    const pool: RowReader | undefined =
+      task.workers > 0
+        ? await openWorkerPool({
+            input: task.url,
+            size: task.workers,
+            spawn: spawnNodeReadWorker,
+            open: { cache: useCache ? { kind: 'directory', location: task.cacheDir, budgetBytes: 8 * 2 ** 30 } : undefined },
+          })
+        : undefined;
     const options: LoaderOptions = {
+      ...(pool ? { reader: pool } : {}),
       batchSize: task.batchSize,
       chunkSize: task.chunkSize,
       preloadNChunks: task.preloadNChunks,
@@ -119,6 +134,14 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     start = performance.now();
     // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
     for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) cells += batch.X.nRows;
+    if (pool) {
+      const t = pool.transfer();
+      stats.networkBytes += t.networkBytes;
+      stats.networkRequests += t.networkRequests;
+      stats.cacheBytes += t.cacheBytes;
+      stats.cacheRequests += t.cacheRequests;
+    }
+    await loader.close();
   }
   const seconds = (performance.now() - start) / 1000;
   clearInterval(sampler);
@@ -172,9 +195,10 @@ async function main(): Promise<void> {
     chunkSize: numberArg('--chunk', 512),
     preloadNChunks: numberArg('--preload', 32),
     naiveSeconds: numberArg('--naive-seconds', 15),
+    workers: numberArg('--workers', 2),
   };
   const results: Record<string, unknown>[] = [];
-  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; cache = directory backend (OPFS stand-in, same ChunkCache code)`);
+  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; ${base.workers} read worker thread(s); cache = directory backend (OPFS stand-in, same ChunkCache code)`);
   for (const nObs of cellsList) {
     const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow: 1500 });
     for (const latencyMs of latencies) {

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { openSource } from '../source/index.ts';
-import type { AnnDataSource, CsrBlock, RowBlock } from '../source/types.ts';
+import type { AnnDataSource, CsrBlock, ObsValues, RowBlock } from '../source/types.ts';
 import { main } from '../cli/main.ts';
 import { convertAnnData } from './convert.ts';
 import { directorySink } from './sink.ts';
@@ -35,7 +35,7 @@ async function everything(source: AnnDataSource, order?: number[]) {
   const all = [{ start: 0, end: source.nObs }];
   const X = denseRows((await source.readRows(all)).block);
   const layers = Object.fromEntries(await Promise.all(Object.keys(source.layers).map(async (l) => [l, denseRows((await source.readRows(all, { layer: l })).block)])));
-  const obs = Object.fromEntries(await Promise.all(source.obsColumns.map(async (c) => [c.name, await source.readObs(c.name)])));
+  const obs: Record<string, ObsValues> = Object.fromEntries(await Promise.all(source.obsColumns.map(async (c) => [c.name, await source.readObs(c.name)] as const)));
   const pick = <T>(a: T[]) => (order ? order.map((i) => a[i]!) : a);
   return {
     nObs: source.nObs,
