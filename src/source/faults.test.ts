@@ -146,3 +146,18 @@ describe('malformed inputs', { timeout: 20_000 }, () => {
     }
   });
 });
+
+describe('the validated HTTP store', () => {
+  it('accepts a 200 only when the range was the whole file', async () => {
+    const ignoring = await openHttpStore(`${servers['ignore-range']}${sharded}`);
+    const size = Number((await fetch(`${servers.ok}${sharded}/X/data/c/0`, { method: 'HEAD' })).headers.get('Content-Length'));
+    expect((await ignoring.getRange('/X/data/c/0', { offset: 0, length: size }))?.length).toBe(size);
+    await expect(ignoring.getRange('/X/data/c/0', { offset: 0, length: size - 1 })).rejects.toMatchObject({ code: 'range-unsupported' });
+    await expect(ignoring.getRange('/X/data/c/0', { suffixLength: 16 })).rejects.toMatchObject({ code: 'range-unsupported' });
+    const ok = await openHttpStore(`${servers.ok}${sharded}`);
+    const tail = await ok.getRange('/X/data/c/0', { suffixLength: 16 });
+    const whole = new Uint8Array(await (await fetch(`${servers.ok}${sharded}/X/data/c/0`)).arrayBuffer());
+    expect(tail).toEqual(whole.subarray(whole.length - 16));
+    expect(await ok.get('/X/nothing-here')).toBeUndefined();
+  });
+});

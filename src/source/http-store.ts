@@ -134,6 +134,9 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       return undefined;
     }
     if (response.status === 200) {
+      // A 200 is only right when the range asked for was the whole file, from its first byte.
+      const wholeLength = Number(response.headers.get('Content-Length') ?? NaN);
+      if (!('suffixLength' in range) && range.offset === 0 && wholeLength === range.length) return body(href, response, signal);
       await response.body?.cancel();
       throw new SourceError('range-unsupported', href, `${href} ignored the Range header (${header}) and answered 200 with the whole file; reading on would return wrong data. ${rangeAdvice}`);
     }
