@@ -1,0 +1,44 @@
+import { describe, expect, it } from 'vitest';
+import { createCpuTrainingBatch, type TrainingBatchLayout } from './training-batch.ts';
+import { geneMapFromSelection } from './csr-pool.ts';
+import { gatherNormalize } from './gather-normalize.ts';
+import { dropoutMask, normalNoise } from './philox.ts';
+import { randomCsr } from './random-csr.ts';
+import { KernelInputError } from './errors.ts';
+
+const layout: TrainingBatchLayout = {
+  nVars: 30,
+  geneMap: geneMapFromSelection(30, [4, 2, 9]),
+  normalize: { targetSum: 1e4, log1p: true },
+  nConditions: 2,
+  latent: 3,
+  masks: [{ name: 'm0', width: 5 }],
+  dropout: 0.5,
+  batchSize: 4,
+  seed: 9,
+};
+
+describe('createCpuTrainingBatch', () => {
+  it('fills every input of the contract in place, with Philox streams per step', () => {
+    const pool = randomCsr({ nRows: 10, nCols: 30, meanNnz: 8, seed: 2 });
+    const batch = createCpuTrainingBatch(layout);
+    const x = batch.arrays.x;
+    batch.fill(pool, [3, 1, 4, 1], [0, 1, 1, 0], 7);
+    expect(batch.arrays.x).toBe(x);
+    expect(Object.keys(batch.arrays).sort()).toEqual(['c', 'eps', 'm0', 'size_factors', 'x']);
+    expect(Array.from(batch.arrays.x)).toEqual(Array.from(gatherNormalize(pool, [3, 1, 4, 1], layout.geneMap, 3, layout.normalize).x));
+    expect(Array.from(batch.arrays.c)).toEqual([1, 0, 0, 1, 0, 1, 1, 0]);
+    expect(batch.arrays.eps).toEqual(normalNoise(12, { seed: 9, step: 7, stream: 0 }));
+    expect(batch.arrays.m0).toEqual(dropoutMask(20, 0.5, { seed: 9, step: 7, stream: 1 }));
+    const eps7 = batch.arrays.eps.slice();
+    batch.fill(pool, [3, 1, 4, 1], [0, 1, 1, 0], 8);
+    expect(batch.arrays.eps).not.toEqual(eps7);
+  });
+
+  it('rejects a batch of the wrong size and bad layouts', () => {
+    const pool = randomCsr({ nRows: 10, nCols: 30, meanNnz: 8, seed: 2 });
+    expect(() => createCpuTrainingBatch(layout).fill(pool, [1, 2], [0, 0], 0)).toThrow(KernelInputError);
+    expect(() => createCpuTrainingBatch({ ...layout, dropout: 1 })).toThrow(/probability/);
+    expect(() => createCpuTrainingBatch({ ...layout, latent: 0 })).toThrow(/latent/);
+  });
+});
