@@ -2,7 +2,7 @@
 // highly variable genes (scanpy's seurat flavour), and the log-normalised expression of those genes.
 
 import { accumulateCsr, createGeneMoments, seuratHvg, variances, type HvgInput } from '../cpu/hvg.ts';
-import type { AnnDataSource, CsrBlock, ObsValues, RowBlock } from '../source/types.ts';
+import type { AnnDataSource, CsrBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { logNormalize } from './batch.ts';
 
 export class DatasetError extends Error {
@@ -66,14 +66,28 @@ export interface LoadOptions {
   readonly onProgress?: (phase: 'genes' | 'expression', done: number, total: number) => void;
 }
 
-async function forEachBlock(source: AnnDataSource, options: LoadOptions, visit: (block: RowBlock, start: number) => void, phase: 'genes' | 'expression') {
+/** Runs of consecutive ids in a sorted list of rows. */
+function runsOf(rows: ArrayLike<number>, from: number, to: number): RowRun[] {
+  const runs: RowRun[] = [];
+  for (let i = from; i < to; i++) {
+    const last = runs[runs.length - 1];
+    if (last && last.end === rows[i]) runs[runs.length - 1] = { start: last.start, end: rows[i] + 1 };
+    else runs.push({ start: rows[i], end: rows[i] + 1 });
+  }
+  return runs;
+}
+
+/** Visits the rows (all, or the sorted `rows`) block by block; `start` is the position of the block's first row. */
+async function forEachBlock(source: AnnDataSource, options: LoadOptions, visit: (block: RowBlock, start: number) => void, phase: 'genes' | 'expression', rows?: ArrayLike<number>) {
   const step = options.rowsPerRead ?? 4096;
-  for (let start = 0; start < source.nObs; start += step) {
+  const total = rows ? rows.length : source.nObs;
+  for (let start = 0; start < total; start += step) {
     options.signal?.throwIfAborted();
-    const end = Math.min(source.nObs, start + step);
-    const { block } = await source.readRows([{ start, end }], { layer: options.layer, signal: options.signal });
+    const end = Math.min(total, start + step);
+    const runs = rows ? runsOf(rows, start, end) : [{ start, end }];
+    const { block } = await source.readRows(runs, { layer: options.layer, signal: options.signal });
     visit(block, start);
-    options.onProgress?.(phase, end, source.nObs);
+    options.onProgress?.(phase, end, total);
   }
 }
 
@@ -89,13 +103,15 @@ export async function highlyVariableGenes(source: AnnDataSource, nTop: number, o
   return seuratHvg(moments.mean, variances(moments), nTop).selected;
 }
 
-/** Log-normalised expression of `genes` for every cell, dense [nObs, genes.length]. */
-export async function loadExpression(source: AnnDataSource, genes: ArrayLike<number>, options: LoadOptions): Promise<Float32Array> {
-  const bytes = source.nObs * genes.length * 4;
+/** Log-normalised expression of `genes` for every cell (or the sorted `rows`), dense [cells, genes.length]. */
+export async function loadExpression(source: AnnDataSource, genes: ArrayLike<number>, options: LoadOptions, rows?: ArrayLike<number>): Promise<Float32Array> {
+  const nCells = rows ? rows.length : source.nObs;
+  for (let i = 1; rows && i < rows.length; i++) if (rows[i] <= rows[i - 1]) throw new DatasetError('loadExpression: rows must be sorted and distinct');
+  const bytes = nCells * genes.length * 4;
   if (bytes > 4 * 2 ** 30) {
-    throw new DatasetError(`${source.nObs} cells × ${genes.length} genes need ${(bytes / 2 ** 30).toFixed(1)} GiB in memory; select fewer genes or train in the browser with the out-of-core loader`);
+    throw new DatasetError(`${nCells} cells × ${genes.length} genes need ${(bytes / 2 ** 30).toFixed(1)} GiB in memory; select fewer genes or train in the browser with the out-of-core loader`);
   }
-  const out = new Float32Array(source.nObs * genes.length);
+  const out = new Float32Array(nCells * genes.length);
   await forEachBlock(source, options, (block, start) => {
     if (options.input === 'counts') {
       out.set(logNormalize(block, genes).x, start * genes.length);
@@ -111,7 +127,7 @@ export async function loadExpression(source: AnnDataSource, genes: ArrayLike<num
         if (j >= 0) out[row + j] = csr.data[k];
       }
     }
-  }, 'expression');
+  }, 'expression', rows);
   return out;
 }
 

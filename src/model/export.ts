@@ -17,6 +17,10 @@ export interface ModelMetadata {
   readonly conditionKey?: string;
   readonly cellTypeKey?: string;
   readonly holdout?: { readonly cellType: string; readonly condition: string };
+  /** What the model's x is: 'counts' data were normalize_total(1e4) + log1p'd before training; 'log1p' data were used as given. */
+  readonly input?: 'counts' | 'log1p';
+  /** The AnnData layer the expression came from (X when absent). */
+  readonly layer?: string;
   readonly metrics?: Readonly<Record<string, unknown>>;
   readonly history?: readonly EpochRecord[];
 }

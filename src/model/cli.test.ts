@@ -1,0 +1,62 @@
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it, vi } from 'vitest';
+import { main } from '../cli/main.ts';
+import { parseModelJson } from './export.ts';
+import { decodeCheckpoint } from './train/checkpoint-file.ts';
+
+// sim.h5ad: 360 cells (3 cell types × 2 conditions × 60), 60 genes, raw counts, written by anndata 0.8
+// (fixtures/make-sim-h5ad.py).
+const fixture = new URL('./fixtures/sim.h5ad', import.meta.url).pathname;
+
+describe('trvae-web train / evaluate on an h5ad written by anndata', async () => {
+  const out = await mkdtemp(join(tmpdir(), 'trvae-cli-'));
+  afterAll(() => rm(out, { recursive: true, force: true }));
+
+  it('train writes the export and a checkpoint, holding the (C, stim) cells out', async () => {
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const code = await main([
+      'train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--holdout', 'C:stim', '--genes', '30',
+      '--epochs', '2', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--seed', '3', '--threads', '1', '--out', out,
+    ]);
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect((await readdir(out)).sort()).toEqual(['checkpoint.ckpt', 'model.json', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
+    const model = parseModelJson(await readFile(join(out, 'model.json'), 'utf8'));
+    expect(model.genes).toHaveLength(30);
+    expect(model.conditions).toEqual(['control', 'stim']);
+    expect(model.input).toBe('counts');
+    expect(model.metrics).toMatchObject({ trainingCells: 240, validationCells: 60, epochs: 2 });
+    const checkpoint = decodeCheckpoint(new Uint8Array(await readFile(join(out, 'checkpoint.ckpt'))));
+    expect(checkpoint.epoch).toBe(2);
+    expect(checkpoint.state.step).toBe(2 * Math.floor(240 / 64));
+  });
+
+  it('evaluate --json prints the R² table for the held-out pair', async () => {
+    const lines: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));
+    const code = await main(['evaluate', fixture, '--model', out, '--holdout', 'C:stim', '--degs', '10', '--bootstrap', '5', '--json']);
+    spy.mockRestore();
+    expect(code).toBe(0);
+    const result = JSON.parse(lines.join('\n'));
+    expect(result.cells).toEqual({ source: 60, target: 60 });
+    expect(result.degNames).toHaveLength(10);
+    for (const table of [result.full, result.bootstrapMean]) {
+      for (const k of ['meanAll', 'varianceAll', 'meanTop', 'varianceTop']) {
+        expect(table[k]).toBeGreaterThanOrEqual(0);
+        expect(table[k]).toBeLessThanOrEqual(1);
+      }
+    }
+  });
+
+  it('names a missing obs column and a bad holdout', async () => {
+    const errors: string[] = [];
+    const spy = vi.spyOn(console, 'error').mockImplementation((line: string) => void errors.push(line));
+    expect(await main(['train', fixture, '--condition-key', 'nope', '--out', out])).toBe(1);
+    expect(await main(['train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--holdout', 'Z:stim', '--out', out])).toBe(1);
+    spy.mockRestore();
+    expect(errors.join('\n')).toMatch(/obs has no column "nope"; available: cell_type, condition/);
+    expect(errors.join('\n')).toMatch(/held-out cell type "Z" is not a category; categories: A, B, C/);
+  });
+});
