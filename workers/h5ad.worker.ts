@@ -1,13 +1,10 @@
-// Dedicated worker that reads a dropped .h5ad File lazily: the File is mounted with WORKERFS (no
-// copy into memory; HDF5 reads the byte ranges it needs) and read with h5wasm. The page talks to it
-// through comlink (see src/source/h5ad-client.ts); errors come back as plain data so their code and
-// message survive the trip.
+// Dedicated worker that reads a dropped .h5ad File lazily (see src/source/h5ad-blob.ts). The page
+// talks to it through comlink (src/source/h5ad-client.ts); errors come back as plain data so their
+// code and message survive the trip.
 
 import * as Comlink from 'comlink';
-import h5wasm, { FS } from 'h5wasm';
-import { openAnnData } from '../src/source/anndata.ts';
 import { SourceError, type SourceErrorCode } from '../src/source/errors.ts';
-import { checkHdf5Header, h5Tree } from '../src/source/h5-tree.ts';
+import { openH5adBlobHere } from '../src/source/h5ad-blob.ts';
 import type { AnnDataSource, MatrixInfo, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../src/source/types.ts';
 
 export interface H5adSummary {
@@ -28,7 +25,6 @@ export interface H5adOpenOptions {
 }
 
 let source: AnnDataSource | undefined;
-let mountPoint: string | undefined;
 
 async function settle<T>(run: () => Promise<T>): Promise<WorkerResult<T>> {
   try {
@@ -55,34 +51,12 @@ function buffersOf(read: RowRead): ArrayBuffer[] {
 }
 
 const api = {
-  async open(blob: Blob, name: string, options: H5adOpenOptions = {}): Promise<WorkerResult<H5adSummary>> {
-    return settle(async () => {
-      checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
-      const module = await h5wasm.ready;
-      const fs = FS ?? module.FS;
-      mountPoint = `/work${Date.now().toString(36)}`;
-      fs.mkdir(mountPoint);
-      fs.mount(fs.filesystems.WORKERFS!, { blobs: [{ name: 'data.h5ad', data: blob }] }, mountPoint);
-      let file: InstanceType<typeof h5wasm.File>;
-      try {
-        file = new h5wasm.File(`${mountPoint}/data.h5ad`, 'r');
-      } catch (error) {
-        throw new SourceError('malformed', name, `${name} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
-      }
-      const closeFile = async () => {
-        file.close();
-        fs.unmount(mountPoint!);
-      };
-      try {
-        source = await openAnnData(h5Tree(h5wasm, file, name, options), name, options, closeFile);
-      } catch (error) {
-        await closeFile();
-        throw error;
-      }
+  open: (blob: Blob, name: string, options: H5adOpenOptions = {}): Promise<WorkerResult<H5adSummary>> =>
+    settle(async () => {
+      source = await openH5adBlobHere(blob, name, options);
       const { label, nObs, nVars, X, layers, obsColumns } = source;
       return { label, nObs, nVars, X, layers, obsColumns };
-    });
-  },
+    }),
   varNames: () => settle(() => opened().varNames()),
   obsNames: () => settle(() => opened().obsNames!()),
   readObs: async (name: string): Promise<WorkerResult<ObsValues>> => settle(() => opened().readObs(name)),

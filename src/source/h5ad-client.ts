@@ -1,5 +1,6 @@
-// A dropped .h5ad File/Blob as an AnnDataSource: all reading happens in a dedicated worker
-// (workers/h5ad.worker.ts); this side forwards calls and rebuilds typed errors.
+// A dropped .h5ad File/Blob as an AnnDataSource. On the page, all reading happens in a dedicated
+// worker (workers/h5ad.worker.ts) and this side forwards calls and rebuilds typed errors; already
+// inside a dedicated worker (e.g. the loader's), the file is read right there.
 
 import * as Comlink from 'comlink';
 import type { H5adSummary, H5adWorkerApi, WorkerResult } from '../../workers/h5ad.worker.ts';
@@ -29,8 +30,15 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, label: 
   });
 }
 
+/** True inside a dedicated worker, where h5wasm's synchronous reads block nobody. */
+const inDedicatedWorker = typeof DedicatedWorkerGlobalScope !== 'undefined' && globalThis instanceof DedicatedWorkerGlobalScope;
+
 export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): Promise<AnnDataSource> {
   const name = blob instanceof File ? blob.name : 'data.h5ad';
+  if (inDedicatedWorker && !options.createWorker) {
+    const { openH5adBlobHere } = await import('./h5ad-blob.ts');
+    return openH5adBlobHere(blob, name, options);
+  }
   const worker = options.createWorker?.() ?? new Worker(new URL('../../workers/h5ad.worker.ts', import.meta.url), { type: 'module', name: `h5ad ${name}` });
   const api = Comlink.wrap<H5adWorkerApi>(worker);
   const stop = () => {

@@ -4,7 +4,7 @@
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import expectedJson from '../../test/fixtures/anndata/small-csr.expected.json';
 import { blockToDense, expectedCsrRows, expectedDenseRows, expectedToPlain, obsToPlain, type Expected } from '../../test/fixtures/expected.ts';
-import { openSource, SourceError, type AnnDataSource } from './index.ts';
+import { openSource, SourceError, type AnnDataSource, type ObsValues, type RowBlock } from './index.ts';
 
 const csr = expectedJson as unknown as Expected;
 const servers = inject('fixtureServers');
@@ -62,6 +62,27 @@ describe('a dropped .h5ad File, read in the h5ad worker', () => {
     const ok = await openSource(await fixtureFile('anndata/small-csr.h5ad'));
     opened.push(ok);
     expect(await failure(() => ok.readRows([{ start: 0, end: 99 }]))).toMatchObject({ code: 'invalid-argument' });
+  });
+});
+
+describe('a File opened inside a dedicated worker', () => {
+  it('is read right there (no nested worker) and errors keep their code', async () => {
+    const worker = new Worker(new URL('../../test/fixtures/open-in-worker.ts', import.meta.url), { type: 'module' });
+    const ask = (file: File) =>
+      new Promise<{ ok: boolean; nObs?: number; block?: RowBlock; obs?: Record<string, ObsValues>; code?: string; message?: string }>((resolve) => {
+        worker.onmessage = (event) => resolve(event.data);
+        worker.postMessage({ file, runs });
+      });
+    try {
+      const answer = await ask(await fixtureFile('anndata/small-csr.gzip.h5ad'));
+      expect(answer.ok, answer.message).toBe(true);
+      expect(answer.nObs).toBe(50);
+      expect(blockToDense(answer.block!)).toEqual(expectedDenseRows(csr.X, runs).map((v) => Math.fround(v)));
+      expect(obsToPlain(answer.obs!.cell_type!)).toEqual(expectedToPlain(csr.obs.cell_type!, runs));
+      expect(await ask(await fixtureFile('malformed/truncated.h5ad'))).toMatchObject({ ok: false, code: 'truncated' });
+    } finally {
+      worker.terminate();
+    }
   });
 });
 

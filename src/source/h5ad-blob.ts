@@ -1,0 +1,41 @@
+// An .h5ad File/Blob opened inside a worker: mounted with WORKERFS so HDF5 reads only the byte
+// ranges it needs (a multi-GB file is never copied), then read with h5wasm's synchronous API —
+// which is why this runs only in workers, never on the page's main thread.
+
+import h5wasm, { FS } from 'h5wasm';
+import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
+import { SourceError } from './errors.ts';
+import { checkHdf5Header, h5Tree, type H5TreeOptions } from './h5-tree.ts';
+import type { AnnDataSource } from './types.ts';
+
+let mounts = 0;
+
+export async function openH5adBlobHere(blob: Blob, name: string, options: AnnDataOpenOptions & H5TreeOptions = {}): Promise<AnnDataSource> {
+  checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
+  const module = await h5wasm.ready;
+  const fs = FS ?? module.FS;
+  const mountPoint = `/h5ad-${++mounts}`;
+  fs.mkdir(mountPoint);
+  fs.mount(fs.filesystems.WORKERFS!, { blobs: [{ name: 'data.h5ad', data: blob }] }, mountPoint);
+  const unmount = () => {
+    fs.unmount(mountPoint);
+    fs.rmdir(mountPoint);
+  };
+  let file: InstanceType<typeof h5wasm.File>;
+  try {
+    file = new h5wasm.File(`${mountPoint}/data.h5ad`, 'r');
+  } catch (error) {
+    unmount();
+    throw new SourceError('malformed', name, `${name} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
+  }
+  const close = async () => {
+    file.close();
+    unmount();
+  };
+  try {
+    return await openAnnData(h5Tree(h5wasm, file, name, options), name, options, close);
+  } catch (error) {
+    await close();
+    throw error;
+  }
+}
