@@ -25,7 +25,8 @@ describe('createCpuTrainingBatch', () => {
     const x = batch.arrays.x;
     batch.fill(pool, [3, 1, 4, 1], [0, 1, 1, 0], 7);
     expect(batch.arrays.x).toBe(x);
-    expect(Object.keys(batch.arrays).sort()).toEqual(['c', 'eps', 'm0', 'size_factors', 'x']);
+    expect(Object.keys(batch.arrays).sort()).toEqual(['c', 'eps', 'm0', 'x']);
+    expect(Array.from(batch.sizeFactors)).toEqual(Array.from(gatherNormalize(pool, [3, 1, 4, 1], layout.geneMap, 3, layout.normalize).sizeFactors));
     expect(Array.from(batch.arrays.x)).toEqual(Array.from(gatherNormalize(pool, [3, 1, 4, 1], layout.geneMap, 3, layout.normalize).x));
     expect(Array.from(batch.arrays.c)).toEqual([1, 0, 0, 1, 0, 1, 1, 0]);
     expect(batch.arrays.eps).toEqual(normalNoise(12, { seed: 9, step: 7, stream: 0 }));

@@ -1,6 +1,7 @@
 // One training step's inputs on the CPU (for the WASM execution provider), the same contract and the
 // same noise streams as src/gpu/training-batch.ts: x [B, G], c one-hot [B, C], eps [B, Z] (Philox
-// stream 0) and one inverted-dropout mask [B, width] per layer (stream k + 1), plus size factors [B].
+// stream 0) and one inverted-dropout mask [B, width] per layer (stream k + 1); size factors [B] apart,
+// since ONNX Runtime rejects feeds the graph has no input for.
 import type { CsrBlock } from '../source/types.ts';
 import { KernelInputError } from './errors.ts';
 import { gatherNormalize } from './gather-normalize.ts';
@@ -26,7 +27,7 @@ export interface TrainingBatchLayout {
   readonly seed: number;
 }
 
-/** Float32 contents of a step's inputs, keyed by graph input name (x, c, eps, masks…) and size_factors. */
+/** Float32 contents of a step's inputs, keyed by graph input name (x, c, eps, masks…). */
 export type TrainingBatchArrays = Record<string, Float32Array>;
 
 /** Checks a layout; returns the number of selected genes. */
@@ -50,21 +51,29 @@ export function validateStep(layout: TrainingBatchLayout, rowIds: ArrayLike<numb
 }
 
 /** Allocates the step's arrays once; `fill` rewrites them in place every step. */
-export function createCpuTrainingBatch(layout: TrainingBatchLayout): { arrays: TrainingBatchArrays; fill(pool: CsrBlock, rowIds: ArrayLike<number>, codes: ArrayLike<number>, step: number): void } {
+export interface CpuTrainingBatch {
+  readonly arrays: TrainingBatchArrays;
+  /** [B] library size of each row (for count-based losses; add it to the feeds if the graph takes it). */
+  readonly sizeFactors: Float32Array;
+  fill(pool: CsrBlock, rowIds: ArrayLike<number>, codes: ArrayLike<number>, step: number): void;
+}
+
+export function createCpuTrainingBatch(layout: TrainingBatchLayout): CpuTrainingBatch {
   const nSelected = validateLayout(layout);
   const { batchSize: b, nConditions, latent, masks, dropout, seed } = layout;
   const arrays: TrainingBatchArrays = {
     x: new Float32Array(b * nSelected),
     c: new Float32Array(b * nConditions),
     eps: new Float32Array(b * latent),
-    size_factors: new Float32Array(b),
   };
+  const sizeFactors = new Float32Array(b);
   for (const m of masks) arrays[m.name] = new Float32Array(b * m.width);
   return {
     arrays,
+    sizeFactors,
     fill(pool, rowIds, codes, step) {
       validateStep(layout, rowIds, codes);
-      gatherNormalize(pool, rowIds, layout.geneMap, nSelected, layout.normalize, { x: arrays.x, sizeFactors: arrays.size_factors });
+      gatherNormalize(pool, rowIds, layout.geneMap, nSelected, layout.normalize, { x: arrays.x, sizeFactors });
       oneHot(codes, nConditions, arrays.c);
       normalNoise(b * latent, { seed, step, stream: 0 }, arrays.eps);
       masks.forEach((m, k) => dropoutMask(b * m.width, dropout, { seed, step, stream: k + 1 }, arrays[m.name]));

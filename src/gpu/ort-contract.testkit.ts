@@ -63,13 +63,13 @@ export async function checkBatchContract(ort: OrtModule): Promise<void> {
   for (const step of [0, 1]) {
     const rowIds = Array.from({ length: b }, (_, i) => (i * 13 + step) % 200);
     const codes = rowIds.map((r) => r % 3);
-    const result = await session.run(gpu.fill(rowIds, codes, step));
+    const result = await session.run({ ...gpu.fill(rowIds, codes, step), size_factors: gpu.sizeFactors });
     cpu.fill(pool, rowIds, codes, step);
     const a = cpu.arrays;
     expectClose(result.masked_row_sums.data as Float32Array, rowSums(a.x, 50, (v, i) => v * a.mask_enc_0[i]));
     expect(Array.from(result.condition_counts.data as Float32Array)).toEqual([0, 1, 2].map((k) => codes.filter((c) => c === k).length));
     expectClose(result.eps_squares.data as Float32Array, rowSums(a.eps, layout.latent, (v) => v * v), 1e-3);
-    expectClose(result.size_factors_squared.data as Float32Array, Array.from(a.size_factors, (s) => s * s));
+    expectClose(result.size_factors_squared.data as Float32Array, Array.from(cpu.sizeFactors, (s) => s * s));
     // Masks are bit-identical to the CPU's, so their sums are too.
     expect(Array.from(result.mask_row_sums.data as Float32Array)).toEqual(rowSums(a.mask_dec_0, 7).map(Math.fround));
   }

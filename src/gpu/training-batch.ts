@@ -11,8 +11,10 @@ import { gpuTensor, type OrtModule } from './ort-device.ts';
 
 export interface GpuTrainingBatch {
   setPool(pool: CsrBlock): void;
-  /** Fill every input for `step` and return them as ORT GPU tensors keyed by graph input name, plus size_factors. */
+  /** Fill every input for `step`; returns the feeds (ORT GPU tensors keyed by graph input name: x, c, eps, masks). */
   fill(rowIds: ArrayLike<number>, codes: ArrayLike<number>, step: number): Record<string, Ort.Tensor>;
+  /** [B] library sizes of the last batch, as a GPU tensor (add it to the feeds if the graph takes it). */
+  readonly sizeFactors: Ort.Tensor;
   destroy(): void;
 }
 
@@ -29,11 +31,12 @@ export async function createGpuTrainingBatch(ort: OrtModule, device: GPUDevice, 
     x: gpuTensor(ort, gatherer.x, [b, nSelected]),
     c: gpuTensor(ort, onehot.out, [b, nConditions]),
     eps: gpuTensor(ort, eps.out, [b, latent]),
-    size_factors: gpuTensor(ort, gatherer.sizeFactors, [b]),
   };
+  const sizeFactors = gpuTensor(ort, gatherer.sizeFactors, [b]);
   masks.forEach((m, k) => (feeds[m.name] = gpuTensor(ort, maskKernels[k].out, [b, m.width])));
   return {
     setPool: (pool) => gatherer.setPool(pool),
+    sizeFactors,
     fill(rowIds, codes, step) {
       validateStep(layout, rowIds, codes);
       gatherer.run(rowIds);
