@@ -21,6 +21,7 @@ const cases: [string, GradCheckInput[], (...xs: Tensor[]) => Tensor][] = [
   ['Pow (base and exponent)', [x23(positive(6)), { name: 'p', shape: [], values: [1.7] }], op.pow],
   ['Neg', [x23()], op.neg],
   ['Exp', [x23()], op.exp],
+  ['Tanh', [x23()], op.tanh],
   ['Log', [x23(positive(6))], op.log],
   ['Sqrt', [x23(positive(6))], op.sqrt],
   ['Relu', [x23()], op.relu],

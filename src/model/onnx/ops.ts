@@ -99,6 +99,7 @@ export const neg = (x: Tensor): Tensor => unary('Neg', x, (_x, _y, gy) => neg(gy
 export const exp = (x: Tensor): Tensor => unary('Exp', x, (_x, y, gy) => mul(gy, y));
 export const log = (x: Tensor): Tensor => unary('Log', x, (x, _y, gy) => div(gy, x));
 export const sqrt = (x: Tensor): Tensor => unary('Sqrt', x, (_x, y, gy) => div(mul(gy, scalar(y, 0.5)), y));
+export const tanh = (x: Tensor): Tensor => unary('Tanh', x, (_x, y, gy) => mul(gy, sub(scalar(y, 1), mul(y, y))));
 export const relu = (x: Tensor): Tensor => unary('Relu', x, (x, _y, gy) => where(greater(x, scalar(x, 0)), gy, scalar(gy, 0)));
 export const leakyRelu = (x: Tensor, alpha: number): Tensor =>
   unary('LeakyRelu', x, (x, _y, gy) => where(greater(x, scalar(x, 0)), gy, mul(gy, scalar(gy, alpha))), { alpha: { float: alpha } });

@@ -1,25 +1,24 @@
 // MMD between the MMD-layer outputs of every pair of conditions in the batch, with trVAE's
 // 19-scale Gaussian kernel and the biased (V-statistic) estimator, written so that f32 stays exact
 // where it matters: self distances are exactly 0, kernel values are accumulated as e^{−u} − 1 (the
-// constant 1 cancels in the estimator and would swamp the large-σ terms), and empty groups give 0.
+// constant 1 cancels in the estimator and would swamp the large-σ terms; computed through tanh, which
+// keeps full relative precision for small u), and empty groups give 0.
 
 import { constant, type Tensor } from '../onnx/ir.ts';
 import {
-  add, cast, clip, div, exp, gemm, greater, less, mul, neg, reduceSum, relu, reshape, scalar, sub, sumAll, transpose, where,
+  add, cast, clip, div, gemm, greater, mul, neg, reduceSum, relu, reshape, scalar, sub, sumAll, tanh, transpose,
 } from '../onnx/ops.ts';
 
 /** σ of the kernel, used as a variance: k = (1/19) Σ_s exp(−‖a − b‖² / (2σ_s)). */
 export const MMD_SIGMAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 5, 10, 15, 20, 25, 30, 35, 100, 1e3, 1e4, 1e5, 1e6] as const;
 
-/** e^{−u} − 1 for u ≥ 0, accurate near 0 where Exp(−u) − 1 would lose every digit. */
-function expm1Neg(u: Tensor): Tensor {
-  const threshold = 1e-2;
-  // The series is evaluated on a clamped copy so that its branch never overflows (and never sends
-  // Inf·0 = NaN back through Where's unused side).
-  const s = clip(u, 0, threshold);
-  const s2 = mul(s, s);
-  const series = add(neg(s), mul(s2, sub(scalar(s, 0.5), mul(s, scalar(s, 1 / 6)))));
-  return where(less(u, scalar(u, threshold)), series, sub(exp(neg(u)), scalar(u, 1)));
+/**
+ * (e^{−2v} − 1) / 2 = −tanh(v) / (1 + tanh(v)) for v ≥ 0: accurate near 0 (where Exp(−u) − 1 would
+ * lose every digit), −½ for large v, and only a few elementwise passes over the [σ, B, B] tensor.
+ */
+function halfExpm1NegTwice(v: Tensor): Tensor {
+  const t = tanh(v);
+  return neg(div(t, add(t, scalar(t, 1))));
 }
 
 /** Squared Euclidean distances [B, B] with an exactly-zero diagonal and no negative entries. */
@@ -37,8 +36,9 @@ export function mmdAllPairs(y: Tensor, onehot: Tensor): Tensor {
   const [b] = y.shape;
   const nConditions = onehot.shape[1];
   const d = reshape(pairwiseSquaredDistances(y), [1, b, b]);
-  const inv2Sigma = constant(y.graph, y.dtype, [MMD_SIGMAS.length, 1, 1], MMD_SIGMAS.map((s) => 1 / (2 * s)));
-  const kernelMinusOne = mul(reduceSum(expm1Neg(mul(d, inv2Sigma)), [0]), scalar(y, 1 / MMD_SIGMAS.length));
+  // e^{−d/(2σ)} − 1 = 2 · halfExpm1NegTwice(d/(4σ))
+  const inv4Sigma = constant(y.graph, y.dtype, [MMD_SIGMAS.length, 1, 1], MMD_SIGMAS.map((s) => 1 / (4 * s)));
+  const kernelMinusOne = mul(reduceSum(halfExpm1NegTwice(mul(d, inv4Sigma)), [0]), scalar(y, 2 / MMD_SIGMAS.length));
   // Group sums S = Cᵀ K C and sizes n: S_ij / (n_i n_j) is the mean kernel between groups i and j.
   const sums = gemm(onehot, gemm(kernelMinusOne, onehot), { transA: true });
   const counts = reduceSum(onehot, [0], true);

@@ -1,0 +1,85 @@
+// Training-step benchmark (npm run bench:train): ONNX Runtime Web's WASM EP in Node, one full trVAE
+// train step (forward + backward + clipped Adam update) on data already prepared, for the paper-size
+// model (batch 512, 2,000 genes, hidden [512, 128], latent 20, dropout 0.2, 2 conditions), and the
+// per-step overhead on a tiny model. Each thread count runs in its own process (ORT fixes the thread
+// count at initialisation). Prints a table and writes bench-results/train.json.
+//
+//   npm run bench:train -- [--threads 1,2] [--steps 10] [--numpy]
+//
+// --numpy adds a reference step time from bench/train_numpy.py (/usr/bin/python3 + numpy): the same
+// architecture and loss written by hand in numpy, for scale — not PyTorch.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, loadavg } from 'node:os';
+import { parseArgs } from 'node:util';
+import { createRng } from '../src/model/random.ts';
+import { ort } from '../src/model/runtime.ts';
+import { initialModelState } from '../src/model/train/state.ts';
+import { createStepRunner } from '../src/model/train/step-runner.ts';
+import { prepareBatch } from '../src/model/train/train.ts';
+import { makeConfig, type TrvaeConfig } from '../src/model/trvae/config.ts';
+import { buildTrainStep } from '../src/model/trvae/graphs.ts';
+
+interface Measurement {
+  readonly model: string;
+  readonly threads: number;
+  readonly batchSize: number;
+  readonly nodes: number;
+  readonly sessionSeconds: number;
+  readonly steps: number;
+  readonly msPerStep: number;
+  readonly cellsPerSecond: number;
+}
+
+const paper = makeConfig({ nGenes: 2000, nConditions: 2, hidden: [512, 128], latent: 20, dropout: 0.2, batchSize: 512 });
+const tiny = makeConfig({ nGenes: 16, nConditions: 2, hidden: [8, 4], latent: 2, dropout: 0.2, batchSize: 8 });
+
+async function measure(name: string, config: TrvaeConfig, threads: number, steps: number): Promise<Measurement> {
+  const t0 = performance.now();
+  const runner = await createStepRunner(config, initialModelState(config), 'wasm');
+  const sessionSeconds = (performance.now() - t0) / 1000;
+  const rng = createRng(1);
+  const B = config.batchSize;
+  const batch = prepareBatch(
+    config,
+    { x: Float32Array.from({ length: B * config.nGenes }, () => Math.max(0, 2 * rng.normal())), conditions: Int32Array.from({ length: B }, (_, i) => i % 2) },
+    rng,
+  );
+  const hyper = { learningRate: 1e-3, alpha: config.alpha, beta: config.beta, eta: config.eta };
+  for (let i = 0; i < 3; i++) await runner.run(batch, hyper, true);
+  const start = performance.now();
+  for (let i = 0; i < steps; i++) await runner.run(batch, hyper, (i + 1) % 10 === 0);
+  const ms = (performance.now() - start) / steps;
+  await runner.release();
+  return { model: name, threads, batchSize: B, nodes: buildTrainStep(config).graph.nodes.length, sessionSeconds, steps, msPerStep: ms, cellsPerSecond: (B * 1000) / ms };
+}
+
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1,2' }, steps: { type: 'string', default: '10' }, numpy: { type: 'boolean', default: false }, child: { type: 'string' } } });
+const steps = Number(values.steps);
+
+if (values.child !== undefined) {
+  const threads = Number(values.child);
+  ort.env.wasm.numThreads = threads;
+  const results = [await measure('paper [512,128] z20', paper, threads, steps), await measure('tiny [8,4] z2', tiny, threads, steps * 20)];
+  process.stdout.write(JSON.stringify(results));
+} else {
+  const results: Measurement[] = [];
+  for (const threads of values.threads.split(',').map(Number)) {
+    const out = execFileSync(process.execPath, [...process.execArgv, process.argv[1], '--child', String(threads), '--steps', String(steps)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+    results.push(...(JSON.parse(out) as Measurement[]));
+  }
+  let numpy: { msPerStep: number; cellsPerSecond: number; threads: string } | undefined;
+  if (values.numpy) {
+    const r = spawnSync('/usr/bin/python3', [new URL('./train_numpy.py', import.meta.url).pathname, String(steps)], { encoding: 'utf8' });
+    if (r.status === 0) numpy = JSON.parse(r.stdout);
+    else console.error(`numpy reference failed: ${r.stderr}`);
+  }
+  const rows = results.map((r) => `| ${r.model} | ONNX Runtime Web WASM (Node) | ${r.threads} | ${r.batchSize} | ${r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0)} | ${Math.round(r.cellsPerSecond)} | ${r.nodes} | ${r.sessionSeconds.toFixed(1)} |`);
+  if (numpy) rows.push(`| paper [512,128] z20 | numpy reference (hand-written step, for scale) | BLAS ${numpy.threads} | 512 | ${numpy.msPerStep.toFixed(0)} | ${Math.round(numpy.cellsPerSecond)} | – | – |`);
+  const table = ['| model | backend | threads | batch | ms/step | cells/s | graph nodes | session s |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
+  console.log(table);
+  const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavg: loadavg() };
+  console.log(`\n${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}`);
+  await mkdir('bench-results', { recursive: true });
+  await writeFile('bench-results/train.json', JSON.stringify({ date: new Date().toISOString(), machine, results, numpy }, null, 2));
+}
