@@ -92,11 +92,8 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   }
   const columns = createStorage(device, columnWords.byteLength, 'gene map and scaling');
   writePadded(device, columns, columnWords);
-  const medianResult = median ? createStorage(device, 16, 'batch median') : undefined;
-  const medianParams = median ? createUniformSlots(device, 1, 'batch-median params') : undefined;
-  const medianBind = median && medianResult && medianParams
-    ? bindBuffers(device, median, [sizeFactors, medianResult, { buffer: medianParams, offset: 0, size: 16 }])
-    : undefined;
+  // Only for targetSum 'batch-median': a totals pass, the median kernel, then the values pass.
+  const medianStage = median && createMedianStage(device, median, sizeFactors);
 
   const flags =
     (normalize.targetSum !== null ? flagNormalize : 0) | (normalize.log1p ? flagLog1p : 0) | (normalize.scale ? flagScale : 0);
@@ -115,7 +112,6 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   let offsets = new Uint32Array(0);
   let cursor = new Uint32Array(0);
   const segmentOfEntry = new Uint32Array(maxBatchRows);
-  const medianCount = new Uint32Array(4);
 
   function splitRows(p: CsrBlock): { firstRow: number; rows: number }[] {
     const out: { firstRow: number; rows: number }[] = [];
@@ -249,7 +245,6 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
       rowListHost[2 * k + 1] = rowIds[i] - segments[seg[i]].firstRow;
     }
     device.queue.writeBuffer(rowList, 0, rowListHost, 0, 2 * n);
-    const twoPass = median !== undefined;
     for (let s = 0; s < segments.length; s++) {
       const [gx] = grid2d(device, Math.max(1, counts[s]));
       writeParams(2 * s, counts[s], offsets[s], flags, gx);
@@ -268,18 +263,12 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
       }
       compute.end();
     };
-    if (twoPass && median && medianBind && medianResult && medianParams) {
-      medianCount[0] = n;
-      device.queue.writeBuffer(medianParams, 0, medianCount);
+    if (medianStage) {
       dispatchAll(0);
-      const m = encoder.beginComputePass({ label: 'batch median' });
-      m.setPipeline(median);
-      m.setBindGroup(0, medianBind);
-      m.dispatchWorkgroups(1);
-      m.end();
+      medianStage.encode(encoder, n);
       // The median lands in each values-pass slot's target_sum (word 7).
       for (let s = 0; s < segments.length; s++) {
-        encoder.copyBufferToBuffer(medianResult, 0, params, (2 * s + 1) * uniformSlotBytes + 28, 4);
+        encoder.copyBufferToBuffer(medianStage.result, 0, params, (2 * s + 1) * uniformSlotBytes + 28, 4);
       }
     }
     dispatchAll(1);
@@ -301,7 +290,38 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
         s.indices.destroy();
         s.indptr.destroy();
       }
-      for (const b of [x, sizeFactors, rowList, columns, medianResult, medianParams, params]) b?.destroy();
+      for (const b of [x, sizeFactors, rowList, columns, params]) b?.destroy();
+      medianStage?.destroy();
+    },
+  };
+}
+
+interface MedianStage {
+  /** [median, low middle, high middle] of the positive totals. */
+  readonly result: GPUBuffer;
+  encode(encoder: GPUCommandEncoder, rows: number): void;
+  destroy(): void;
+}
+
+function createMedianStage(device: GPUDevice, pipeline: GPUComputePipeline, totals: GPUBuffer): MedianStage {
+  const result = createStorage(device, 16, 'batch median');
+  const params = createUniformSlots(device, 1, 'batch-median params');
+  const bind = bindBuffers(device, pipeline, [totals, result, { buffer: params, offset: 0, size: 16 }]);
+  const count = new Uint32Array(4);
+  return {
+    result,
+    encode(encoder, rows) {
+      count[0] = rows;
+      device.queue.writeBuffer(params, 0, count);
+      const pass = encoder.beginComputePass({ label: 'batch median' });
+      pass.setPipeline(pipeline);
+      pass.setBindGroup(0, bind);
+      pass.dispatchWorkgroups(1);
+      pass.end();
+    },
+    destroy() {
+      result.destroy();
+      params.destroy();
     },
   };
 }
