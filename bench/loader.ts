@@ -18,6 +18,7 @@ import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
 import type { RowReader } from '../src/loader/row-reader.ts';
 import { openWorkerPool } from '../src/loader/worker-pool.ts';
 import { createRng, permutation } from '../src/loader/prng.ts';
+import { retryingFetch } from '../src/loader/retry-fetch.ts';
 import { createTransferStats } from '../src/loader/transfer.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
 import { openSource } from '../src/source/index.ts';
@@ -63,20 +64,6 @@ function selectedGenes(nVars: number, n: number): number[] {
   return Array.from({ length: n }, (_, j) => Math.floor((j * nVars) / n));
 }
 
-/**
- * Node's fetch reuses keep-alive sockets; when this process is busy decoding, a socket the server
- * has just closed can be reused and fail with "other side closed". GETs are idempotent: retry.
- */
-async function retryingFetch(request: Request): Promise<Response> {
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await fetch(request.clone());
-    } catch (error) {
-      if (attempt >= 3 || request.signal.aborted) throw error;
-    }
-  }
-}
-
 async function runChild(task: ChildTask): Promise<ChildResult> {
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
@@ -84,7 +71,8 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   const useCache = task.variant === 'b' || task.variant === 'c';
   const cache = useCache ? await openChunkCache(await directoryBackend(task.cacheDir), { budgetBytes: 8 * 2 ** 30 }) : undefined;
   const source = await openSource(task.url, {
-    fetch: retryingFetch,
+    // Node's fetch may reuse a keep-alive socket the server just closed while this process was busy decoding
+    fetch: retryingFetch(3),
     wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)),
   });
   const genes = selectedGenes(source.nVars, task.nGenes);
@@ -113,7 +101,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
             input: task.url,
             size: task.workers,
             spawn: spawnNodeReadWorker,
-            open: { cache: useCache ? { kind: 'directory', location: task.cacheDir, budgetBytes: 8 * 2 ** 30 } : undefined },
+            open: { retries: 3, cache: useCache ? { kind: 'directory', location: task.cacheDir, budgetBytes: 8 * 2 ** 30 } : undefined },
           })
         : undefined;
     const options: LoaderOptions = {

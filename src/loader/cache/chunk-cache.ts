@@ -63,18 +63,21 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
   return {
     async get(key) {
       const name = entryName(key);
-      const raw = index.has(name) ? await backend.read(name) : undefined;
+      // read even when the index does not know the entry: another worker sharing the directory may have written it
+      const raw = await backend.read(name);
       const payload = raw && decodeEntry(key, raw);
       if (payload) {
-        const size = index.get(name)!;
-        index.delete(name);
-        index.set(name, size);
+        const known = index.get(name);
+        if (known !== undefined) index.delete(name);
+        else bytes += raw.length;
+        index.set(name, raw.length);
         counters.hits++;
         return payload;
       }
       if (raw) {
         counters.corrupt++;
-        await drop(name);
+        if (index.has(name)) await drop(name);
+        else await backend.remove(name);
       } else if (index.has(name)) {
         await drop(name);
       }
@@ -92,6 +95,8 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
           await backend.write(name, entry);
           index.set(name, entry.length);
           bytes += entry.length;
+          // concurrent puts may each have made room for themselves only
+          await evictUntil(budget);
           return;
         } catch (e) {
           await backend.remove(name).catch(() => {});

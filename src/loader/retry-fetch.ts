@@ -1,0 +1,14 @@
+// fetch with retries for idempotent reads: a keep-alive socket closed by the server just as it is
+// reused ("other side closed" in Node) or a dropped connection is retried, not fatal to an epoch.
+
+export function retryingFetch(retries: number, base: (request: Request) => Promise<Response> = (r) => fetch(r)): (request: Request) => Promise<Response> {
+  return async (request) => {
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await base(request.clone());
+      } catch (error) {
+        if (attempt >= retries || request.signal.aborted || (request.method !== 'GET' && request.method !== 'HEAD')) throw error;
+      }
+    }
+  };
+}

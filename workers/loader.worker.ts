@@ -1,0 +1,12 @@
+// Dedicated worker running the loader (src/loader/loader-worker.ts); it starts its own read
+// workers (nested dedicated workers) for the pool.
+import * as Comlink from 'comlink';
+import type { ReadWorkerApi } from '../src/loader/read-worker.ts';
+import { createLoaderWorkerApi } from '../src/loader/loader-worker.ts';
+
+Comlink.expose(
+  createLoaderWorkerApi(() => {
+    const worker = new Worker(new URL('./loader-read.worker.ts', import.meta.url), { type: 'module', name: 'loader read' });
+    return { api: Comlink.wrap<ReadWorkerApi>(worker), terminate: () => worker.terminate() };
+  }),
+);
