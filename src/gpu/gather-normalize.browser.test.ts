@@ -174,6 +174,11 @@ describe('gather-normalize.wgsl vs the CPU path', () => {
     g.setPool(pool);
     expect(() => g.run([0, 10])).toThrow(/rowIds: entry 1 is 10/);
     expect(() => g.run([0, 1, 2, 3, 4])).toThrow(/maxBatchRows/);
+    const empty: CsrBlock = { format: 'csr', nRows: 0, nCols: 20, indptr: Int32Array.of(0), indices: new Uint16Array(0), data: new Float32Array(0) };
+    g.setPool(empty);
+    expect(() => g.run([])).not.toThrow();
+    expect(() => g.run([0])).toThrow(/not a pool row in \[0, 0\)/);
+    g.setPool(pool);
     const badIndex = { ...pool, indices: pool.indices.map((v, i) => (i === 3 ? 20 : v)) };
     expect(() => g.setPool(badIndex)).toThrow(/pool.indices: entry 3 is gene 20/);
     g.destroy();

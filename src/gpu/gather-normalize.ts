@@ -113,33 +113,29 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   let cursor = new Uint32Array(0);
   const segmentOfEntry = new Uint32Array(maxBatchRows);
 
+  /** Runs of whole rows whose data (4 bytes per non-zero, the widest array) and indptr fit one binding. */
   function splitRows(p: CsrBlock): { firstRow: number; rows: number }[] {
+    if (p.nRows === 0) return [{ firstRow: 0, rows: 0 }];
     const out: { firstRow: number; rows: number }[] = [];
-    const elementBytes = 4;
-    let first = 0;
-    while (first < p.nRows || out.length === 0) {
+    for (let first = 0; first < p.nRows; ) {
       let end = first;
-      while (end < p.nRows) {
-        const nextNnz = p.indptr[end + 1] - p.indptr[first];
-        if (nextNnz * elementBytes > segmentLimit || (end + 2 - first) * 4 > segmentLimit) break;
-        end++;
-      }
-      if (end === first && p.nRows > 0) {
+      while (end < p.nRows && (p.indptr[end + 1] - p.indptr[first]) * 4 <= segmentLimit && (end + 2 - first) * 4 <= segmentLimit) end++;
+      if (end === first) {
         throw new KernelLimitError(
           `pool row ${first} has ${p.indptr[first + 1] - p.indptr[first]} non-zeros, more than one ${segmentLimit}-byte binding holds`,
         );
       }
       out.push({ firstRow: first, rows: end - first });
       first = end;
-      if (p.nRows === 0) break;
     }
     return out;
   }
 
+  /** `buffer` if it holds `bytes`, else a new one with headroom for the next, slightly larger pool. */
   function ensure(buffer: GPUBuffer | undefined, bytes: number, label: string): GPUBuffer {
     if (buffer && buffer.size >= bytes) return buffer;
     buffer?.destroy();
-    return createStorage(device, Math.ceil(bytes * 1.25), label);
+    return createStorage(device, Math.max(bytes, Math.min(Math.ceil(bytes * 1.25), segmentLimit)), label);
   }
 
   function setPool(p: CsrBlock): void {
