@@ -2,10 +2,14 @@
 // zarr v3 store — local directory, and over HTTP with and without latency, varying the request
 // concurrency limit and range coalescing. Prints a table and writes bench-results/source.json.
 //
-//   npx tsx bench/source.ts [--cells 20000] [--genes 20000] [--nnz 500] [--calls 4]
+//   npx tsx bench/source.ts [--cells 20000] [--genes 20000] [--nnz 500] [--calls 4] [--h5ad file.h5ad …]
+//
+// Each --h5ad adds a case reading that file in Node with h5wasm (the code the browser's h5ad worker runs).
+// --fast-blosc decodes blosc with the loader's TS decoder instead of numcodecs' WASM build.
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
 import { openSource, type OpenSourceOptions } from '../src/source/index.ts';
 import { dataDir, ensureDataset } from './loader-data.ts';
@@ -20,10 +24,10 @@ const runRows = 512;
 const runsPerCall = 32;
 
 /** Seeded runs: runsPerCall distinct chunk-aligned runs per call, sorted. */
-function callRuns(call: number): { start: number; end: number }[] {
+function callRuns(call: number, nObs: number): { start: number; end: number }[] {
   let state = 0x9e3779b9 ^ call;
   const next = () => ((state = Math.imul(state ^ (state >>> 15), 0x2c1b3c6d) + 0x6d2b79f5) >>> 0) / 2 ** 32;
-  const nChunks = Math.floor(spec.nObs / runRows);
+  const nChunks = Math.floor(nObs / runRows);
   const picked = new Set<number>();
   while (picked.size < Math.min(runsPerCall, nChunks)) picked.add(Math.floor(next() * nChunks));
   return [...picked].sort((a, b) => a - b).map((c) => ({ start: c * runRows, end: (c + 1) * runRows }));
@@ -38,6 +42,8 @@ interface Row {
   readonly requestsPerCall: number;
 }
 
+const fastBlosc = process.argv.includes('--fast-blosc');
+if (fastBlosc) installFastBlosc();
 const name = await ensureDataset(spec);
 const dir = join(dataDir, name);
 const rows: Row[] = [];
@@ -49,14 +55,14 @@ const slow = await startStaticServer(dataDir, { latencyMs: 20, onRequest: (e) =>
 async function measure(store: string, input: string, options: OpenSourceOptions): Promise<void> {
   const source = await openSource(input, options);
   try {
-    await source.readRows(callRuns(1000)); // warm-up: metadata, codecs, indptr of unrelated rows
+    await source.readRows(callRuns(1000, source.nObs)); // warm-up: metadata, codecs, indptr of unrelated rows
     requests = 0;
     bytes = 0;
     let cells = 0;
     let payload = 0;
     const began = performance.now();
     for (let c = 0; c < calls; c++) {
-      const { block } = await source.readRows(callRuns(c));
+      const { block } = await source.readRows(callRuns(c, source.nObs));
       cells += block.nRows;
       payload += block.format === 'csr' ? block.data.byteLength + block.indices.byteLength : block.values.byteLength;
     }
@@ -81,12 +87,15 @@ await measure('HTTP 127.0.0.1', `${fast.url}/${name}`, { concurrency: 16, coales
 for (const concurrency of [4, 32]) await measure('HTTP +20 ms latency', `${slow.url}/${name}`, { concurrency });
 await measure('HTTP +20 ms latency', `${slow.url}/${name}`, { concurrency: 32, coalesceBytes: 0 });
 await Promise.all([fast.close(), slow.close()]);
+for (const [i, flag] of process.argv.entries()) {
+  if (flag === '--h5ad') await measure(`h5ad ${process.argv[i + 1]!.split('/').pop()}`, process.argv[i + 1]!, {});
+}
 
 console.log(`\nsource reads: ${spec.nObs.toLocaleString()} cells × ${spec.nVars.toLocaleString()} genes, ${spec.nnzPerRow} nnz/cell, sharded zarr v3 (64-row inner chunks)`);
-console.log(`each call: ${runsPerCall} random runs of ${runRows} rows; ${calls} calls per case\n`);
+console.log(`each call: ${runsPerCall} random runs of ${runRows} rows; ${calls} calls per case; blosc decoder: ${fastBlosc ? 'loader TS (FastBloscCodec)' : 'numcodecs WASM'}\n`);
 console.log('| store | concurrency | coalesce (bytes) | cells/s | MB/s (wire or payload) | requests/call |');
 console.log('| --- | ---: | ---: | ---: | ---: | ---: |');
 for (const r of rows) console.log(`| ${r.store} | ${r.concurrency} | ${r.coalesceBytes} | ${r.rowsPerSecond.toLocaleString()} | ${r.megabytesPerSecond} | ${r.requestsPerCall || '–'} |`);
 await mkdir('bench-results', { recursive: true });
-await writeFile('bench-results/source.json', JSON.stringify({ spec, calls, runRows, runsPerCall, rows }, null, 2));
+await writeFile('bench-results/source.json', JSON.stringify({ spec, calls, runRows, runsPerCall, fastBlosc, rows }, null, 2));
 console.log('\nwrote bench-results/source.json');

@@ -68,7 +68,7 @@ export async function openZarrSource(base: SourceStore, options: OpenSourceOptio
   return openAnnData(tree, base.label, options);
 }
 
-/** Node-only modules, imported so that browser bundles do not include them. */
+/** Node-only code (node:fs, h5wasm/node), imported through a variable so browser bundlers do not follow it. */
 const nodeOpen = './node-open.ts';
 
 export async function openSource(input: SourceInput, options: OpenSourceOptions = {}): Promise<AnnDataSource> {
