@@ -29,10 +29,16 @@ export function validateMmdInput(y: { length: number } | number, rows: number, d
   }
 }
 
+const inverseTwoSigma = MMD_SIGMAS.map((sigma) => 1 / (2 * sigma));
+
 /** (1/19) Σ_s (exp(−d / (2σ_s)) − 1): the kernel minus its constant 1, exact near d = 0. */
 export function kernelMinusOne(squaredDistance: number): number {
   let sum = 0;
-  for (const sigma of MMD_SIGMAS) sum += Math.expm1(-squaredDistance / (2 * sigma));
+  for (const beta of inverseTwoSigma) {
+    const u = squaredDistance * beta;
+    // Past u = 40, e^{−u} < 2^−57 and expm1(−u) rounds to −1 in float64: skip the call.
+    sum += u > 40 ? -1 : Math.expm1(-u);
+  }
   return sum / MMD_SIGMAS.length;
 }
 
