@@ -9,6 +9,8 @@ import type { Rng } from './random.ts';
 export interface RawBatch {
   readonly x: Float32Array;
   readonly conditions: Int32Array;
+  /** Global row ids, when the producer knows them. */
+  readonly rows?: Uint32Array;
 }
 
 export interface NormalizedRows {
@@ -56,6 +58,25 @@ export function logNormalize(block: RowBlock, genes: ArrayLike<number>, targetSu
     }
   }
   return { x, sizeFactors };
+}
+
+/** The columns `genes` of a block as dense float32 [nRows, genes.length], values as stored. */
+export function selectGenes(block: RowBlock, genes: ArrayLike<number>): Float32Array {
+  const nGenes = genes.length;
+  const out = new Float32Array(block.nRows * nGenes);
+  if (block.format === 'dense') {
+    for (let r = 0; r < block.nRows; r++) for (let j = 0; j < nGenes; j++) out[r * nGenes + j] = block.values[r * block.nCols + (genes[j] as number)];
+    return out;
+  }
+  const column = new Int32Array(block.nCols).fill(-1);
+  for (let j = 0; j < nGenes; j++) column[genes[j]] = j;
+  for (let r = 0; r < block.nRows; r++) {
+    for (let k = Number(block.indptr[r]); k < Number(block.indptr[r + 1]); k++) {
+      const j = column[block.indices[k]];
+      if (j >= 0) out[r * nGenes + j] = block.data[k];
+    }
+  }
+  return out;
 }
 
 export function oneHot(codes: Int32Array, nConditions: number): Float32Array {

@@ -27,10 +27,14 @@ describe('trvae-web train / evaluate on an h5ad written by anndata', async () =>
     expect(model.genes).toHaveLength(30);
     expect(model.conditions).toEqual(['control', 'stim']);
     expect(model.input).toBe('counts');
-    expect(model.metrics).toMatchObject({ trainingCells: 240, validationCells: 60, epochs: 2 });
+    expect(model.metrics).toMatchObject({ heldOutCells: 60, epochs: 2 });
+    const { trainingCells, validationCells } = model.metrics as { trainingCells: number; validationCells: number };
+    expect(trainingCells + validationCells).toBe(300);
+    expect(validationCells).toBeGreaterThan(30);
+    expect(validationCells).toBeLessThan(90);
     const checkpoint = decodeCheckpoint(new Uint8Array(await readFile(join(out, 'checkpoint.ckpt'))));
     expect(checkpoint.epoch).toBe(2);
-    expect(checkpoint.state.step).toBe(2 * Math.floor(240 / 64));
+    expect(checkpoint.state.step).toBe(2 * Math.floor(trainingCells / 64));
   });
 
   it('evaluate --json prints the R² table for the held-out pair', async () => {

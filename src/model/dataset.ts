@@ -3,7 +3,7 @@
 
 import { accumulateCsr, createGeneMoments, seuratHvg, variances, type HvgInput } from '../cpu/hvg.ts';
 import type { AnnDataSource, CsrBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
-import { logNormalize } from './batch.ts';
+import { logNormalize, selectGenes } from './batch.ts';
 
 export class DatasetError extends Error {
   override readonly name = 'DatasetError';
@@ -117,16 +117,7 @@ export async function loadExpression(source: AnnDataSource, genes: ArrayLike<num
       out.set(logNormalize(block, genes).x, start * genes.length);
       return;
     }
-    const csr = toCsr(block);
-    const column = new Int32Array(csr.nCols).fill(-1);
-    for (let j = 0; j < genes.length; j++) column[genes[j]] = j;
-    for (let r = 0; r < csr.nRows; r++) {
-      const row = (start + r) * genes.length;
-      for (let k = Number(csr.indptr[r]); k < Number(csr.indptr[r + 1]); k++) {
-        const j = column[csr.indices[k]];
-        if (j >= 0) out[row + j] = csr.data[k];
-      }
-    }
+    out.set(selectGenes(block, genes), start * genes.length);
   }, 'expression', rows);
   return out;
 }

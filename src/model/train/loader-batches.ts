@@ -1,0 +1,80 @@
+// Training batches from the annbatch-style loader (src/loader): a train and a validation loader over
+// the same seeded split, the held-out (cell type × condition) cells filtered out, each batch turned
+// into the trainer's RawBatch (log-normalised selected genes + condition codes).
+
+import { openLoader, type Batch, type Loader } from '../../loader/loader.ts';
+import type { RowPredicate } from '../../loader/predicate.ts';
+import type { AnnDataSource } from '../../source/types.ts';
+import { logNormalize, selectGenes, type RawBatch } from '../batch.ts';
+import type { Holdout, InputKind } from '../dataset.ts';
+
+export interface TrainingLoaderOptions {
+  readonly conditionKey: string;
+  /** Var indices of the model's genes, in model order. */
+  readonly genes: ArrayLike<number>;
+  readonly input: InputKind;
+  readonly batchSize: number;
+  readonly validationFraction: number;
+  readonly seed: number;
+  readonly holdout?: Holdout & { readonly cellTypeKey: string };
+  readonly layer?: string;
+  readonly memoryBudgetBytes?: number;
+  readonly signal?: AbortSignal;
+}
+
+export interface TrainingLoaders {
+  readonly train: Loader;
+  readonly validation?: Loader;
+  /** Cells in each side of the split after filtering. */
+  readonly sizes: { readonly train: number; readonly validation: number };
+  batches(epoch: number): AsyncIterable<RawBatch>;
+  validationBatches?(): AsyncIterable<RawBatch>;
+  close(): Promise<void>;
+}
+
+export function toRawBatch(batch: Batch, options: Pick<TrainingLoaderOptions, 'conditionKey' | 'genes' | 'input'>): RawBatch {
+  const column = batch.obs[options.conditionKey];
+  if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${options.conditionKey}"`);
+  const x = options.input === 'counts' ? logNormalize(batch.X, options.genes).x : selectGenes(batch.X, options.genes);
+  return { x, conditions: column.codes, rows: batch.rows };
+}
+
+async function* convert(batches: AsyncIterable<Batch>, options: TrainingLoaderOptions): AsyncGenerator<RawBatch> {
+  for await (const b of batches) yield toRawBatch(b, options);
+}
+
+export async function openTrainingLoaders(source: AnnDataSource, options: TrainingLoaderOptions): Promise<TrainingLoaders> {
+  const clauses: RowPredicate[] = [{ op: 'not', arg: { op: 'isnull', column: options.conditionKey } }];
+  if (options.holdout) {
+    const { cellTypeKey, cellType, condition } = options.holdout;
+    clauses.push({ op: 'not', arg: { op: 'and', args: [{ op: 'eq', column: cellTypeKey, value: cellType }, { op: 'eq', column: options.conditionKey, value: condition }] } });
+  }
+  const common = {
+    batchSize: options.batchSize,
+    seed: options.seed,
+    filter: { op: 'and', args: clauses } as RowPredicate,
+    obs: [options.conditionKey],
+    layer: options.layer,
+    memoryBudgetBytes: options.memoryBudgetBytes,
+    signal: options.signal,
+  };
+  const train = await openLoader(source, {
+    ...common,
+    dropLast: true,
+    split: options.validationFraction > 0 ? { validationFraction: options.validationFraction, use: 'train', seed: options.seed } : undefined,
+  });
+  const validation = options.validationFraction > 0
+    ? await openLoader(source, { ...common, shuffle: false, split: { validationFraction: options.validationFraction, use: 'validation', seed: options.seed } })
+    : undefined;
+  return {
+    train,
+    validation,
+    sizes: { train: train.selection.size, validation: validation?.selection.size ?? 0 },
+    batches: (epoch) => convert(train.epoch(epoch), options),
+    validationBatches: validation ? () => convert(validation.epoch(0), options) : undefined,
+    async close() {
+      await train.close();
+      await validation?.close();
+    },
+  };
+}
