@@ -1,6 +1,6 @@
 // A zarr store over a local directory (Node only: the CLI and tests).
 
-import { open, readdir, readFile, stat } from 'node:fs/promises';
+import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { SourceError } from './errors.ts';
 import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
@@ -8,6 +8,42 @@ import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
   return code === 'ENOENT' || code === 'ENOTDIR' || code === 'EISDIR';
+}
+
+/** Open file handles kept for range reads (a shard is read many times per call), closed when idle. */
+function handlePool(max: number, idleMs: number) {
+  type Entry = { handle: Promise<FileHandle>; users: number; timer?: ReturnType<typeof setTimeout> };
+  const entries = new Map<string, Entry>();
+  const drop = (path: string, entry: Entry) => {
+    entries.delete(path);
+    void entry.handle.then((h) => h.close()).catch(() => {});
+  };
+  return {
+    async use<T>(path: string, run: (handle: FileHandle) => Promise<T>): Promise<T> {
+      let entry = entries.get(path);
+      if (!entry) {
+        entry = { handle: open(path, 'r'), users: 0 };
+        entries.set(path, entry);
+        entry.handle.catch(() => entries.delete(path));
+        for (const [other, e] of entries) {
+          if (entries.size <= max) break;
+          if (e.users === 0 && other !== path) drop(other, e);
+        }
+      }
+      clearTimeout(entry.timer);
+      entry.users++;
+      try {
+        return await run(await entry.handle);
+      } finally {
+        entry.users--;
+        if (entry.users === 0 && entries.get(path) === entry) {
+          const idle = entry;
+          idle.timer = setTimeout(() => drop(path, idle), idleMs);
+          idle.timer.unref?.();
+        }
+      }
+    },
+  };
 }
 
 export async function openDirectoryStore(directory: string): Promise<SourceStore> {
@@ -18,6 +54,7 @@ export async function openDirectoryStore(directory: string): Promise<SourceStore
     return full;
   };
 
+  const handles = handlePool(64, 2000);
   let validator = '';
   for (const name of ['zarr.json', '.zmetadata', '.zgroup']) {
     const info = await stat(join(root, name)).catch(() => undefined);
@@ -42,30 +79,27 @@ export async function openDirectoryStore(directory: string): Promise<SourceStore
       }
     },
     async getRange(key, range: RangeQuery) {
-      let handle;
+      const path = pathOf(key);
       try {
-        handle = await open(pathOf(key), 'r');
+        return await handles.use(path, async (handle) => {
+          const size = (await handle.stat()).size;
+          const offset = 'suffixLength' in range ? Math.max(0, size - range.suffixLength) : range.offset;
+          const length = 'suffixLength' in range ? size - offset : range.length;
+          if (offset + length > size) {
+            throw new SourceError('malformed', path, `${path} has ${size} bytes, but the metadata asks for bytes ${offset}–${offset + length - 1}: the file is truncated.`);
+          }
+          const out = new Uint8Array(length);
+          let done = 0;
+          while (done < length) {
+            const { bytesRead } = await handle.read(out, done, length - done, offset + done);
+            if (bytesRead === 0) break;
+            done += bytesRead;
+          }
+          return out;
+        });
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
-      }
-      try {
-        const size = (await handle.stat()).size;
-        const offset = 'suffixLength' in range ? Math.max(0, size - range.suffixLength) : range.offset;
-        const length = 'suffixLength' in range ? size - offset : range.length;
-        if (offset + length > size) {
-          throw new SourceError('malformed', pathOf(key), `${pathOf(key)} has ${size} bytes, but the metadata asks for bytes ${offset}–${offset + length - 1}: the file is truncated.`);
-        }
-        const out = new Uint8Array(length);
-        let done = 0;
-        while (done < length) {
-          const { bytesRead } = await handle.read(out, done, length - done, offset + done);
-          if (bytesRead === 0) break;
-          done += bytesRead;
-        }
-        return out;
-      } finally {
-        await handle.close();
       }
     },
     async list(prefix) {
