@@ -1,17 +1,34 @@
 // Training in a dedicated worker, driven through comlink: start (fresh or resumed from an OPFS
-// checkpoint), pause, resume, cancel; a checkpoint is written to OPFS after every epoch.
+// checkpoint), pause, resume, cancel; a checkpoint is written to OPFS after every epoch. Data come
+// from an in-memory dataset or from an AnnData source (URL or dropped .h5ad) through the loader.
 
 import * as Comlink from 'comlink';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/train/checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from '../src/model/train/control.ts';
 import { memoryBatches, splitRows, type InMemoryDataset } from '../src/model/train/memory-batches.ts';
-import { train, type Schedule, type StopReason, type TrainingEvent } from '../src/model/train/train.ts';
+import { train, type Schedule, type StopReason, type TrainingEvent, type TrainOptions } from '../src/model/train/train.ts';
+import { openTrainingLoaders } from '../src/model/train/loader-batches.ts';
+import { detectInputKind, highlyVariableGenes, type Holdout, type InputKind } from '../src/model/dataset.ts';
+import { openSource } from '../src/source/index.ts';
 import type { ModelState } from '../src/model/train/state.ts';
 import { ort, type Backend } from '../src/model/runtime.ts';
 import { makeConfig, type TrvaeConfig } from '../src/model/trvae/config.ts';
 
+/** An AnnData read through the loader (out of core): a URL or a dropped .h5ad File/Blob. */
+export interface WorkerSourceData {
+  readonly source: string | Blob;
+  readonly conditionKey: string;
+  readonly holdout?: Holdout & { readonly cellTypeKey: string };
+  /** Var indices of the genes to train on (e.g. from the GPU HVG kernels); else the top `nGenes` HVGs. */
+  readonly genes?: Int32Array;
+  readonly nGenes?: number;
+  readonly input?: InputKind;
+  readonly layer?: string;
+}
+
 export interface WorkerTrainRequest {
-  readonly dataset: InMemoryDataset;
+  /** An in-memory dataset, or an AnnData source streamed through the loader. */
+  readonly dataset: InMemoryDataset | WorkerSourceData;
   /** Model config without nGenes (taken from the dataset). */
   readonly config: Partial<TrvaeConfig> & Pick<TrvaeConfig, 'nConditions'>;
   readonly schedule?: Partial<Schedule>;
@@ -31,6 +48,8 @@ export interface WorkerTrainResult {
   readonly state: ModelState;
   readonly history: Awaited<ReturnType<typeof train>>['checkpoint']['history'];
   readonly resumedFromEpoch?: number;
+  /** Var indices of the genes trained on (source data). */
+  readonly genes?: Int32Array;
 }
 
 let control: TrainingControl | undefined;
@@ -39,27 +58,54 @@ const api = {
   async train(request: WorkerTrainRequest, onEvent?: (event: TrainingEvent) => void): Promise<WorkerTrainResult> {
     if (control) throw new Error('this worker is already training; cancel it first');
     if (request.wasmThreads !== undefined) ort.env.wasm.numThreads = request.wasmThreads;
-    const config = makeConfig({ ...request.config, nGenes: request.dataset.nGenes });
     const resume = request.resume && request.checkpointName ? await loadCheckpoint(request.checkpointName) : undefined;
     if (request.resume && !resume) throw new Error(`no checkpoint named "${request.checkpointName}" to resume from`);
-    const split = splitRows(request.dataset.conditions.length, request.validationFraction ?? 0, config.seed);
     control = createTrainingControl();
+    const data = request.dataset;
+    let close = async () => {};
     try {
+      let config: TrvaeConfig;
+      let batches: TrainOptions['batches'];
+      let validation: TrainOptions['validation'];
+      let genes: Int32Array | undefined;
+      if ('x' in data) {
+        config = makeConfig({ ...request.config, nGenes: data.nGenes });
+        const split = splitRows(data.conditions.length, request.validationFraction ?? 0, config.seed);
+        batches = (epoch) => memoryBatches(data, split.train, config.batchSize, { seed: config.seed, epoch });
+        validation = split.validation.length > 0 ? () => memoryBatches(data, split.validation, config.batchSize, undefined) : undefined;
+      } else {
+        const source = await openSource(data.source);
+        close = () => source.close();
+        const input = data.input ?? (await detectInputKind(source, data.layer));
+        genes = data.genes ?? (await highlyVariableGenes(source, data.nGenes ?? 2000, { input, layer: data.layer, signal: control.signal }));
+        config = makeConfig({ ...request.config, nGenes: genes.length });
+        const loaders = await openTrainingLoaders(source, {
+          conditionKey: data.conditionKey, genes, input, batchSize: config.batchSize, validationFraction: request.validationFraction ?? 0,
+          seed: config.seed, holdout: data.holdout, layer: data.layer, signal: control.signal,
+        });
+        close = async () => {
+          await loaders.close();
+          await source.close();
+        };
+        batches = loaders.batches;
+        validation = loaders.validationBatches;
+      }
       const result = await train({
         config,
         schedule: request.schedule,
         backend: request.backend,
         resume,
         control,
-        batches: (epoch) => memoryBatches(request.dataset, split.train, config.batchSize, { seed: config.seed, epoch }),
-        validation: split.validation.length > 0 ? () => memoryBatches(request.dataset, split.validation, config.batchSize, undefined) : undefined,
+        batches,
+        validation,
         onEvent,
         onCheckpoint: request.checkpointName ? async (c) => void (await saveCheckpoint(request.checkpointName as string, c)) : undefined,
       });
       const { checkpoint } = result;
-      return { stopReason: result.stopReason, message: result.message, epoch: checkpoint.epoch, state: checkpoint.state, history: checkpoint.history, resumedFromEpoch: resume?.epoch };
+      return { stopReason: result.stopReason, message: result.message, epoch: checkpoint.epoch, state: checkpoint.state, history: checkpoint.history, resumedFromEpoch: resume?.epoch, genes };
     } finally {
       control = undefined;
+      await close();
     }
   },
   pause: () => control?.pause(),

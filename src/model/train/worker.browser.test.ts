@@ -60,4 +60,22 @@ describe('training worker (comlink) with OPFS checkpoints', () => {
     for (const [name, v] of full.state.params) expect(resumed.state.params.get(name), name).toEqual(v);
     await deleteCheckpoint('worker-test');
   });
+
+  it('trains from a dropped .h5ad (Blob) through the loader, holding a cell type × condition out', async () => {
+    const blob = await (await fetch(new URL('../fixtures/sim.h5ad', import.meta.url))).blob();
+    const { worker, api } = startWorker();
+    const result = await api.train({
+      dataset: { source: new File([blob], 'sim.h5ad'), conditionKey: 'condition', holdout: { cellTypeKey: 'cell_type', cellType: 'C', condition: 'stim' }, nGenes: 20 },
+      config: { nConditions: 2, hidden: [16, 8], latent: 4, batchSize: 32, recon: 'mse', alpha: 0.1, beta: 1, eta: 1, seed: 1 },
+      schedule: { epochs: 2, earlyStoppingPatience: 0, lrPatience: 0 },
+      validationFraction: 0.2,
+      wasmThreads: 1,
+    });
+    worker.terminate();
+    expect(result.stopReason).toBe('completed');
+    expect(result.genes).toHaveLength(20);
+    expect(result.history).toHaveLength(2);
+    expect(result.history[1].validation!.total).toBeGreaterThan(0);
+    expect(result.state.params.get('enc.0.w')!.length).toBe((20 + 2) * 16);
+  });
 });
