@@ -14,6 +14,7 @@ export default defineConfig({
   appType: 'mpa',
   worker: { format: 'es' },
   // ORT-web loads its .wasm/.mjs next to itself; pre-bundling would break those URLs.
-  optimizeDeps: { exclude: ['onnxruntime-web', 'h5wasm'] },
+  // Pre-bundle the CommonJS/ESM deps up front so the first browser test does not trigger a reload.
+  optimizeDeps: { exclude: ['onnxruntime-web', 'h5wasm'], include: ['onnx-proto', 'protobufjs/minimal', 'comlink', 'zarrita', 'numcodecs'] },
   build: { target: 'es2022', sourcemap: true },
 });
