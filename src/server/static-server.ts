@@ -16,7 +16,8 @@ import { extname, resolve, sep } from 'node:path';
  * - `no-cors`: send no CORS headers at all (browsers then refuse the response);
  * - `truncate`: announce the full length, send half the body, then drop the connection;
  * - `short-body`: a consistent 206 whose body is shorter than the range asked for;
- * - `{ status }`: answer every request with that status (403, 404, 500, 503, …).
+ * - `{ status }`: answer every request with that status (403, 404, 500, 503, …);
+ *   `{ status, count }`: only the first `count` requests (a flaky host that recovers).
  */
 export type StaticServerFault =
   | 'ignore-range'
@@ -24,7 +25,7 @@ export type StaticServerFault =
   | 'no-cors'
   | 'truncate'
   | 'short-body'
-  | { readonly status: number };
+  | { readonly status: number; readonly count?: number };
 
 export interface StaticServerOptions {
   /** 0 (default) picks a free port. */
@@ -170,7 +171,13 @@ async function sendBytes(
   return sent;
 }
 
-async function answer(req: IncomingMessage, res: ServerResponse, root: string, options: StaticServerOptions): Promise<{ status: number; bytes: number }> {
+async function answer(
+  req: IncomingMessage,
+  res: ServerResponse,
+  root: string,
+  options: StaticServerOptions,
+  forced: { count: number },
+): Promise<{ status: number; bytes: number }> {
   const fault = options.fault;
   const cors = fault !== 'no-cors';
   const base: Record<string, string> = {
@@ -187,7 +194,9 @@ async function answer(req: IncomingMessage, res: ServerResponse, root: string, o
   if (options.latencyMs) await sleep(options.latencyMs);
   if (req.method === 'OPTIONS') return reply(204);
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { Allow: 'GET, HEAD, OPTIONS' });
-  if (typeof fault === 'object') return reply(fault.status, { 'Content-Type': 'text/plain' }, `forced status ${fault.status}\n`);
+  if (typeof fault === 'object' && (fault.count === undefined || forced.count++ < fault.count)) {
+    return reply(fault.status, { 'Content-Type': 'text/plain' }, `forced status ${fault.status}\n`);
+  }
 
   const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname;
   const file = await findFile(root, urlPath);
@@ -225,8 +234,9 @@ async function answer(req: IncomingMessage, res: ServerResponse, root: string, o
 /** Serves the files under `root` on 127.0.0.1 until `close()`. */
 export async function startStaticServer(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
   const absRoot = resolve(root);
+  const forced = { count: 0 }; // requests answered with a `{ status, count }` fault so far
   const server = createServer((req, res) => {
-    answer(req, res, absRoot, options).then(
+    answer(req, res, absRoot, options, forced).then(
       ({ status, bytes }) =>
         options.onRequest?.({ method: req.method ?? 'GET', path: req.url ?? '/', range: req.headers.range ?? null, status, bytes }),
       (error: unknown) => {

@@ -47,6 +47,21 @@ describe('a remote sharded store behind a misbehaving server', { timeout: 20_000
     expect(error.message).toContain(servers[variant]);
   });
 
+  it('retries a host that fails a few times, and gives up after the retries', async () => {
+    const { startStaticServer } = await import('../server/static-server.ts');
+    const root = fixture('anndata');
+    const flaky = await startStaticServer(root, { fault: { status: 503, count: 2 } });
+    const failing = await startStaticServer(root, { fault: { status: 503, count: 1 } });
+    try {
+      const source = await openSource(`${flaky.url}/small-csr.v3.zarr`);
+      opened.push(source);
+      expect((await source.readRows([{ start: 0, end: 50 }])).block.nRows).toBe(50);
+      await expect(openSource(`${failing.url}/small-csr.v3.zarr`, { retries: 0 })).rejects.toMatchObject({ code: 'server', message: expect.stringContaining('503') });
+    } finally {
+      await Promise.all([flaky.close(), failing.close()]);
+    }
+  });
+
   it('an unreachable host is a server error naming the URL', async () => {
     const error = await failure('http://127.0.0.1:9/nothing.zarr');
     expect(error).toMatchObject({ code: 'server', message: expect.stringContaining('http://127.0.0.1:9/nothing.zarr') });

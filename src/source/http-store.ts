@@ -10,6 +10,24 @@ export interface HttpStoreOptions {
   readonly signal?: AbortSignal;
   /** Replaces global fetch (presigned URLs, auth headers). */
   readonly fetch?: (request: Request) => Promise<Response>;
+  /** Extra attempts after a 5xx/429, an unreachable host or a cut body (default 2; backoff 0.2 s, 0.8 s). */
+  readonly retries?: number;
+}
+
+/** Failures worth another try: the host or the path to it may recover. CORS and 4xx will not. */
+function isTransient(error: unknown): boolean {
+  return error instanceof SourceError && (error.code === 'server' || error.code === 'truncated');
+}
+
+async function withRetries<T>(retries: number, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await run();
+    } catch (error) {
+      if (attempt >= retries || !isTransient(error) || signal?.aborted) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 200 * 4 ** attempt));
+    }
+  }
 }
 
 /** Root metadata documents, in the order they are probed: v3 (maybe consolidated), v2 consolidated, v2 group. */
@@ -163,22 +181,27 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     return bytes;
   }
 
+  const retries = options.retries ?? 2;
   const rootMetadata = new Map<AbsolutePath, Uint8Array>();
   let validator = '';
   for (const key of rootMetadataKeys) {
     const href = resolveKey(base, key);
-    const response = await send(href, { signal: options.signal }, doFetch);
-    if (response.status === 404) {
-      await response.body?.cancel();
-      continue;
-    }
-    if (response.status !== 200) {
-      await response.body?.cancel();
-      throw statusError(href, response);
-    }
-    const bytes = await body(href, response, options.signal);
-    rootMetadata.set(key, bytes);
-    validator = validatorOf(response, bytes);
+    const found = await withRetries(retries, options.signal, async () => {
+      const response = await send(href, { signal: options.signal }, doFetch);
+      if (response.status === 404) {
+        await response.body?.cancel();
+        return undefined;
+      }
+      if (response.status !== 200) {
+        await response.body?.cancel();
+        throw statusError(href, response);
+      }
+      const bytes = await body(href, response, options.signal);
+      return { bytes, validator: validatorOf(response, bytes) };
+    });
+    if (!found) continue;
+    rootMetadata.set(key, found.bytes);
+    validator = found.validator;
     break;
   }
   if (rootMetadata.size === 0) {
@@ -191,8 +214,8 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     rootMetadata,
     get: (key, opts) => {
       const cached = rootMetadata.get(key);
-      return cached ? Promise.resolve(cached) : get(key, opts);
+      return cached ? Promise.resolve(cached) : withRetries(retries, opts?.signal, () => get(key, opts));
     },
-    getRange,
+    getRange: (key, range, opts) => withRetries(retries, opts?.signal, () => getRange(key, range, opts)),
   };
 }

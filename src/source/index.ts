@@ -28,6 +28,8 @@ export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   readonly wrapStore?: (store: SourceStore) => SourceStore;
   /** Replaces fetch for HTTP stores (auth headers, presigned URLs). */
   readonly fetch?: (request: Request) => Promise<Response>;
+  /** HTTP: extra attempts after a 5xx/429, an unreachable host or a cut body. Default 2. */
+  readonly retries?: number;
   /** Starts the .h5ad worker for a File/Blob (default: the bundled workers/h5ad.worker.ts). */
   readonly createWorker?: () => Worker;
 }
@@ -82,7 +84,8 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
           `${resolved.url} is an .h5ad file; over HTTP only zarr stores can be read lazily. Download it and open the file, or convert it once: \`anndata.read_h5ad(path).write_zarr('data.zarr')\`.`,
         );
       }
-      return openZarrSource(await openHttpStore(resolved.url, { signal: options.signal, fetch: options.fetch }), options);
+      const { signal, fetch, retries } = options;
+      return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries }), options);
     }
     case 'path': {
       if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);
