@@ -114,4 +114,22 @@ describe('training control, failures and checkpoints', () => {
     expect(resumed.checkpoint.history.map((h) => h.train)).toEqual(straight.checkpoint.history.map((h) => h.train));
     for (const [name, v] of straight.checkpoint.state.params) expect(resumed.checkpoint.state.params.get(name), name).toEqual(v);
   });
+
+  it('reduces the LR on a plateau, stops early, and warms the KL weight up', async () => {
+    const events: TrainingEvent[] = [];
+    // (Almost) no learning and frozen BN statistics: the validation loss only grows (with the KL weight), so
+    // every epoch after the first is a plateau.
+    const frozen = makeConfig({ ...small, learningRate: 1e-12, bnMomentum: 1 });
+    const result = await train({
+      config: frozen,
+      schedule: { epochs: 20, lossEvery: 3, earlyStoppingPatience: 3, lrPatience: 2, lrFactor: 0.5, minLearningRate: 0, klWarmupEpochs: 4 },
+      batches: (epoch) => batchesOf(rows, 32, epoch),
+      validation: () => batchesOf(rows.slice(0, 64), 32, 0),
+      onEvent: (e) => events.push(e),
+    });
+    expect(result.stopReason).toBe('early-stopping');
+    expect(result.checkpoint.history).toHaveLength(4);
+    expect(events.filter((e) => e.kind === 'lr')).toHaveLength(1);
+    expect(result.checkpoint.history.map((h) => h.alpha / frozen.alpha)).toEqual([0.25, 0.5, 0.75, 1]);
+  });
 });
