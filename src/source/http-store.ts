@@ -20,10 +20,15 @@ function isTransient(error: unknown): boolean {
 }
 
 async function withRetries<T>(retries: number, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
+  let first: unknown;
   for (let attempt = 0; ; attempt++) {
     try {
       return await run();
     } catch (error) {
+      // A browser reports a retry's dropped connection as a bare network error (read as CORS);
+      // the first failure says better what went wrong.
+      if (first !== undefined && error instanceof SourceError && error.code === 'cors') throw first;
+      first ??= error;
       if (attempt >= retries || !isTransient(error) || signal?.aborted) throw error;
       await new Promise((resolve) => setTimeout(resolve, 200 * 4 ** attempt));
     }
