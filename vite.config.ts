@@ -16,5 +16,10 @@ export default defineConfig({
   // ORT-web loads its .wasm/.mjs next to itself; pre-bundling would break those URLs.
   // Pre-bundle the CommonJS/ESM deps up front so the first browser test does not trigger a reload.
   optimizeDeps: { exclude: ['onnxruntime-web', 'h5wasm'], include: ['onnx-proto', 'protobufjs/minimal', 'comlink', 'zarrita', 'numcodecs'] },
-  build: { target: 'es2022', sourcemap: true },
+  build: {
+    target: 'es2022',
+    sourcemap: true,
+    // The app, and an example host page embedding <trvae-trainer>.
+    rolldownOptions: { input: { main: 'index.html', embed: 'embed.html' } },
+  },
 });

@@ -21,7 +21,8 @@ export function describeOrigin(origin: DatasetOrigin): string {
 }
 
 export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
-  const input: SourceInput = origin.kind === 'file' ? origin.file : { url: origin.kind === 'url' ? origin.url : demoUrl() };
+  // Relative URLs (e.g. a web component's src="data/atlas.zarr") resolve against the page.
+  const input: SourceInput = origin.kind === 'file' ? origin.file : { url: origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl() };
   return openSource(input, { signal });
 }
 

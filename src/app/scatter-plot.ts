@@ -52,7 +52,7 @@ export function scatterPlot(points: Float32Array | Float64Array, options: Scatte
       ctx.lineTo(px(xMax), py(yMax));
       ctx.stroke();
     }
-    ctx.fillStyle = getComputedStyle(document.body).color;
+    ctx.fillStyle = '#777';
     ctx.font = `${11 * dpr}px system-ui, sans-serif`;
     ctx.fillText(options.xLabel, pad, canvas.height - 10 * dpr);
     ctx.save();

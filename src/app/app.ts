@@ -1,0 +1,163 @@
+// The whole trainer UI mounted into any root (the page's <main>, or a web component's shadow root):
+// device facts, the three ways in, the dataset summary, training and results.
+import { chooseBackend, describeAdapter, probeAdapter, type TrainingBackend } from '../gpu/adapter.ts';
+import type { AnnDataSource } from '../source/types.ts';
+import { renderDatasetSummary } from './dataset-summary.ts';
+import { byTestId } from './dom.ts';
+import { describeOrigin, explainOpenError, openDataset, type DatasetOrigin } from './open-dataset.ts';
+import { renderResults } from './results-panel.ts';
+import { renderTrainPanel, type TrainedModel } from './train-panel.ts';
+
+const template = `
+<section class="panel" aria-labelledby="device-title">
+  <h2 id="device-title">Device</h2>
+  <dl class="facts">
+    <dt>WebGPU adapter</dt><dd data-testid="adapter">probing…</dd>
+    <dt>Training backend</dt><dd data-testid="backend">…</dd>
+    <dt>Cross-origin isolated</dt><dd data-testid="isolation">…</dd>
+    <dt>CPU threads</dt><dd data-testid="threads">…</dd>
+  </dl>
+</section>
+<section class="panel" aria-labelledby="open-title">
+  <h2 id="open-title">Open a dataset</h2>
+  <div class="ways">
+    <form class="way" data-testid="url-form">
+      <h3>Remote zarr store</h3>
+      <p>An AnnData zarr store (v2 or v3, sharded) served over HTTP(S) with Range and CORS.</p>
+      <label for="store-url">Store URL</label>
+      <input id="store-url" name="url" type="url" placeholder="https://example.org/atlas.zarr" required />
+      <button type="submit">Open</button>
+    </form>
+    <div class="way drop" data-testid="drop-zone" tabindex="0">
+      <h3>Local .h5ad file</h3>
+      <p>Drop an .h5ad file here, or <label class="link" for="file-input">choose one</label>. It is read lazily; nothing is uploaded.</p>
+      <input id="file-input" type="file" accept=".h5ad" hidden />
+    </div>
+    <div class="way">
+      <h3>Demo dataset</h3>
+      <p>A small simulated perturbation dataset bundled with the app.</p>
+      <button type="button" data-testid="demo-button">Use the demo</button>
+    </div>
+  </div>
+  <p class="status" role="status" data-testid="open-status"></p>
+  <div data-testid="dataset"></div>
+</section>
+<div class="workspace" data-testid="workspace"></div>`;
+
+export interface TrainerOptions {
+  /** Open this zarr URL right away. */
+  readonly src?: string;
+  /** Told when a dataset opens and when a model is trained (the web component re-emits these as DOM events). */
+  readonly onOpened?: (source: AnnDataSource) => void;
+  readonly onTrained?: (model: TrainedModel) => void;
+}
+
+export interface Trainer {
+  open(origin: DatasetOrigin): Promise<void>;
+  /** Cancels work in flight and closes the dataset. */
+  dispose(): Promise<void>;
+}
+
+export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOptions = {}): Trainer {
+  const container = document.createElement('div');
+  container.className = 'trainer';
+  container.innerHTML = template;
+  root.append(container);
+  const el = <T extends HTMLElement = HTMLElement>(id: string) => byTestId<T>(id, container);
+
+  let backend: TrainingBackend = 'wasm';
+  let current: { source: AnnDataSource; abort: AbortController } | undefined;
+
+  const setStatus = (text: string, isError = false) => {
+    const status = el('open-status');
+    status.textContent = text;
+    status.classList.toggle('error', isError);
+  };
+
+  async function showDevice(): Promise<void> {
+    const report = await probeAdapter();
+    const choice = chooseBackend(report);
+    backend = choice.backend;
+    el('adapter').textContent = report.available
+      ? `${describeAdapter(report)}${report.description ? ` — ${report.description}` : ''}`
+      : `none (${report.error})`;
+    el('backend').textContent = `${choice.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'} — ${choice.reason}`;
+    const isolation = el('isolation');
+    isolation.textContent = crossOriginIsolated
+      ? 'yes (SharedArrayBuffer and threaded WASM available)'
+      : 'no — the host must send COOP/COEP headers; WASM runs single-threaded';
+    isolation.classList.toggle('warn', !crossOriginIsolated);
+    el('threads').textContent = String(navigator.hardwareConcurrency ?? 1);
+  }
+
+  async function close(): Promise<void> {
+    current?.abort.abort();
+    await current?.source.close();
+    current = undefined;
+  }
+
+  async function open(origin: DatasetOrigin): Promise<void> {
+    await close();
+    const abort = new AbortController();
+    const summary = el('dataset');
+    const workspace = el('workspace');
+    summary.replaceChildren();
+    workspace.replaceChildren();
+    setStatus(`Opening ${describeOrigin(origin)}…`);
+    try {
+      const source = await openDataset(origin, abort.signal);
+      current = { source, abort };
+      summary.replaceChildren(await renderDatasetSummary(source));
+      const results = document.createElement('div');
+      const train = renderTrainPanel(source, backend, (model) => {
+        options.onTrained?.(model);
+        results.replaceChildren();
+        renderResults(model)
+          .then((panel) => results.replaceChildren(panel))
+          .catch((e: unknown) => results.replaceChildren(`Could not show the results: ${(e as Error).message}`));
+      });
+      workspace.replaceChildren(train, results);
+      setStatus(`Opened ${describeOrigin(origin)}.`);
+      options.onOpened?.(source);
+    } catch (error) {
+      setStatus(explainOpenError(error), true);
+    }
+  }
+
+  const form = el<HTMLFormElement>('url-form');
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const url = new FormData(form).get('url');
+    if (typeof url === 'string' && url) void open({ kind: 'url', url });
+  });
+  el('demo-button').addEventListener('click', () => void open({ kind: 'demo' }));
+  const drop = el('drop-zone');
+  drop.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    drop.classList.add('over');
+  });
+  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
+  drop.addEventListener('drop', (event) => {
+    event.preventDefault();
+    drop.classList.remove('over');
+    const file = event.dataTransfer?.files[0];
+    if (file) void open({ kind: 'file', file });
+  });
+  const input = container.querySelector<HTMLInputElement>('#file-input');
+  input?.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file) void open({ kind: 'file', file });
+  });
+
+  void showDevice()
+    .catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`, true))
+    .then(() => (options.src ? open({ kind: 'url', url: options.src }) : undefined));
+
+  return {
+    open,
+    async dispose() {
+      await close();
+      container.remove();
+    },
+  };
+}
