@@ -53,26 +53,26 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
       return out;
     },
     async read(name) {
-      let handle: SyncCapableFileHandle;
+      // any failure (missing, removed meanwhile by another worker, locked) is a cache miss
       try {
-        handle = (await dir.getFileHandle(name)) as SyncCapableFileHandle;
+        const handle = (await dir.getFileHandle(name)) as SyncCapableFileHandle;
+        if (useSync && handle.createSyncAccessHandle) {
+          // read-only handles do not take the exclusive lock, so several workers can read one entry
+          const access = await handle.createSyncAccessHandle({ mode: 'read-only' }).catch(() => undefined);
+          if (access) {
+            try {
+              const bytes = new Uint8Array(access.getSize());
+              access.read(bytes, { at: 0 });
+              return bytes;
+            } finally {
+              access.close();
+            }
+          }
+        }
+        return new Uint8Array(await (await handle.getFile()).arrayBuffer());
       } catch {
         return undefined;
       }
-      if (useSync && handle.createSyncAccessHandle) {
-        // read-only handles do not take the exclusive lock, so several workers can read one entry
-        const access = await handle.createSyncAccessHandle({ mode: 'read-only' }).catch(() => undefined);
-        if (access) {
-          try {
-            const bytes = new Uint8Array(access.getSize());
-            access.read(bytes, { at: 0 });
-            return bytes;
-          } finally {
-            access.close();
-          }
-        }
-      }
-      return new Uint8Array(await (await handle.getFile()).arrayBuffer());
     },
     async write(name, bytes) {
       const handle = (await dir.getFileHandle(name, { create: true })) as SyncCapableFileHandle;

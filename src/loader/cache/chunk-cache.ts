@@ -45,11 +45,16 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
   if (estimate) budget = Math.min(budget, Math.max(0, bytes + 0.8 * (estimate.quota - estimate.usage)));
   const counters = { hits: 0, misses: 0, corrupt: 0, evictions: 0, skippedWrites: 0 };
 
-  const drop = async (name: string): Promise<void> => {
+  /** Forgets an entry in the accounting only (its file is about to be overwritten). */
+  const forget = (name: string): void => {
     const size = index.get(name);
     if (size === undefined) return;
     index.delete(name);
     bytes -= size;
+  };
+  const drop = async (name: string): Promise<void> => {
+    if (!index.has(name)) return;
+    forget(name);
     await backend.remove(name);
   };
   const evictUntil = async (target: number): Promise<void> => {
@@ -74,13 +79,10 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
         counters.hits++;
         return payload;
       }
-      if (raw) {
-        counters.corrupt++;
-        if (index.has(name)) await drop(name);
-        else await backend.remove(name);
-      } else if (index.has(name)) {
-        await drop(name);
-      }
+      // a corrupt or partial entry (or one another worker is still writing) is refetched and
+      // overwritten by the put that follows; it is not deleted here, where it may race that writer
+      if (raw) counters.corrupt++;
+      forget(name);
       counters.misses++;
       return undefined;
     },
@@ -88,7 +90,7 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
       const name = entryName(key);
       const entry = encodeEntry(key, payload);
       if (entry.length > budget) return;
-      await drop(name);
+      forget(name);
       await evictUntil(budget - entry.length);
       for (let attempt = 0; attempt < 3; attempt++) {
         try {
@@ -99,9 +101,10 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
           await evictUntil(budget);
           return;
         } catch (e) {
-          await backend.remove(name).catch(() => {});
-          // caching is an optimisation: any failure to store leaves the read itself intact
+          // caching is an optimisation: a failed store leaves the read itself intact. Another
+          // worker writing the same entry holds its lock: theirs is as good as ours.
           if (!isQuotaExceeded(e)) break;
+          await backend.remove(name).catch(() => {});
           // free a quarter of the cache (at least this entry's size) and try again
           await evictUntil(Math.max(0, Math.min(bytes - entry.length, bytes * 0.75)));
           budget = Math.min(budget, bytes + entry.length);
