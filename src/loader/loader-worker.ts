@@ -14,9 +14,8 @@ import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { openWorkerPool, type SpawnedWorker } from './worker-pool.ts';
 
-export interface RemoteLoaderOptions extends Omit<LoaderOptions, 'reader' | 'signal' | 'filter'> {
-  /** Row predicate in its text form (the typed form crosses threads as data too). */
-  readonly filter?: LoaderOptions['filter'];
+/** LoaderOptions minus what cannot cross threads; the filter goes as text or typed data. */
+export interface RemoteLoaderOptions extends Omit<LoaderOptions, 'reader' | 'signal'> {
   /** Read workers; default max(1, min(4, hardwareConcurrency − 1)); 0 reads in the loader worker. */
   readonly workers?: number;
   /** Chunk cache under every reader (default: OPFS 'trvae-cache', 2 GiB); false disables it. */

@@ -78,7 +78,7 @@ function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<stri
       let o = 0;
       for (const run of runs) {
         const p = position(run.start);
-        position(run.end - 1);
+        position(run.end - 1); // throws when the run leaves the loaded selection
         for (let i = 0; i < run.end - run.start; i++) positions[o++] = p + i;
       }
       const want = options.obs ?? [];
