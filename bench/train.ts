@@ -16,7 +16,7 @@ import { createRng } from '../src/model/random.ts';
 import { ort } from '../src/model/runtime.ts';
 import { initialModelState } from '../src/model/train/state.ts';
 import { createStepRunner } from '../src/model/train/step-runner.ts';
-import { prepareBatch } from '../src/model/train/train.ts';
+import { denseStepBatch } from '../src/model/train/step-batches.ts';
 import { makeConfig, type TrvaeConfig } from '../src/model/trvae/config.ts';
 import { buildTrainStep } from '../src/model/trvae/graphs.ts';
 
@@ -40,10 +40,10 @@ async function measure(name: string, config: TrvaeConfig, threads: number, steps
   const sessionSeconds = (performance.now() - t0) / 1000;
   const rng = createRng(1);
   const B = config.batchSize;
-  const batch = prepareBatch(
+  const batch = denseStepBatch(
     config,
     { x: Float32Array.from({ length: B * config.nGenes }, () => Math.max(0, 2 * rng.normal())), conditions: Int32Array.from({ length: B }, (_, i) => i % 2) },
-    rng,
+    0,
   );
   const hyper = { learningRate: 1e-3, alpha: config.alpha, beta: config.beta, eta: config.eta };
   for (let i = 0; i < 3; i++) await runner.run(batch, hyper, true);

@@ -1,9 +1,12 @@
 // Reading an AnnData source into memory for training and evaluation in Node (the CLI): obs keys,
 // highly variable genes (scanpy's seurat flavour), and the log-normalised expression of those genes.
 
+import { geneMapFromSelection } from '../cpu/csr-pool.ts';
+import { gatherNormalize } from '../cpu/gather-normalize.ts';
 import { accumulateCsr, createGeneMoments, seuratHvg, variances, type HvgInput } from '../cpu/hvg.ts';
+import { defaultNormalize, type NormalizeOptions } from '../cpu/normalize-options.ts';
 import type { AnnDataSource, CsrBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
-import { logNormalize, selectGenes } from './batch.ts';
+import type { PoolInput } from './batch.ts';
 
 export class DatasetError extends Error {
   override readonly name = 'DatasetError';
@@ -11,6 +14,16 @@ export class DatasetError extends Error {
 
 /** 'counts': raw counts (normalize_total 1e4 + log1p here); 'log1p': already log-normalised (used as is). */
 export type InputKind = 'counts' | 'log1p';
+
+/** The normalisation an input kind needs: normalize_total 1e4 + log1p for counts, none for log1p values. */
+export function normalizeFor(input: InputKind): NormalizeOptions {
+  return input === 'counts' ? defaultNormalize : { targetSum: null, log1p: false };
+}
+
+/** How rows of a matrix with `nVars` genes become the model's input `genes` (var indices, model order). */
+export function poolInput(nVars: number, genes: ArrayLike<number>, input: InputKind): PoolInput {
+  return { nVars, geneMap: geneMapFromSelection(nVars, genes), nSelected: genes.length, normalize: normalizeFor(input) };
+}
 
 export interface CategoricalColumn {
   readonly codes: Int32Array;
@@ -30,7 +43,8 @@ export async function readCategorical(source: AnnDataSource, key: string, option
   throw new DatasetError(`${option}: obs column "${key}" is ${values.kind}; it must be categorical or string`);
 }
 
-function toCsr(block: RowBlock): CsrBlock {
+/** A row block as CSR (dense blocks are converted, zeros dropped). */
+export function toCsr(block: RowBlock): CsrBlock {
   if (block.format === 'csr') return block;
   const indptr = new Int32Array(block.nRows + 1);
   const indices: number[] = [];
@@ -112,14 +126,17 @@ export async function loadExpression(source: AnnDataSource, genes: ArrayLike<num
     throw new DatasetError(`${nCells} cells × ${genes.length} genes need ${(bytes / 2 ** 30).toFixed(1)} GiB in memory; select fewer genes or train in the browser with the out-of-core loader`);
   }
   const out = new Float32Array(nCells * genes.length);
+  const pool = poolInput(source.nVars, genes, options.input);
   await forEachBlock(source, options, (block, start) => {
-    if (options.input === 'counts') {
-      out.set(logNormalize(block, genes).x, start * genes.length);
-      return;
-    }
-    out.set(selectGenes(block, genes), start * genes.length);
+    out.set(normalizedRows(block, pool), start * genes.length);
   }, 'expression', rows);
   return out;
+}
+
+/** Every row of a block as the model's input: dense [nRows, pool.nSelected] (src/cpu's gatherNormalize). */
+export function normalizedRows(block: RowBlock, pool: PoolInput): Float32Array {
+  const rowIds = Int32Array.from({ length: block.nRows }, (_, i) => i);
+  return gatherNormalize(toCsr(block), rowIds, pool.geneMap, pool.nSelected, pool.normalize).x;
 }
 
 export interface Holdout {

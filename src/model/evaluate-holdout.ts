@@ -6,8 +6,7 @@ import { categoryCode, loadExpression, readCategorical, DatasetError, type Holdo
 import type { ModelJson } from './export.ts';
 import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, type PredictionEvaluation } from './metrics.ts';
-import { normalNoise } from './batch.ts';
-import { createRng } from './random.ts';
+import { normalNoise } from '../cpu/philox.ts';
 
 export interface HoldoutEvaluationOptions {
   readonly holdout: Holdout;
@@ -64,7 +63,7 @@ export async function evaluateHoldout(source: AnnDataSource, model: ModelJson, p
   const xTarget = await loadExpression(source, genes, loadOptions, targetRows);
   const runner = await createInferenceRunner('predict', model.config, { model: predictGraph });
   const n = sourceRows.length;
-  const eps = options.sampleLatent === false ? undefined : normalNoise(createRng(options.seed ?? 0), n * model.config.latent);
+  const eps = options.sampleLatent === false ? undefined : normalNoise(n * model.config.latent, { seed: options.seed ?? 0, step: 0, stream: 0 });
   const { xhat } = await runner.run({ x: xSource, conditions: new Int32Array(n).fill(modelCode(sourceCondition)), target: modelCode(target), eps });
   await runner.release();
   const G = model.genes.length;

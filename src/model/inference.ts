@@ -1,7 +1,7 @@
 // Running the inference graphs (encode, MMD layer, predict) in-process, in chunks of cells, with
 // the model state either fed as inputs or embedded (exported graphs).
 
-import { oneHot } from './batch.ts';
+import { oneHot } from '../cpu/onehot.ts';
 import { serializeGraph } from './onnx/serialize.ts';
 import { createSession, ort, readTensor, type Backend } from './runtime.ts';
 import type { ModelState } from './train/state.ts';

@@ -1,13 +1,11 @@
-// Seeded pseudo-random numbers (xoshiro128**, seeded by splitmix32) so that initialisation, noise
-// and dropout masks are reproducible across backends and runs.
+// Seeded pseudo-random numbers (xoshiro128**, seeded by splitmix32) for initialisation, shuffles and
+// simulated data. The training noise (eps, dropout masks) is Philox (src/cpu/philox.ts), keyed by step.
 
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
   /** Standard normal (Box–Muller). */
   normal(): number;
-  /** Internal state, to save in a checkpoint and resume the exact same stream. */
-  state(): number[];
 }
 
 function splitmix32(seed: number): () => number {
@@ -21,11 +19,10 @@ function splitmix32(seed: number): () => number {
   };
 }
 
-export function createRng(seed: number, restore?: readonly number[]): Rng {
+export function createRng(seed: number): Rng {
   const mix = splitmix32(seed);
-  const s = restore ? Uint32Array.from(restore.slice(0, 4)) : Uint32Array.from([mix(), mix(), mix(), mix()]);
-  // A saved state went through JSON, which writes NaN (no spare normal) as null.
-  let spare = restore && typeof restore[4] === 'number' ? restore[4] : Number.NaN;
+  const s = Uint32Array.from([mix(), mix(), mix(), mix()]);
+  let spare = Number.NaN;
   const rotl = (x: number, k: number) => ((x << k) | (x >>> (32 - k))) >>> 0;
   const nextU32 = () => {
     const result = Math.imul(rotl(Math.imul(s[1], 5) >>> 0, 7), 9) >>> 0;
@@ -54,6 +51,5 @@ export function createRng(seed: number, restore?: readonly number[]): Rng {
       spare = r * Math.sin(theta);
       return r * Math.cos(theta);
     },
-    state: () => [...s, spare],
   };
 }

@@ -1,10 +1,12 @@
 // Validation losses: the eval graph (inference-mode BN, no dropout, sampled z as in Keras) over
-// batches, one session per distinct batch size.
+// batches, one session per distinct batch size. Batches are built on the CPU (their sizes vary); z is
+// sampled with Philox noise keyed by (seed, batch number, evalNoiseStream), so every evaluation of
+// the same state gives the same losses.
 
-import type { RawBatch } from '../batch.ts';
-import { normalNoise, oneHot } from '../batch.ts';
+import { oneHot } from '../../cpu/onehot.ts';
+import { normalNoise } from '../../cpu/philox.ts';
+import { denseRows, type RawBatch } from '../batch.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
-import type { Rng } from '../random.ts';
 import { createSession, ort, readTensor, type Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
 import { buildEval, LOSS_TERMS, lossOutput, type LossTerm } from '../trvae/graphs.ts';
@@ -14,9 +16,12 @@ import type { LossValues, StepHyperparameters } from './step-runner.ts';
 
 export interface LossEvaluator {
   /** Cell-weighted mean of each loss term over the batches. */
-  evaluate(state: ModelState, batches: AsyncIterable<RawBatch>, weights: Omit<StepHyperparameters, 'learningRate'>, rng: Rng): Promise<LossValues>;
+  evaluate(state: ModelState, batches: AsyncIterable<RawBatch>, weights: Omit<StepHyperparameters, 'learningRate'>): Promise<LossValues>;
   release(): Promise<void>;
 }
+
+/** Philox stream of the validation eps, apart from the training streams (eps 0, masks 1…). */
+export const evalNoiseStream = 0xffffffff;
 
 export async function createEvaluator(config: TrvaeConfig, backend: Backend): Promise<LossEvaluator> {
   const sessions = new Map<number, ort.InferenceSession>();
@@ -30,9 +35,10 @@ export async function createEvaluator(config: TrvaeConfig, backend: Backend): Pr
     return s;
   };
   return {
-    async evaluate(state, batches, weights, rng) {
+    async evaluate(state, batches, weights) {
       const sums: Record<LossTerm, number> = { recon: 0, kl: 0, mmd: 0, total: 0 };
       let cells = 0;
+      let index = 0;
       const stateTensors: Record<string, ort.Tensor> = {};
       for (const p of [...lay.params, ...lay.stats]) {
         stateTensors[p.name] = new ort.Tensor('float32', (state.params.get(p.name) ?? state.stats.get(p.name)) as Float32Array, [...p.shape]);
@@ -43,9 +49,9 @@ export async function createEvaluator(config: TrvaeConfig, backend: Backend): Pr
         if (b === 0) continue;
         const out = await (await session(b)).run({
           ...stateTensors,
-          x: new ort.Tensor('float32', batch.x, [b, config.nGenes]),
+          x: new ort.Tensor('float32', denseRows(batch), [b, config.nGenes]),
           c: new ort.Tensor('float32', oneHot(batch.conditions, config.nConditions), [b, config.nConditions]),
-          eps: new ort.Tensor('float32', normalNoise(rng, b * config.latent), [b, config.latent]),
+          eps: new ort.Tensor('float32', normalNoise(b * config.latent, { seed: config.seed, step: index++, stream: evalNoiseStream }), [b, config.latent]),
           alpha: scalar(weights.alpha),
           beta: scalar(weights.beta),
           eta: scalar(weights.eta),

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import { openSource } from '../../source/index.ts';
+import { denseRows } from '../batch.ts';
 import { loadExpression, readCategorical } from '../dataset.ts';
 import { openTrainingLoaders } from './loader-batches.ts';
 
 const fixture = new URL('../fixtures/sim.h5ad', import.meta.url).pathname;
 
 describe('training batches from the loader', () => {
-  it('filters the held-out cells, splits train/validation disjointly and log-normalises the selected genes', async () => {
+  it('filters the held-out cells, splits train/validation disjointly, and its pools normalise to the in-memory rows', async () => {
     const source = await openSource(fixture);
     try {
       const genes = Int32Array.from([5, 0, 17, 3]);
@@ -26,7 +27,7 @@ describe('training batches from the loader', () => {
         const sorted = [...rows].sort((a, c) => a - c);
         const expected = await loadExpression(source, genes, { input: 'counts' }, sorted);
         const k = rows.indexOf(sorted[0]);
-        expect([...b.x.subarray(k * 4, k * 4 + 4)]).toEqual([...expected.subarray(0, 4)]);
+        expect([...denseRows(b).subarray(k * 4, k * 4 + 4)]).toEqual([...expected.subarray(0, 4)]);
       }
       for await (const b of loaders.validationBatches!()) for (const r of b.rows!) seen.validation.add(r);
       await loaders.close();

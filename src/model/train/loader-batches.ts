@@ -1,12 +1,13 @@
 // Training batches from the annbatch-style loader (src/loader): a train and a validation loader over
 // the same seeded split, the held-out (cell type × condition) cells filtered out, each batch turned
-// into the trainer's RawBatch (log-normalised selected genes + condition codes).
+// into the trainer's PoolBatch (the batch's CSR rows + condition codes; the step builder normalises
+// them, on the GPU for the WebGPU EP).
 
 import { openLoader, type Batch, type Loader } from '../../loader/loader.ts';
 import type { RowPredicate } from '../../loader/predicate.ts';
 import type { AnnDataSource } from '../../source/types.ts';
-import { logNormalize, selectGenes, type RawBatch } from '../batch.ts';
-import type { Holdout, InputKind } from '../dataset.ts';
+import type { PoolBatch, PoolInput } from '../batch.ts';
+import { poolInput, toCsr, type Holdout, type InputKind } from '../dataset.ts';
 
 export interface TrainingLoaderOptions {
   readonly conditionKey: string;
@@ -27,23 +28,24 @@ export interface TrainingLoaders {
   readonly validation?: Loader;
   /** Cells in each side of the split after filtering. */
   readonly sizes: { readonly train: number; readonly validation: number };
-  batches(epoch: number): AsyncIterable<RawBatch>;
-  validationBatches?(): AsyncIterable<RawBatch>;
+  batches(epoch: number): AsyncIterable<PoolBatch>;
+  validationBatches?(): AsyncIterable<PoolBatch>;
   close(): Promise<void>;
 }
 
-export function toRawBatch(batch: Batch, options: Pick<TrainingLoaderOptions, 'conditionKey' | 'genes' | 'input'>): RawBatch {
-  const column = batch.obs[options.conditionKey];
-  if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${options.conditionKey}"`);
-  const x = options.input === 'counts' ? logNormalize(batch.X, options.genes).x : selectGenes(batch.X, options.genes);
-  return { x, conditions: column.codes, rows: batch.rows };
+export function toPoolBatch(batch: Batch, conditionKey: string, input: PoolInput): PoolBatch {
+  const column = batch.obs[conditionKey];
+  if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${conditionKey}"`);
+  const pool = toCsr(batch.X);
+  return { pool, rowIds: Int32Array.from({ length: pool.nRows }, (_, i) => i), conditions: column.codes, input, rows: batch.rows };
 }
 
-async function* convert(batches: AsyncIterable<Batch>, options: TrainingLoaderOptions): AsyncGenerator<RawBatch> {
-  for await (const b of batches) yield toRawBatch(b, options);
+async function* convert(batches: AsyncIterable<Batch>, conditionKey: string, input: PoolInput): AsyncGenerator<PoolBatch> {
+  for await (const b of batches) yield toPoolBatch(b, conditionKey, input);
 }
 
 export async function openTrainingLoaders(source: AnnDataSource, options: TrainingLoaderOptions): Promise<TrainingLoaders> {
+  const input = poolInput(source.nVars, options.genes, options.input);
   const clauses: RowPredicate[] = [{ op: 'not', arg: { op: 'isnull', column: options.conditionKey } }];
   if (options.holdout) {
     const { cellTypeKey, cellType, condition } = options.holdout;
@@ -70,8 +72,8 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
     train,
     validation,
     sizes: { train: train.selection.size, validation: validation?.selection.size ?? 0 },
-    batches: (epoch) => convert(train.epoch(epoch), options),
-    validationBatches: validation ? () => convert(validation.epoch(0), options) : undefined,
+    batches: (epoch) => convert(train.epoch(epoch), options.conditionKey, input),
+    validationBatches: validation ? () => convert(validation.epoch(0), options.conditionKey, input) : undefined,
     async close() {
       await train.close();
       await validation?.close();

@@ -1,6 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { logNormalize, type RawBatch } from '../batch.ts';
+import type { DenseBatch } from '../batch.ts';
+import { normalizedRows, poolInput } from '../dataset.ts';
 import { createRng } from '../random.ts';
 import { simulateDataset } from '../simulate.ts';
 import { makeConfig } from '../trvae/config.ts';
@@ -10,9 +11,9 @@ import { train, type TrainingEvent } from './train.ts';
 ort.env.wasm.numThreads = 1;
 
 const data = simulateDataset({ nCells: 640, nGenes: 40, seed: 5 });
-const all = logNormalize({ format: 'dense', nRows: data.nCells, nCols: data.nGenes, values: data.counts }, Array.from({ length: data.nGenes }, (_, i) => i)).x;
+const all = normalizedRows({ format: 'dense', nRows: data.nCells, nCols: data.nGenes, values: data.counts }, poolInput(data.nGenes, Array.from({ length: data.nGenes }, (_, i) => i), 'counts'));
 
-function batchesOf(rows: number[], batchSize: number, seed: number): AsyncIterable<RawBatch> {
+function batchesOf(rows: number[], batchSize: number, seed: number): AsyncIterable<DenseBatch> {
   const order = [...rows];
   const rng = createRng(seed);
   for (let i = order.length - 1; i > 0; i--) {
@@ -64,7 +65,7 @@ describe('training control, failures and checkpoints', () => {
   const schedule = { epochs: 4, lossEvery: 1, earlyStoppingPatience: 0, lrPatience: 0 };
 
   it('stops on a NaN loss naming the term and the step, keeping the last good parameters', async () => {
-    const poisoned = (epoch: number): AsyncIterable<RawBatch> =>
+    const poisoned = (epoch: number): AsyncIterable<DenseBatch> =>
       (async function* () {
         let k = 0;
         for await (const b of batchesOf(rows, 32, epoch)) {

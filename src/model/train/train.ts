@@ -2,15 +2,14 @@
 // reduce-LR-on-plateau, KL warm-up, NaN/Inf detection, pause/resume/cancel, progress events and
 // resumable checkpoints at epoch boundaries.
 
-import { dropoutMask, normalNoise, oneHot, type RawBatch } from '../batch.ts';
-import { createRng, type Rng } from '../random.ts';
+import type { RawBatch } from '../batch.ts';
 import type { Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
-import { layout } from '../trvae/params.ts';
 import type { LossTerm } from '../trvae/graphs.ts';
 import { yieldToEventLoop, type TrainingControl } from './control.ts';
 import { createEvaluator } from './evaluate-loss.ts';
 import { initialModelState, type ModelState } from './state.ts';
+import { createStepBatchBuilder } from './step-batches.ts';
 import { createStepRunner, NonFiniteLossError, type LossValues, type StepBatch } from './step-runner.ts';
 
 export interface Schedule {
@@ -59,7 +58,6 @@ export interface Checkpoint {
   /** The next epoch to run. */
   readonly epoch: number;
   readonly learningRate: number;
-  readonly rngState: number[];
   readonly best: { readonly monitor: number; readonly epoch: number; readonly sinceImprovement: number; readonly sinceLrChange: number };
   readonly history: readonly EpochRecord[];
 }
@@ -82,7 +80,10 @@ export interface TrainOptions {
   readonly config: TrvaeConfig;
   readonly schedule?: Partial<Schedule>;
   readonly backend?: Backend;
-  /** Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are used. */
+  /**
+   * Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are
+   * used. Pool batches (CSR rows) are normalised by the WGSL kernels on the WebGPU EP.
+   */
   readonly batches: (epoch: number) => AsyncIterable<RawBatch>;
   /** Validation batches; the monitored loss is their mean total loss (else the training loss). */
   readonly validation?: () => AsyncIterable<RawBatch>;
@@ -92,16 +93,6 @@ export interface TrainOptions {
   readonly onEvent?: (event: TrainingEvent) => void;
   /** Called after every epoch, e.g. to write the checkpoint to OPFS. */
   readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
-}
-
-/** eps and dropout masks of one batch, in a fixed order from the run's RNG. */
-export function prepareBatch(config: TrvaeConfig, batch: RawBatch, rng: Rng): StepBatch {
-  const b = batch.conditions.length;
-  if (batch.x.length !== b * config.nGenes) throw new Error(`batch x has ${batch.x.length} values, expected ${b} × ${config.nGenes}`);
-  const masks = new Map<string, Float32Array>();
-  const eps = normalNoise(rng, b * config.latent);
-  if (config.dropout > 0) for (const m of layout(config).masks) masks.set(m.name, dropoutMask(rng, b * m.width, config.dropout));
-  return { x: batch.x, c: oneHot(batch.conditions, config.nConditions), eps, masks };
 }
 
 function meanLosses(list: readonly LossValues[]): LossValues {
@@ -115,9 +106,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const schedule: Schedule = { ...defaultSchedule, ...resume?.schedule, ...options.schedule };
   const backend = options.backend ?? 'wasm';
   const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
+  // After the runner: on WebGPU its session settles the device the batch kernels run on.
+  const stepBatches = createStepBatchBuilder(config, backend);
   const evaluator = options.validation ? await createEvaluator(config, backend) : undefined;
-  const rng = createRng(config.seed + 1, resume?.rngState);
-  const evalRng = () => createRng(config.seed + 2);
   const history: EpochRecord[] = [...(resume?.history ?? [])];
   let learningRate = resume?.learningRate ?? config.learningRate;
   let best = resume?.best ?? { monitor: Number.POSITIVE_INFINITY, epoch: -1, sinceImprovement: 0, sinceLrChange: 0 };
@@ -127,13 +118,17 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const emit = options.onEvent ?? (() => {});
 
   const checkpoint = async (nextEpoch: number): Promise<Checkpoint> => ({
-    config, schedule, state: await runner.state(), epoch: nextEpoch, learningRate, rngState: rng.state(), best, history: [...history],
+    config, schedule, state: await runner.state(), epoch: nextEpoch, learningRate, best, history: [...history],
   });
+  const release = async () => {
+    stepBatches.release();
+    await runner.release();
+    await evaluator?.release();
+  };
   const finish = async (stopReason: StopReason, nextEpoch: number, message?: string): Promise<TrainResult> => {
     let result: Checkpoint = await checkpoint(nextEpoch);
     if (schedule.restoreBest && bestState) result = { ...result, state: { ...bestState, step: result.state.step } };
-    await runner.release();
-    await evaluator?.release();
+    await release();
     return { stopReason, message, checkpoint: result };
   };
 
@@ -167,11 +162,12 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         }
         // A cancelled epoch is not finished: resuming from this result repeats it.
         if (signal?.aborted) return await finish('cancelled', epoch, `cancelled during epoch ${epoch}`);
-        pending = prepareBatch(config, raw, rng);
+        // The previous step has run, so runner.step is this batch's step (its noise key).
+        pending = await stepBatches.build(raw, runner.step);
       }
       await flush(true);
       if (steps === 0) throw new Error(`epoch ${epoch} had no full batch of ${config.batchSize} cells; lower the batch size or add data`);
-      const validation = evaluator && options.validation ? await evaluator.evaluate(await runner.state(), options.validation(), hyper, evalRng()) : undefined;
+      const validation = evaluator && options.validation ? await evaluator.evaluate(await runner.state(), options.validation(), hyper) : undefined;
       const record: EpochRecord = { epoch, learningRate, alpha, train: meanLosses(read), validation, steps, seconds: (performance.now() - started) / 1000 };
       history.push(record);
       emit({ kind: 'epoch', record });
@@ -195,8 +191,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     return await finish('completed', epoch);
   } catch (e) {
     if (e instanceof NonFiniteLossError) return await finish('non-finite', epoch, e.message);
-    await runner.release();
-    await evaluator?.release();
+    await release();
     throw e;
   }
 }

@@ -5,25 +5,24 @@ import { ort } from '../runtime.ts';
 import { makeConfig } from '../trvae/config.ts';
 import { initialModelState } from './state.ts';
 import { createStepRunner, type LossValues } from './step-runner.ts';
-import { prepareBatch } from './train.ts';
+import { denseStepBatch } from './step-batches.ts';
 
 // SwiftShader is ~40× slower than WASM: keep the model tiny.
 const config = makeConfig({ nGenes: 16, nConditions: 2, hidden: [8, 4], latent: 3, dropout: 0.1, batchSize: 16, recon: 'mse', alpha: 0.1, beta: 1, eta: 1, learningRate: 3e-3, seed: 4 });
 
 function batches(n: number) {
   const rng = createRng(21);
-  const noise = createRng(22);
   return Array.from({ length: n }, () => {
     const conditions = Int32Array.from({ length: config.batchSize }, (_, i) => i % 2);
     const x = Float32Array.from({ length: config.batchSize * config.nGenes }, (_, i) => Math.max(0, rng.normal() + (conditions[Math.floor(i / config.nGenes)] ? 1 : 0)));
-    return prepareBatch(config, { x, conditions }, noise);
+    return { x, conditions };
   });
 }
 
 async function trajectory(backend: 'wasm' | 'webgpu', steps: number) {
   const runner = await createStepRunner(config, initialModelState(config), backend);
   const losses: LossValues[] = [];
-  for (const b of batches(steps)) losses.push((await runner.run(b, { learningRate: config.learningRate, alpha: config.alpha, beta: config.beta, eta: config.eta }, true))!);
+  for (const [s, b] of batches(steps).entries()) losses.push((await runner.run(denseStepBatch(config, b, s), { learningRate: config.learningRate, alpha: config.alpha, beta: config.beta, eta: config.eta }, true))!);
   const locations = runner.stateLocations();
   const state = await runner.state();
   await runner.release();

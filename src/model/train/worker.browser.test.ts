@@ -1,7 +1,7 @@
 import * as Comlink from 'comlink';
 import { describe, expect, it } from 'vitest';
 import type { TrainWorkerApi, WorkerTrainRequest } from '../../../workers/train.worker.ts';
-import { logNormalize } from '../batch.ts';
+import { normalizedRows, poolInput } from '../dataset.ts';
 import { simulateDataset } from '../simulate.ts';
 import { deleteCheckpoint, loadCheckpoint } from './checkpoint-file.ts';
 import type { TrainingEvent } from './train.ts';
@@ -12,7 +12,7 @@ function startWorker() {
 }
 
 const sim = simulateDataset({ nCells: 200, nGenes: 24, seed: 3 });
-const x = logNormalize({ format: 'dense', nRows: sim.nCells, nCols: sim.nGenes, values: sim.counts }, Array.from({ length: sim.nGenes }, (_, i) => i)).x;
+const x = normalizedRows({ format: 'dense', nRows: sim.nCells, nCols: sim.nGenes, values: sim.counts }, poolInput(sim.nGenes, Array.from({ length: sim.nGenes }, (_, i) => i), 'counts'));
 const request = (epochs: number, extra: Partial<WorkerTrainRequest> = {}): WorkerTrainRequest => ({
   dataset: { x, conditions: sim.conditions, nGenes: sim.nGenes },
   config: { nConditions: 2, hidden: [16, 8], latent: 4, batchSize: 32, dropout: 0.1, recon: 'mse', alpha: 0.1, beta: 1, eta: 1, seed: 7 },

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { prepareBatch } from '../train/train.ts';
+import { denseStepBatch } from '../train/step-batches.ts';
 import { initialModelState } from '../train/state.ts';
 import { createRng } from '../random.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
@@ -34,7 +34,7 @@ describe('initialisation and the optimiser step', () => {
     const session = await ort.InferenceSession.create(serializeGraph(buildTrainStep(config).graph));
     const state = initialModelState(config);
     const rng = createRng(3);
-    const batch = prepareBatch(config, { x: Float32Array.from({ length: 64 }, () => Math.abs(rng.normal()) * 3), conditions: Int32Array.from({ length: 8 }, (_, i) => i % 2) }, rng);
+    const batch = denseStepBatch(config, { x: Float32Array.from({ length: 64 }, () => Math.abs(rng.normal()) * 3), conditions: Int32Array.from({ length: 8 }, (_, i) => i % 2) }, 0);
     const feeds: Record<string, ort.Tensor> = {};
     const lay = layout(config);
     for (const p of lay.params) {
