@@ -2,6 +2,7 @@
 // device facts, the three ways in, the dataset summary, training and results.
 import { chooseBackend, describeAdapter, probeAdapter, type TrainingBackend } from '../gpu/adapter.ts';
 import type { AnnDataSource } from '../source/types.ts';
+import { renderCachePanel } from './cache-panel.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
 import { byTestId } from './dom.ts';
 import { describeOrigin, explainOpenError, openDataset, type DatasetOrigin } from './open-dataset.ts';
@@ -62,6 +63,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
   const container = document.createElement('div');
   container.className = 'trainer';
   container.innerHTML = template;
+  container.append(renderCachePanel());
   root.append(container);
   const el = <T extends HTMLElement = HTMLElement>(id: string) => byTestId<T>(id, container);
 

@@ -3,8 +3,10 @@
 import { exportModel } from '../model/export.ts';
 import { createInferenceRunner } from '../model/inference.ts';
 import { evaluatePrediction, geneMoments, type Cells } from '../model/metrics.ts';
+import type { InMemoryDataset } from '../model/train/memory-batches.ts';
 import { h } from './dom.ts';
 import { pca2 } from './pca.ts';
+import { subsetRows } from './subset.ts';
 import { scatterPlot } from './scatter-plot.ts';
 import type { TrainedModel } from './train-panel.ts';
 
@@ -19,10 +21,8 @@ function rowsWhere(n: number, keep: (row: number) => boolean): number[] {
   return rows;
 }
 
-function cellsOf(x: Float32Array, nGenes: number, rows: readonly number[]): Cells {
-  const out = new Float32Array(rows.length * nGenes);
-  rows.forEach((r, i) => out.set(x.subarray(r * nGenes, (r + 1) * nGenes), i * nGenes));
-  return { x: out, n: rows.length };
+function cellsOf(data: InMemoryDataset, rows: readonly number[]): Cells {
+  return { x: subsetRows(data, rows).x, n: rows.length };
 }
 
 async function predictionSection(model: TrainedModel): Promise<HTMLElement | null> {
@@ -39,12 +39,12 @@ async function predictionSection(model: TrainedModel): Promise<HTMLElement | nul
     return h('p', { class: 'warn' }, `No ${real.length === 0 ? 'real held-out' : 'source'} cells of ${holdout.cellType} to compare with.`);
   }
   const G = config.nGenes;
-  const sourceCells = cellsOf(data.dataset.x, G, sources);
+  const sourceCells = cellsOf(data.dataset, sources);
   const runner = await createInferenceRunner('predict', config, { state });
   const { xhat } = await runner.run({ x: sourceCells.x, conditions: Int32Array.from(sources, (r) => data.conditions.codes[r]), target });
   await runner.release();
   const pred: Cells = { x: xhat, n: sources.length };
-  const realCells = cellsOf(data.dataset.x, G, real);
+  const realCells = cellsOf(data.dataset, real);
   const evaluation = evaluatePrediction(pred, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 20 });
   const p = geneMoments(pred, G).mean;
   const r = geneMoments(realCells, G).mean;

@@ -171,21 +171,28 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
         },
         abort.signal,
       );
+      const trainSet = subsetRows(data.dataset, data.trainRows);
+      const nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
+      if (nTrain < 2) throw new Error(`only ${nTrain} cells are left for training after the held-out pair and the validation split`);
       const config = makeConfig({
         nGenes: data.dataset.nGenes,
         nConditions: data.conditions.categories.length,
         hidden: values.hidden,
         latent: values.latent,
         beta: values.beta,
-        batchSize: Math.min(values.batchSize, data.trainRows.length),
+        // A small dataset still gets one full batch per epoch.
+        batchSize: Math.min(values.batchSize, nTrain),
       });
-      const trainSet = subsetRows(data.dataset, data.trainRows);
-      const nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
       const stepsPerEpoch = Math.ceil(nTrain / config.batchSize);
       const totalSteps = stepsPerEpoch * values.epochs;
       setStatus(`Training on ${formatInt(data.trainRows.length)} cells × ${formatInt(config.nGenes)} genes (${backend.toUpperCase()})…`);
       worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
       api = Comlink.wrap<TrainWorkerApi>(worker);
+      // A worker that fails to load or dies never answers its comlink call: fail the run instead of hanging.
+      const died = new Promise<never>((_, reject) => {
+        worker?.addEventListener('error', (e) => reject(new Error(`the training worker failed: ${e.message || 'it could not start'}`)));
+        worker?.addEventListener('messageerror', () => reject(new Error('the training worker sent a message that could not be read')));
+      });
       const trainingStarted = performance.now();
       let lastDraw = 0;
       const onEvent = (e: TrainingEvent) => {
@@ -208,7 +215,7 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
           lastDraw = performance.now();
         }
       };
-      const result = await api.train(
+      const result = await Promise.race([died, api.train(
         Comlink.transfer(
           {
             dataset: trainSet,
@@ -220,7 +227,7 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
           [trainSet.x.buffer, trainSet.conditions.buffer],
         ),
         Comlink.proxy(onEvent),
-      );
+      )]);
       stepChart.draw();
       epochChart.draw();
       progress.value = 1;

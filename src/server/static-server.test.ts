@@ -79,8 +79,9 @@ describe('startStaticServer', () => {
     const began = performance.now();
     const res = await fetch(`${slow}/blob.bin`, { headers: { Range: 'bytes=0-399' } });
     await res.arrayBuffer();
-    // 100 ms latency + 400 bytes at 4000 B/s ≈ 200 ms.
-    expect(performance.now() - began).toBeGreaterThanOrEqual(180);
+    // 100 ms latency + 400 bytes at 4000 B/s ≈ 200 ms. Assert half of it: an unthrottled local answer
+    // takes ~1 ms, and timers are coarse on a loaded machine.
+    expect(performance.now() - began).toBeGreaterThanOrEqual(100);
   });
 
   it('misbehaves on request: ignore-range, no-content-range, no-cors, forced status', async () => {
