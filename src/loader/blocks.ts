@@ -181,8 +181,13 @@ export function densify(block: RowBlock, columnMap: Int32Array, nSelected: numbe
   return out;
 }
 
-/** Only the selected columns of a CSR block, re-indexed to output columns (shrinks memory). */
-export function selectColumns(block: CsrBlock, columnMap: Int32Array, nSelected: number): CsrBlock {
+/** Only the selected columns of a block, in output-column order (shrinks memory). */
+export function selectColumns(block: RowBlock, columnMap: Int32Array, nSelected: number): RowBlock {
+  if (block.format === 'dense') return { format: 'dense', nRows: block.nRows, nCols: nSelected, values: densify(block, columnMap, nSelected) };
+  return selectCsrColumns(block, columnMap, nSelected);
+}
+
+function selectCsrColumns(block: CsrBlock, columnMap: Int32Array, nSelected: number): CsrBlock {
   const { indptr, indices, data } = block;
   let nnz = 0;
   const end = Number(indptr[block.nRows]);

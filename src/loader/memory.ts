@@ -46,7 +46,7 @@ export async function loadIntoMemory(reader: RowReader, selection: Selection, op
     options.signal?.throwIfAborted();
     const part = sliceSelection(selection, from, Math.min(selection.size, from + step));
     const read = await reader.read(part.runs, { layer: options.layer, obs: options.obs, signal: options.signal });
-    const block = options.columnMap && read.block.format === 'csr' ? selectColumns(read.block, options.columnMap.map, options.columnMap.nSelected) : read.block;
+    const block = options.columnMap ? selectColumns(read.block, options.columnMap.map, options.columnMap.nSelected) : read.block;
     blocks.push(block);
     for (const [name, values] of Object.entries(read.obs)) (obsParts[name] ??= []).push(values);
     options.onRows?.(Math.min(selection.size, from + step), selection.size);
