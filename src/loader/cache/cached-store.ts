@@ -4,6 +4,25 @@ import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from '../../so
 import type { TransferStats } from '../transfer.ts';
 import type { ChunkCache } from './chunk-cache.ts';
 
+interface SharedFetch {
+  readonly result: Promise<Uint8Array | undefined>;
+  readonly controller: AbortController;
+  /** Callers still waiting for the result. */
+  waiting: number;
+  /** Callers that joined so far; the first gets the fetched buffer, later ones a copy. */
+  callers: number;
+}
+
+/** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
+function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
+  if (!signal) return promise;
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+  });
+}
+
 function rangeKey(range: RangeQuery | undefined): string {
   if (!range) return 'all';
   return 'suffixLength' in range ? `suffix:${range.suffixLength}` : `${range.offset}+${range.length}`;
@@ -33,15 +52,36 @@ export function withChunkCache(store: SourceStore, cache: ChunkCache, stats: Tra
   const counted = withTransferCounting(store, stats);
   if (!store.validator) return counted;
   const prefix = `${store.label}\n${store.validator}\n`;
-  // concurrent requests for the same bytes share one fetch
-  const inFlight = new Map<string, Promise<Uint8Array | undefined>>();
-  const through = (key: AbsolutePath, range: RangeQuery | undefined, opts: GetOptions | undefined): Promise<Uint8Array | undefined> => {
+  // Concurrent requests for the same bytes share one fetch. It runs under its own signal, aborted
+  // only when every caller waiting on it has given up, so one caller's cancel never fails another.
+  const inFlight = new Map<string, SharedFetch>();
+  const through = async (key: AbsolutePath, range: RangeQuery | undefined, opts: GetOptions | undefined): Promise<Uint8Array | undefined> => {
+    const signal = opts?.signal;
+    signal?.throwIfAborted();
     const cacheKey = `${prefix}${key}\n${rangeKey(range)}`;
-    const pending = inFlight.get(cacheKey);
-    if (pending) return pending;
-    const result = fetchThrough(cacheKey, key, range, opts).finally(() => inFlight.delete(cacheKey));
-    inFlight.set(cacheKey, result);
-    return result;
+    let shared = inFlight.get(cacheKey);
+    if (!shared) {
+      const controller = new AbortController();
+      const result = fetchThrough(cacheKey, key, range, { ...opts, signal: controller.signal }).finally(() => {
+        if (inFlight.get(cacheKey) === shared) inFlight.delete(cacheKey);
+      });
+      result.catch(() => {}); // its waiters see the error; one that left must not leave it unhandled
+      shared = { result, controller, waiting: 0, callers: 0 };
+      inFlight.set(cacheKey, shared);
+    }
+    const ticket = shared.callers++;
+    shared.waiting++;
+    try {
+      const bytes = await untilAborted(shared.result, signal);
+      // Callers may transfer or reuse what they get: each gets its own buffer.
+      return ticket === 0 || !bytes ? bytes : bytes.slice();
+    } finally {
+      if (--shared.waiting === 0 && signal?.aborted) {
+        // the last waiter gave up: stop the fetch, and let later callers start a fresh one
+        if (inFlight.get(cacheKey) === shared) inFlight.delete(cacheKey);
+        shared.controller.abort(signal.reason);
+      }
+    }
   };
   const fetchThrough = async (cacheKey: string, key: AbsolutePath, range: RangeQuery | undefined, opts: GetOptions | undefined): Promise<Uint8Array | undefined> => {
     const hit = await cache.get(cacheKey);

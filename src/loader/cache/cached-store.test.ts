@@ -1,0 +1,89 @@
+// The chunk-cache store wrapper over a real (slow) HTTP host: concurrent reads of the same bytes
+// share one fetch, yet one caller's cancel never fails the others, and each gets its own buffer.
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStaticServer, type StaticServer } from '../../server/static-server.ts';
+import { openHttpStore } from '../../source/http-store.ts';
+import type { SourceStore } from '../../source/store.ts';
+import { createTransferStats } from '../transfer.ts';
+import { directoryBackend } from './backend.ts';
+import { withChunkCache } from './cached-store.ts';
+import { openChunkCache } from './chunk-cache.ts';
+
+const blob = Uint8Array.from({ length: 8192 }, (_, i) => (i * 13 + 7) & 0xff);
+const range = { offset: 1000, length: 3000 };
+let root: string;
+let server: StaticServer;
+let requests = 0;
+
+beforeAll(async () => {
+  root = await mkdtemp(join(tmpdir(), 'trvae-cached-store-'));
+  await mkdir(join(root, 'store'));
+  await writeFile(join(root, 'store', 'zarr.json'), JSON.stringify({ zarr_format: 3, node_type: 'group', attributes: {} }));
+  await writeFile(join(root, 'store', 'blob'), blob);
+  server = await startStaticServer(join(root, 'store'), { latencyMs: 150, onRequest: (e) => e.path.endsWith('/blob') && requests++ });
+});
+
+afterAll(async () => {
+  await server?.close();
+  await rm(root, { recursive: true, force: true });
+});
+
+let caches = 0;
+async function cachedStore(): Promise<SourceStore> {
+  const cache = await openChunkCache(await directoryBackend(join(root, `cache-${caches++}`)), { budgetBytes: 2 ** 20 });
+  return withChunkCache(await openHttpStore(server.url), cache, createTransferStats());
+}
+
+const expected = Array.from(blob.subarray(range.offset, range.offset + range.length));
+
+describe('withChunkCache: shared in-flight reads', () => {
+  it('a caller that cancels gives up alone; the others sharing its fetch still get the bytes', async () => {
+    const store = await cachedStore();
+    const before = requests;
+    const first = new AbortController();
+    const cancelled = store.getRange('/blob', range, { signal: first.signal });
+    const other = store.getRange('/blob', range, { signal: new AbortController().signal });
+    const unsignalled = store.getRange('/blob', range);
+    first.abort();
+    await expect(cancelled).rejects.toThrow();
+    expect(Array.from((await other)!)).toEqual(expected);
+    expect(Array.from((await unsignalled)!)).toEqual(expected);
+    expect(requests - before).toBe(1);
+  });
+
+  it('a cancelled caller stops waiting at once, not when the shared fetch ends', async () => {
+    const store = await cachedStore();
+    const first = new AbortController();
+    const cancelled = store.getRange('/blob', range, { signal: first.signal });
+    const other = store.getRange('/blob', range);
+    const t0 = performance.now();
+    setTimeout(() => first.abort(), 10);
+    await expect(cancelled).rejects.toThrow();
+    expect(performance.now() - t0).toBeLessThan(140);
+    expect(Array.from((await other)!)).toEqual(expected);
+  });
+
+  it('when every caller cancels, the next read starts a fresh fetch and succeeds', async () => {
+    const store = await cachedStore();
+    const a = new AbortController();
+    const b = new AbortController();
+    const reads = [store.getRange('/blob', range, { signal: a.signal }), store.getRange('/blob', range, { signal: b.signal })];
+    a.abort();
+    b.abort();
+    for (const r of reads) await expect(r).rejects.toThrow();
+    expect(Array.from((await store.getRange('/blob', range, { signal: new AbortController().signal }))!)).toEqual(expected);
+  });
+
+  it('callers sharing a fetch get separate buffers: transferring one leaves the others intact', async () => {
+    const store = await cachedStore();
+    const [a, b, c] = await Promise.all([store.getRange('/blob', range), store.getRange('/blob', range), store.getRange('/blob', range)]);
+    expect(new Set([a!.buffer, b!.buffer, c!.buffer]).size).toBe(3);
+    structuredClone(a!.buffer, { transfer: [a!.buffer] });
+    expect(a!.byteLength).toBe(0);
+    expect(Array.from(b!)).toEqual(expected);
+    expect(Array.from(c!)).toEqual(expected);
+  });
+});
