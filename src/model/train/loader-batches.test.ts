@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { openSource } from '../../source/index.ts';
 import { denseRows } from '../batch.ts';
 import { loadExpression, readCategorical } from '../dataset.ts';
-import { openTrainingLoaders } from './loader-batches.ts';
+import { openTrainingLoaders, poolGeometry } from './loader-batches.ts';
 
 const fixture = new URL('../fixtures/sim.h5ad', import.meta.url).pathname;
 
@@ -40,5 +40,16 @@ describe('training batches from the loader', () => {
     } finally {
       await source.close();
     }
+  });
+});
+
+describe('poolGeometry', () => {
+  it('gives pools that hold whole batches for any batch size', () => {
+    for (const batchSize of [1, 7, 100, 128, 500, 512, 1000, 4096, 10_000]) {
+      const { chunkSize, preloadNChunks } = poolGeometry(batchSize);
+      expect((chunkSize * preloadNChunks) % batchSize, `batch ${batchSize}`).toBe(0);
+      expect(chunkSize * preloadNChunks).toBeGreaterThanOrEqual(batchSize);
+    }
+    expect(poolGeometry(512)).toEqual({ chunkSize: 512, preloadNChunks: 32 });
   });
 });

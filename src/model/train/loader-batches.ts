@@ -44,7 +44,27 @@ async function* convert(batches: AsyncIterable<Batch>, conditionKey: string, inp
   for await (const b of batches) yield toPoolBatch(b, conditionKey, input);
 }
 
+const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
+
+/**
+ * Pool geometry for any batch size: annbatch's loader needs chunkSize × preloadNChunks to be a
+ * multiple of the batch size, so the chunk count is a multiple of batch / gcd(chunk, batch), scaled
+ * to pools of about `targetPoolRows` rows (annbatch's 512 × 32 for batch 512).
+ */
+export function poolGeometry(batchSize: number, chunkSize = 512, targetPoolRows = 16_384): { chunkSize: number; preloadNChunks: number } {
+  const unit = batchSize / gcd(chunkSize, batchSize);
+  return { chunkSize, preloadNChunks: unit * Math.max(1, Math.round(targetPoolRows / (chunkSize * unit))) };
+}
+
 export async function openTrainingLoaders(source: AnnDataSource, options: TrainingLoaderOptions): Promise<TrainingLoaders> {
+  const column = source.obsColumns.find((c) => c.name === options.conditionKey);
+  // Fail before the first epoch, not at its first batch.
+  if (column?.kind !== 'categorical') {
+    throw new Error(
+      `condition key "${options.conditionKey}" must be a categorical obs column to stream through the loader` +
+        (column ? `; it is ${column.kind} — re-save with adata.obs["${options.conditionKey}"] = adata.obs["${options.conditionKey}"].astype("category")` : `; obs has ${source.obsColumns.map((c) => c.name).join(', ')}`),
+    );
+  }
   const input = poolInput(source.nVars, options.genes, options.input);
   const clauses: RowPredicate[] = [{ op: 'not', arg: { op: 'isnull', column: options.conditionKey } }];
   if (options.holdout) {
@@ -53,6 +73,7 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
   }
   const common = {
     batchSize: options.batchSize,
+    ...poolGeometry(options.batchSize),
     seed: options.seed,
     filter: { op: 'and', args: clauses } as RowPredicate,
     obs: [options.conditionKey],
