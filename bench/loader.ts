@@ -18,7 +18,6 @@ import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
 import type { RowReader } from '../src/loader/row-reader.ts';
 import { openWorkerPool } from '../src/loader/worker-pool.ts';
 import { createRng, permutation } from '../src/loader/prng.ts';
-import { retryingFetch } from '../src/loader/retry-fetch.ts';
 import { createTransferStats } from '../src/loader/transfer.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
 import { openSource } from '../src/source/index.ts';
@@ -72,7 +71,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   const cache = useCache ? await openChunkCache(await directoryBackend(task.cacheDir), { budgetBytes: 8 * 2 ** 30 }) : undefined;
   const source = await openSource(task.url, {
     // Node's fetch may reuse a keep-alive socket the server just closed while this process was busy decoding
-    fetch: retryingFetch(3),
+    retries: 3,
     wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)),
   });
   const genes = selectedGenes(source.nVars, task.nGenes);

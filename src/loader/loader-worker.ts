@@ -9,7 +9,6 @@ import { installFastBlosc } from './codecs/blosc.ts';
 import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
 import { openCache, type CacheSettings } from './read-worker.ts';
-import { retryingFetch } from './retry-fetch.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { openWorkerPool, type SpawnedWorker } from './worker-pool.ts';
@@ -96,14 +95,14 @@ export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): Loa
       const stats = createTransferStats();
       if (workers === 0) {
         cache = settings ? await openCache(settings) : undefined;
-        source = await openSource(input, { fetch: retryingFetch(2), wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)) });
+        source = await openSource(input, { wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)) });
         reader = sourceRowReader(source, stats);
         readerCache = async () => cache?.stats() ?? null;
         clearReaderCache = async () => cache?.clear();
       } else {
         // the loader's own source only reads metadata and obs (through the same cache); the pool reads X
         cache = settings ? await openCache({ ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) }) : undefined;
-        source = await openSource(input, { fetch: retryingFetch(2), wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : s) });
+        source = await openSource(input, { wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : s) });
         const perWorker = settings ? { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) } : undefined;
         const spawned: SpawnedWorker[] = [];
         reader = await openWorkerPool({

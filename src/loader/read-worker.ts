@@ -8,7 +8,6 @@ import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
 import { installFastBlosc } from './codecs/blosc.ts';
-import { retryingFetch } from './retry-fetch.ts';
 import { createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface CacheSettings {
@@ -23,7 +22,7 @@ export interface ReadWorkerOpenOptions {
   readonly cache?: CacheSettings;
   /** Requests in flight per worker. */
   readonly concurrency?: number;
-  /** Retries of a GET that fails at the network level (default 2). */
+  /** Retries of a failed GET (the source's default when absent: 2, with backoff). */
   readonly retries?: number;
 }
 
@@ -74,7 +73,7 @@ export function createReadWorkerApi(): ReadWorkerApi {
       cache = options.cache ? await openCache(options.cache) : undefined;
       source = await openSource(input, {
         concurrency: options.concurrency,
-        fetch: retryingFetch(options.retries ?? 2),
+        retries: options.retries,
         wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)),
       });
       return { nObs: source.nObs, nVars: source.nVars };

@@ -10,13 +10,33 @@ export interface HttpStoreOptions {
   readonly signal?: AbortSignal;
   /** Replaces global fetch (presigned URLs, auth headers). */
   readonly fetch?: (request: Request) => Promise<Response>;
-  /** Extra attempts after a 5xx/429, an unreachable host or a cut body (default 2; backoff 0.2 s, 0.8 s). */
+  /**
+   * Extra attempts after a 5xx/429, a dropped connection (e.g. a keep-alive socket the server closed
+   * just as it was reused: "other side closed", ECONNRESET) or a cut body (default 2; backoff 0.2 s,
+   * 0.8 s). This is the only retry layer: a `fetch` given here should not retry on its own.
+   */
   readonly retries?: number;
 }
 
-/** Failures worth another try: the host or the path to it may recover. CORS and 4xx will not. */
+/**
+ * Failures worth another try: the host or the connection to it may recover; 4xx will not. A
+ * browser reports a dropped connection exactly as a CORS refusal (a bare network error), so those
+ * are retried too; a real CORS refusal then fails the same way again.
+ */
 function isTransient(error: unknown): boolean {
-  return error instanceof SourceError && (error.code === 'server' || error.code === 'truncated');
+  return error instanceof SourceError && (error.code === 'server' || error.code === 'truncated' || error.code === 'cors');
+}
+
+function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', done);
+      resolve();
+    };
+    const timer = setTimeout(done, ms);
+    signal?.addEventListener('abort', done, { once: true });
+  });
 }
 
 async function withRetries<T>(retries: number, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
@@ -25,12 +45,11 @@ async function withRetries<T>(retries: number, signal: AbortSignal | undefined, 
     try {
       return await run();
     } catch (error) {
-      // A browser reports a retry's dropped connection as a bare network error (read as CORS);
-      // the first failure says better what went wrong.
-      if (first !== undefined && error instanceof SourceError && error.code === 'cors') throw first;
+      // A retry's dropped connection reads as CORS in a browser; the first failure says better what went wrong.
+      const reported = first !== undefined && error instanceof SourceError && error.code === 'cors' ? first : error;
       first ??= error;
-      if (attempt >= retries || !isTransient(error) || signal?.aborted) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 200 * 4 ** attempt));
+      if (attempt >= retries || !isTransient(error) || signal?.aborted) throw reported;
+      await sleep(200 * 4 ** attempt, signal);
     }
   }
 }
@@ -151,7 +170,9 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     const signal = joinSignals(options.signal, opts?.signal);
     const header = 'suffixLength' in range ? `bytes=-${range.suffixLength}` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
     if (!('suffixLength' in range) && range.length === 0) return new Uint8Array(0);
-    const response = await send(href, { signal, headers: { Range: header } }, doFetch);
+    // No HTTP cache for ranges: Chromium can stitch cached partial (206) entries into a wrong
+    // answer to concurrent range requests (seen as a corrupt shard index); the chunk cache caches.
+    const response = await send(href, { signal, headers: { Range: header }, cache: 'no-store' }, doFetch);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -219,8 +240,8 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     rootMetadata,
     get: (key, opts) => {
       const cached = rootMetadata.get(key);
-      return cached ? Promise.resolve(cached) : withRetries(retries, opts?.signal, () => get(key, opts));
+      return cached ? Promise.resolve(cached) : withRetries(retries, joinSignals(options.signal, opts?.signal), () => get(key, opts));
     },
-    getRange: (key, range, opts) => withRetries(retries, opts?.signal, () => getRange(key, range, opts)),
+    getRange: (key, range, opts) => withRetries(retries, joinSignals(options.signal, opts?.signal), () => getRange(key, range, opts)),
   };
 }
