@@ -102,12 +102,25 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
   };
 }
 
+const tempSuffix = '.tmp';
+/** A temp file older than this was left by a writer that crashed; a live write takes milliseconds. */
+const staleTempMs = 10 * 60_000;
+
+async function removeStaleTempFiles(fs: typeof import('node:fs/promises'), join: (...parts: string[]) => string, path: string): Promise<void> {
+  const now = Date.now();
+  for (const name of await fs.readdir(path)) {
+    if (!name.endsWith(tempSuffix)) continue;
+    const s = await fs.stat(join(path, name)).catch(() => undefined);
+    if (s?.isFile() && now - s.mtimeMs > staleTempMs) await fs.rm(join(path, name), { force: true });
+  }
+}
+
 /** A local directory (Node): the stand-in for OPFS in the CLI and benchmarks. */
 export async function directoryBackend(path: string): Promise<CacheBackend> {
   const fs = await import('node:fs/promises');
   const { join } = await import('node:path');
   await fs.mkdir(path, { recursive: true });
-  let writes = 0;
+  await removeStaleTempFiles(fs, join, path);
   return {
     kind: 'directory',
     async list() {
@@ -129,7 +142,8 @@ export async function directoryBackend(path: string): Promise<CacheBackend> {
     },
     async write(name, bytes) {
       // write then rename: a crash never leaves a half-written entry under the final name
-      const tmp = join(path, `${name}.${process.pid}.${writes++}.tmp`);
+      // a random name: worker threads share the pid and the directory, and may write one entry at once
+      const tmp = join(path, `${name}.${crypto.randomUUID()}${tempSuffix}`);
       await fs.writeFile(tmp, bytes);
       await fs.rename(tmp, join(path, name));
     },
