@@ -16,6 +16,7 @@ import anndata as ad
 import numpy as np
 import pandas as pd
 import scipy.sparse as sp
+import zarr
 
 CELL_TYPES = ["CD4 T", "CD8 T", "B", "NK", "CD14 Mono", "DC"]
 CELLS_PER_TYPE_AND_CONDITION = 160
@@ -73,6 +74,8 @@ def main() -> None:
     out.mkdir(parents=True, exist_ok=True)
     adata = simulate(np.random.default_rng(SEED))
     adata.write_zarr(out / "demo.zarr")
+    # One .zmetadata request instead of probing every group and array over HTTP.
+    zarr.consolidate_metadata(str(out / "demo.zarr"))
     adata.write_h5ad(out / "demo.h5ad", compression="gzip")
     print(f"wrote {adata.n_obs} cells x {adata.n_vars} genes, nnz {adata.X.nnz} to {out}")
 
