@@ -5,16 +5,10 @@
 import * as Comlink from 'comlink';
 import { SourceError, type SourceErrorCode } from '../src/source/errors.ts';
 import { openH5adBlobHere } from '../src/source/h5ad-blob.ts';
-import type { AnnDataSource, MatrixInfo, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../src/source/types.ts';
+import type { AnnDataSource, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../src/source/types.ts';
 
-export interface H5adSummary {
-  readonly label: string;
-  readonly nObs: number;
-  readonly nVars: number;
-  readonly X: MatrixInfo;
-  readonly layers: Readonly<Record<string, MatrixInfo>>;
-  readonly obsColumns: readonly ObsColumnInfo[];
-}
+/** The source's plain-data fields, which cross the worker boundary by structured clone. */
+export type H5adSummary = Pick<AnnDataSource, 'label' | 'nObs' | 'nVars' | 'X' | 'layers' | 'obsColumns'>;
 
 export type WorkerResult<T> = { readonly ok: true; readonly value: T } | { readonly ok: false; readonly code: SourceErrorCode; readonly location: string; readonly message: string };
 
