@@ -13,6 +13,7 @@ import { directoryBackend } from '../src/loader/cache/backend.ts';
 import { withChunkCache, withTransferCounting } from '../src/loader/cache/cached-store.ts';
 import { openChunkCache } from '../src/loader/cache/chunk-cache.ts';
 import { densify, gatherRows, geneColumnMap } from '../src/loader/blocks.ts';
+import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { openLoader, type LoaderOptions } from '../src/loader/loader.ts';
 import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
 import type { RowReader } from '../src/loader/row-reader.ts';
@@ -64,6 +65,7 @@ function selectedGenes(nVars: number, n: number): number[] {
 }
 
 async function runChild(task: ChildTask): Promise<ChildResult> {
+  installFastBlosc();
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
   const stats = createTransferStats();

@@ -2,7 +2,9 @@
 import { parentPort } from 'node:worker_threads';
 import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { createReadWorkerApi } from '../src/loader/read-worker.ts';
 
 if (!parentPort) throw new Error('loader-read.node.ts must run as a worker thread');
+installFastBlosc();
 Comlink.expose(createReadWorkerApi(), nodeEndpoint(parentPort));

@@ -2,7 +2,10 @@
 // workers (nested dedicated workers) for the pool.
 import * as Comlink from 'comlink';
 import type { ReadWorkerApi } from '../src/loader/read-worker.ts';
+import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { createLoaderWorkerApi } from '../src/loader/loader-worker.ts';
+
+installFastBlosc();
 
 Comlink.expose(
   createLoaderWorkerApi(() => {

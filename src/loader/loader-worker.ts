@@ -5,7 +5,6 @@ import * as Comlink from 'comlink';
 import { openSource } from '../source/index.ts';
 import type { AnnDataSource, ObsValues } from '../source/types.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
-import { installFastBlosc } from './codecs/blosc.ts';
 import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
 import { openCache, type CacheSettings } from './read-worker.ts';
@@ -68,7 +67,6 @@ function batchBuffers(batch: Batch): ArrayBuffer[] {
 }
 
 export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): LoaderWorkerApi {
-  installFastBlosc();
   let source: AnnDataSource | undefined;
   let loader: Loader | undefined;
   let reader: RowReader | undefined;

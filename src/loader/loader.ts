@@ -1,7 +1,6 @@
 // The loader: sampler → pools of chunks → runs → reader → in-pool gather → batches.
 // Pool k+1 (and more, with `prefetch`) is read while the trainer consumes pool k.
 import type { AnnDataSource, ObsValues, RowBlock } from '../source/types.ts';
-import { installFastBlosc } from './codecs/blosc.ts';
 import { densify, gatherObs, gatherRows, geneColumnMap, rowsToRuns } from './blocks.ts';
 import { LoaderParameterError } from './errors.ts';
 import { estimateMemoryBytes, loadIntoMemory } from './memory.ts';
@@ -128,8 +127,6 @@ async function makeSampler(source: AnnDataSource, selection: Selection, options:
 
 /** Opens a loader over a source: resolves masks, splits and shards, picks in-memory mode. */
 export async function openLoader(source: AnnDataSource, options: LoaderOptions): Promise<Loader> {
-  // decoding blosc dominates a pool's CPU time; the TS decoder skips numcodecs' per-byte marshalling
-  installFastBlosc();
   const params = resolveSamplingParameters(options);
   const prefetch = options.prefetch ?? 1;
   if (!Number.isSafeInteger(prefetch) || prefetch < 0) throw new LoaderParameterError('prefetch', `must be a non-negative integer, got ${prefetch}`);

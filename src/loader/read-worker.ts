@@ -7,7 +7,6 @@ import type { AnnDataSource, ObsValues, ReadRowsOptions, RowRead, RowRun } from 
 import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
-import { installFastBlosc } from './codecs/blosc.ts';
 import { createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface CacheSettings {
@@ -66,7 +65,6 @@ export function createReadWorkerApi(): ReadWorkerApi {
   let source: AnnDataSource | undefined;
   let cache: ChunkCache | undefined;
   let stats = createTransferStats();
-  installFastBlosc();
   return {
     async open(input, options) {
       stats = createTransferStats();

@@ -1,7 +1,11 @@
+import { join } from 'node:path';
 import { Blosc } from 'numcodecs';
 import { describe, expect, it } from 'vitest';
+import * as zarr from 'zarrita';
+import { openSource } from '../../source/index.ts';
+import { openLoader } from '../loader.ts';
 import { createRng } from '../prng.ts';
-import { decodeBloscLz4 } from './blosc.ts';
+import { decodeBloscLz4, installFastBlosc } from './blosc.ts';
 
 describe('blosc-lz4 decoder', () => {
   it('decodes what numcodecs (c-blosc) encodes, byte for byte, for many shapes of data', async () => {
@@ -25,5 +29,19 @@ describe('blosc-lz4 decoder', () => {
     const codec = Blosc.fromConfig({ id: 'blosc', cname: 'zstd', clevel: 3, shuffle: 1 as never, blocksize: 0 });
     const encoded = await codec.encode(new Uint8Array(100000).map((_, i) => i % 13));
     expect(decodeBloscLz4(encoded)).toBeUndefined();
+  });
+
+  it('is installed only by an explicit call (idempotent), never as a side effect of opening a loader', async () => {
+    const reference = zarr.registry.get('blosc');
+    const source = await openSource({ path: join(import.meta.dirname, '../../../test/fixtures/anndata/small-csr.v3.zarr') });
+    await openLoader(source, { batchSize: 8 });
+    expect(zarr.registry.get('blosc')).toBe(reference);
+    installFastBlosc();
+    const fast = zarr.registry.get('blosc');
+    expect(fast).not.toBe(reference);
+    expect(zarr.registry.get('numcodecs.blosc')).toBe(fast);
+    installFastBlosc();
+    expect(zarr.registry.get('blosc')).toBe(fast);
+    await source.close();
   });
 });

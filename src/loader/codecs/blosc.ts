@@ -99,7 +99,11 @@ class FastBloscCodec {
 
 let installed = false;
 
-/** Makes zarrita decode blosc with FastBloscCodec (process-wide registry; idempotent). */
+/**
+ * Makes zarrita decode blosc with FastBloscCodec. zarrita's codec registry is per thread, so each
+ * thread that reads zarr calls this once at start (the loader and read workers' entry points do);
+ * later calls do nothing. Decoding blosc dominates a pool's CPU time.
+ */
 export function installFastBlosc(): void {
   if (installed) return;
   installed = true;
