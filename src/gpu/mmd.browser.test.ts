@@ -4,7 +4,7 @@ import { createMmdEvaluator } from './mmd.ts';
 import { uploadStorage } from './buffers.ts';
 import { MMD_SIGMAS, mmd, type MmdResult } from '../cpu/mmd.ts';
 import { uniformStream } from '../cpu/random-csr.ts';
-import { KernelInputError } from '../cpu/errors.ts';
+import { KernelInputError, KernelLimitError } from '../cpu/errors.ts';
 import { createGraph, input, output } from '../model/onnx/ir.ts';
 import { serializeGraph } from '../model/onnx/serialize.ts';
 import { MMD_SIGMAS as GRAPH_SIGMAS, mmdAllPairs } from '../model/trvae/mmd.ts';
@@ -80,6 +80,46 @@ describe('mmd-tiles.wgsl vs the CPU path', () => {
     await expect(evaluator.run(buffer, rows, codes, { signal: AbortSignal.abort() })).rejects.toThrow();
     evaluator.destroy();
     buffer.destroy();
+  });
+
+  it('splits a matrix larger than one binding into row ranges and evaluates every pair of them', async () => {
+    // 300 rows × 16 dims with 64-row bindings: ranges of 64, 64, 64, 64 and 44 rows. Group 2 lives only in
+    // rows 140–179 (one range), some rows are ignored, and group 3 is empty.
+    const rows = 300;
+    const dims = 16;
+    const nGroups = 4;
+    const { y, codes } = randomRows(rows, dims, 2, 21);
+    for (let i = 140; i < 180; i++) codes[i] = 2;
+    for (let i = 0; i < rows; i += 23) codes[i] = -1;
+    const maxBindingBytes = 64 * dims * 4;
+    const cpu = mmd(y, rows, dims, codes, nGroups);
+    expect(cpu.pairs[0 * nGroups + 2]).toBeGreaterThan(0.01);
+    const whole = await createMmdEvaluator(device, { dims, nGroups, maxRows: rows });
+    const unsplit = await whole.run(y, rows, codes);
+    whole.destroy();
+    const split = await createMmdEvaluator(device, { dims, nGroups, maxRows: rows, maxBindingBytes, tilesPerChunk: 7 });
+    const buffer = uploadStorage(device, y);
+    for (const input of [y, buffer]) {
+      const seen: number[] = [];
+      const got = await split.run(input, rows, codes, { onProgress: (done, total) => seen.push(done / total) });
+      expectClose(got, cpu);
+      for (let i = 0; i < cpu.pairs.length; i++) expect(Math.abs(got.pairs[i] - unsplit.pairs[i])).toBeLessThanOrEqual(1e-6 + 1e-5 * Math.abs(unsplit.pairs[i]));
+      expect(got.pairs[3 * nGroups + 0]).toBe(0);
+      expect(seen.length).toBeGreaterThan(10);
+      expect(seen.every((f, k) => k === 0 || f > seen[k - 1])).toBe(true);
+      expect(seen.at(-1)).toBe(1);
+    }
+    // Fewer rows than maxRows use fewer ranges.
+    expectClose(await split.run(y, 100, codes.subarray(0, 100)), mmd(y, 100, dims, codes.subarray(0, 100), nGroups));
+    await expect(split.run(buffer, rows, codes, { signal: AbortSignal.abort() })).rejects.toThrow();
+    // Interrupted mid-run, then run again: the evaluator is still usable.
+    const controller = new AbortController();
+    await expect(split.run(y, rows, codes, { signal: controller.signal, onProgress: (done) => done > 50 && controller.abort() })).rejects.toThrow();
+    expectClose(await split.run(buffer, rows, codes), cpu);
+    split.destroy();
+    buffer.destroy();
+    await expect(createMmdEvaluator(device, { dims, nGroups, maxRows: rows, maxBindingBytes: 64 })).rejects.toThrow(KernelLimitError);
+    await expect(createMmdEvaluator(device, { dims, nGroups, maxRows: rows, maxBindingBytes: 2 ** 40 })).rejects.toThrow(KernelInputError);
   });
 
   it('equals the MMD term of the training graph (src/model, run by ONNX Runtime)', async () => {
