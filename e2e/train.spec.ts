@@ -1,4 +1,15 @@
-import { expect, test } from '@playwright/test';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { expect, test, type Locator, type Page } from '@playwright/test';
+
+async function save(page: Page, link: Locator, dir: string): Promise<string> {
+  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
+  const path = join(dir, download.suggestedFilename());
+  await download.saveAs(path);
+  return path;
+}
 
 test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }) => {
   const errors: string[] = [];
@@ -26,10 +37,18 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   const downloads = page.getByTestId('downloads');
   await expect(downloads.getByRole('link', { name: 'trvae_predict.onnx' })).toBeVisible();
   await expect(downloads.getByRole('link', { name: 'model.json' })).toBeVisible();
-  const [download] = await Promise.all([page.waitForEvent('download'), downloads.getByRole('link', { name: 'model.json' }).click()]);
-  const json = JSON.parse(await (await download.createReadStream()).toArray().then((c) => Buffer.concat(c).toString('utf8')));
+  const dir = mkdtempSync(join(tmpdir(), 'trvae-e2e-'));
+  const json = JSON.parse(readFileSync(await save(page, downloads.getByRole('link', { name: 'model.json' }), dir), 'utf8'));
   expect(json.genes).toHaveLength(300);
   expect(json.conditions).toEqual(['control', 'stimulated']);
   expect(json.holdout).toEqual({ cellType: 'NK', condition: 'stimulated' });
+  expect(json.input).toBe('counts');
+  await save(page, downloads.getByRole('link', { name: 'trvae_predict.onnx' }), dir);
+  // The downloaded model, evaluated by the CLI in Node, gives the R² the page showed.
+  const cli = JSON.parse(
+    execFileSync('node', ['bin/trvae-web.mjs', 'evaluate', 'public/demo/demo.zarr', '--model', dir, '--holdout', 'NK:stimulated', '--json'], { encoding: 'utf8' }),
+  );
+  const shown = await page.getByTestId('r2-table').locator('tbody tr').first().locator('td').first().textContent();
+  expect(Number(shown)).toBeCloseTo(cli.bootstrapMean.meanAll, 2);
   expect(errors).toEqual([]);
 });

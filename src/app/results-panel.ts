@@ -1,5 +1,6 @@
 // After training: the latent embedding (PCA of mu), the counterfactual prediction of the held-out
 // pair with the paper's R² metrics, and downloads (ONNX graphs + model.json, latent CSV).
+import { normalNoise } from '../cpu/philox.ts';
 import { exportModel } from '../model/export.ts';
 import { createInferenceRunner } from '../model/inference.ts';
 import { evaluatePrediction, geneMoments, type Cells } from '../model/metrics.ts';
@@ -33,19 +34,23 @@ async function predictionSection(model: TrainedModel): Promise<HTMLElement | nul
   const ct = cellTypes.categories.indexOf(holdout.cellType);
   const target = data.conditions.categories.indexOf(holdout.condition);
   const nCells = data.conditions.codes.length;
+  // The same protocol as `trvae-web evaluate` (src/model/evaluate-holdout.ts): predict from the first
+  // other condition, sample z with the same Philox stream, 100 bootstrap resamples.
+  const sourceCondition = data.conditions.categories.findIndex((_, c) => c !== target);
   const real = rowsWhere(nCells, (r) => cellTypes.codes[r] === ct && data.conditions.codes[r] === target);
-  const sources = rowsWhere(nCells, (r) => cellTypes.codes[r] === ct && data.conditions.codes[r] >= 0 && data.conditions.codes[r] !== target);
+  const sources = rowsWhere(nCells, (r) => cellTypes.codes[r] === ct && data.conditions.codes[r] === sourceCondition);
   if (real.length === 0 || sources.length === 0) {
     return h('p', { class: 'warn' }, `No ${real.length === 0 ? 'real held-out' : 'source'} cells of ${holdout.cellType} to compare with.`);
   }
   const G = config.nGenes;
   const sourceCells = cellsOf(data.dataset, sources);
   const runner = await createInferenceRunner('predict', config, { state });
-  const { xhat } = await runner.run({ x: sourceCells.x, conditions: Int32Array.from(sources, (r) => data.conditions.codes[r]), target });
+  const eps = normalNoise(sources.length * config.latent, { seed: 0, step: 0, stream: 0 });
+  const { xhat } = await runner.run({ x: sourceCells.x, conditions: new Int32Array(sources.length).fill(sourceCondition), target, eps });
   await runner.release();
   const pred: Cells = { x: xhat, n: sources.length };
   const realCells = cellsOf(data.dataset, real);
-  const evaluation = evaluatePrediction(pred, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 20 });
+  const evaluation = evaluatePrediction(pred, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
   const p = geneMoments(pred, G).mean;
   const r = geneMoments(realCells, G).mean;
   const points = new Float32Array(G * 2);
@@ -56,7 +61,7 @@ async function predictionSection(model: TrainedModel): Promise<HTMLElement | nul
     'div',
     { class: 'prediction', 'data-testid': 'prediction' },
     h('h3', {}, `Counterfactual: ${holdout.cellType} → ${holdout.condition}`),
-    h('p', {}, `${sources.length} source cells predicted into ${holdout.condition}, compared with ${real.length} real held-out cells (never seen in training).`),
+    h('p', {}, `${sources.length} ${data.conditions.categories[sourceCondition]} cells predicted into ${holdout.condition}, compared with ${real.length} real held-out cells (never seen in training); R² averaged over 100 bootstrap resamples.`),
     h(
       'table',
       { class: 'r2', 'data-testid': 'r2-table' },
@@ -89,6 +94,7 @@ export async function renderResults(model: TrainedModel): Promise<HTMLElement> {
     conditionKey: model.choices.conditionKey,
     cellTypeKey: model.choices.cellTypeKey,
     holdout: model.choices.holdout,
+    input: data.input,
     history: model.result.history,
   });
   const latentCsv = ['cell,' + Array.from({ length: config.latent }, (_, i) => `z${i}`).join(',')];

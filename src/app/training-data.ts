@@ -9,6 +9,7 @@ import {
   readCategorical,
   type CategoricalColumn,
   type Holdout,
+  type InputKind,
 } from '../model/dataset.ts';
 import type { AnnDataSource } from '../source/types.ts';
 
@@ -27,6 +28,8 @@ export interface TrainingData {
   readonly genes: readonly string[];
   readonly conditions: CategoricalColumn;
   readonly cellTypes?: CategoricalColumn;
+  /** What X held: raw counts (normalised here) or log-normalised values (used as they are). */
+  readonly input: InputKind;
 }
 
 export type PrepareProgress = (phase: string, done: number, total: number) => void;
@@ -67,5 +70,6 @@ export async function prepareTrainingData(
     genes: Array.from(selected, (i) => varNames[i]),
     conditions,
     cellTypes,
+    input,
   };
 }
