@@ -52,3 +52,29 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   expect(Number(shown)).toBeCloseTo(cli.bootstrapMean.meanAll, 2);
   expect(errors).toEqual([]);
 });
+
+test('a dataset over the in-memory limit trains out of core through the loader in the worker', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
+  await page.goto('/');
+  await page.getByTestId('demo-button').click();
+  const form = page.getByTestId('train-form');
+  await form.getByLabel('Held-out cell type').selectOption('NK');
+  await form.getByLabel('Held-out condition').selectOption('stimulated');
+  await form.getByLabel('Genes (top HVG)').fill('200');
+  await form.getByLabel('Epochs').fill('2');
+  await form.locator('summary').click();
+  await form.getByLabel('Hidden layers').fill('32, 16');
+  await form.getByLabel('Latent size').fill('4');
+  await form.getByLabel('Batch size').fill('128');
+  // 1,920 cells × 200 genes × 4 bytes ≈ 1.5 MB > 1 MB: stream instead of loading.
+  await form.getByLabel('In-memory limit (MB)').fill('1');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
+  await expect(page.getByTestId('train-status')).toContainText('sampled cells', { timeout: 90_000 });
+  const results = page.getByTestId('results-panel');
+  await expect(results).toBeVisible({ timeout: 30_000 });
+  await expect(results.getByText(/Latent space \(PCA of μ\) — 1,920 sampled cells of 1,920/)).toBeVisible();
+  await expect(page.getByTestId('r2-table')).toContainText('variance');
+  expect(errors).toEqual([]);
+});

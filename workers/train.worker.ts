@@ -3,6 +3,7 @@
 // from an in-memory dataset or from an AnnData source (URL or dropped .h5ad) through the loader.
 
 import * as Comlink from 'comlink';
+import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/train/checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from '../src/model/train/control.ts';
 import { memoryBatches, splitRows, type InMemoryDataset } from '../src/model/train/memory-batches.ts';
@@ -51,6 +52,9 @@ export interface WorkerTrainResult {
   /** Var indices of the genes trained on (source data). */
   readonly genes?: Int32Array;
 }
+
+// This worker streams zarr through the loader in-thread: decode blosc with the fast codec.
+installFastBlosc();
 
 let control: TrainingControl | undefined;
 

@@ -5,7 +5,7 @@ import type { AnnDataSource } from '../source/types.ts';
 import { renderCachePanel } from './cache-panel.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
 import { byTestId } from './dom.ts';
-import { describeOrigin, explainOpenError, openDataset, type DatasetOrigin } from './open-dataset.ts';
+import { describeOrigin, explainOpenError, openDataset, originInput, type DatasetOrigin } from './open-dataset.ts';
 import { renderResults } from './results-panel.ts';
 import { renderTrainPanel, type TrainedModel } from './train-panel.ts';
 
@@ -111,7 +111,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       current = { source, abort };
       summary.replaceChildren(await renderDatasetSummary(source));
       const results = document.createElement('div');
-      const train = renderTrainPanel(source, backend, (model) => {
+      const train = renderTrainPanel(source, originInput(origin), backend, (model) => {
         options.onTrained?.(model);
         results.replaceChildren();
         renderResults(model)

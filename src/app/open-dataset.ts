@@ -1,5 +1,5 @@
 // The three ways in — a remote zarr URL, a dropped .h5ad, the bundled demo — all end in openSource.
-import { openSource, isSourceError, type AnnDataSource, type SourceInput } from '../source/index.ts';
+import { openSource, isSourceError, type AnnDataSource } from '../source/index.ts';
 
 export type DatasetOrigin =
   | { readonly kind: 'url'; readonly url: string }
@@ -20,10 +20,16 @@ export function describeOrigin(origin: DatasetOrigin): string {
   }
 }
 
-export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
+/** What a worker needs to open the same dataset again: an absolute URL or the File itself. */
+export function originInput(origin: DatasetOrigin): string | File {
+  if (origin.kind === 'file') return origin.file;
   // Relative URLs (e.g. a web component's src="data/atlas.zarr") resolve against the page.
-  const input: SourceInput = origin.kind === 'file' ? origin.file : { url: origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl() };
-  return openSource(input, { signal });
+  return origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl();
+}
+
+export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
+  const input = originInput(origin);
+  return openSource(typeof input === 'string' ? { url: input } : input, { signal });
 }
 
 /** A one-paragraph message for the page: typed source errors already say what to change. */

@@ -5,7 +5,7 @@ import { exportModel } from '../model/export.ts';
 import { createInferenceRunner } from '../model/inference.ts';
 import { evaluatePrediction, geneMoments, type Cells } from '../model/metrics.ts';
 import type { InMemoryDataset } from '../model/train/memory-batches.ts';
-import { h } from './dom.ts';
+import { formatInt, h } from './dom.ts';
 import { pca2 } from './pca.ts';
 import { subsetRows } from './subset.ts';
 import { scatterPlot } from './scatter-plot.ts';
@@ -83,7 +83,8 @@ export async function renderResults(model: TrainedModel): Promise<HTMLElement> {
   const plotHolder = h('div', {});
   const draw = () => {
     const column = colorBy.value === 'cellType' && data.cellTypes ? data.cellTypes : data.conditions;
-    plotHolder.replaceChildren(scatterPlot(embedding, { title: 'Latent space (PCA of μ)', xLabel: 'PC1', yLabel: 'PC2' }, column));
+    const sampled = data.sample ? ` — ${formatInt(data.sample.cells)} sampled cells of ${formatInt(data.sample.of)}` : '';
+    plotHolder.replaceChildren(scatterPlot(embedding, { title: `Latent space (PCA of μ)${sampled}`, xLabel: 'PC1', yLabel: 'PC2' }, column));
   };
   colorBy.addEventListener('change', draw);
   draw();

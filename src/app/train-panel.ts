@@ -6,11 +6,11 @@ import type { TrainingEvent } from '../model/train/train.ts';
 import type { ModelState } from '../model/train/state.ts';
 import { makeConfig, type TrvaeConfig } from '../model/trvae/config.ts';
 import type { AnnDataSource } from '../source/types.ts';
-import type { TrainWorkerApi, WorkerTrainResult } from '../../workers/train.worker.ts';
+import type { TrainWorkerApi, WorkerTrainRequest, WorkerTrainResult } from '../../workers/train.worker.ts';
 import { formatInt, h } from './dom.ts';
 import { createLineChart } from './line-chart.ts';
 import { subsetRows } from './subset.ts';
-import { prepareTrainingData, type TrainingChoices, type TrainingData } from './training-data.ts';
+import { inMemoryBytes, prepareTrainingData, sampleForResults, type TrainingChoices, type TrainingData } from './training-data.ts';
 
 export interface TrainedModel {
   readonly config: TrvaeConfig;
@@ -28,6 +28,8 @@ interface FormValues {
   readonly latent: number;
   readonly beta: number;
   readonly validationFraction: number;
+  /** Above this much dense expression, train out of core. */
+  readonly memoryMb: number;
 }
 
 function select(name: string, label: string, options: readonly string[], selected?: string, allowNone = false): HTMLElement {
@@ -60,10 +62,12 @@ function readForm(form: HTMLFormElement): FormValues {
     latent: num('latent'),
     beta: num('beta'),
     validationFraction: num('validation') / 100,
+    memoryMb: num('memoryMb'),
   };
 }
 
-export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
+/** `input` opens the same dataset again in the worker when it streams (too large for memory). */
+export function renderTrainPanel(source: AnnDataSource, input: string | File, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
   const categorical = source.obsColumns.filter((c) => c.kind === 'categorical' || c.kind === 'string');
   const names = categorical.map((c) => c.name);
   const guess = (pattern: RegExp) => names.find((n) => pattern.test(n));
@@ -91,6 +95,7 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
       numberInput('latent', 'Latent size', 20, { min: 1 }),
       numberInput('beta', 'MMD weight β', 100, { min: 0, step: 'any' }),
       numberInput('validation', 'Validation %', 10, { min: 0, max: 50 }),
+      numberInput('memoryMb', 'In-memory limit (MB)', 1024, { min: 1 }),
     ),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train')),
   );
@@ -162,30 +167,52 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
     epochChart.clear();
     try {
       const started = performance.now();
-      const data = await prepareTrainingData(
-        source,
-        values.choices,
-        (phase, done, total) => {
-          progress.value = done / total;
-          setStatus(`${phase}: ${formatInt(done)} / ${formatInt(total)} cells`);
-        },
-        abort.signal,
-      );
-      const trainSet = subsetRows(data.dataset, data.trainRows);
-      const nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
-      if (nTrain < 2) throw new Error(`only ${nTrain} cells are left for training after the held-out pair and the validation split`);
-      const config = makeConfig({
-        nGenes: data.dataset.nGenes,
-        nConditions: data.conditions.categories.length,
-        hidden: values.hidden,
-        latent: values.latent,
-        beta: values.beta,
-        // A small dataset still gets one full batch per epoch.
-        batchSize: Math.min(values.batchSize, nTrain),
-      });
-      const stepsPerEpoch = Math.ceil(nTrain / config.batchSize);
-      const totalSteps = stepsPerEpoch * values.epochs;
-      setStatus(`Training on ${formatInt(data.trainRows.length)} cells × ${formatInt(config.nGenes)} genes (${backend.toUpperCase()})…`);
+      const onPrepare = (phase: string, done: number, total: number) => {
+        progress.value = done / total;
+        setStatus(`${phase}: ${formatInt(done)} / ${formatInt(total)} cells`);
+      };
+      const { choices } = values;
+      const model = { hidden: values.hidden, latent: values.latent, beta: values.beta };
+      const streaming = inMemoryBytes(source, choices.nGenes) > values.memoryMb * 2 ** 20;
+      let request: WorkerTrainRequest;
+      let transfer: Transferable[] = [];
+      let nTrain: number;
+      let data: TrainingData | undefined;
+      if (streaming) {
+        // Out of core: the worker selects genes and streams batches through the loader.
+        const nConditions = categoriesOf(choices.conditionKey).length;
+        nTrain = Math.floor(source.nObs * (1 - values.validationFraction));
+        request = {
+          dataset: {
+            source: input,
+            conditionKey: choices.conditionKey,
+            holdout: choices.holdout && choices.cellTypeKey ? { ...choices.holdout, cellTypeKey: choices.cellTypeKey } : undefined,
+            nGenes: choices.nGenes,
+          },
+          config: { ...model, nConditions, batchSize: Math.min(values.batchSize, nTrain) },
+          schedule: { epochs: values.epochs },
+          validationFraction: values.validationFraction,
+          backend,
+        };
+        setStatus(`Streaming ${formatInt(source.nObs)} cells through the out-of-core loader (${backend.toUpperCase()}); selecting ${formatInt(choices.nGenes)} genes first…`);
+      } else {
+        data = await prepareTrainingData(source, choices, onPrepare, abort.signal);
+        const trainSet = subsetRows(data.dataset, data.trainRows);
+        nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
+        if (nTrain < 2) throw new Error(`only ${nTrain} cells are left for training after the held-out pair and the validation split`);
+        request = {
+          dataset: trainSet,
+          // A small dataset still gets one full batch per epoch.
+          config: { ...model, nConditions: data.conditions.categories.length, batchSize: Math.min(values.batchSize, nTrain) },
+          schedule: { epochs: values.epochs },
+          validationFraction: values.validationFraction,
+          backend,
+        };
+        transfer = [trainSet.x.buffer, trainSet.conditions.buffer];
+        setStatus(`Training on ${formatInt(data.trainRows.length)} cells × ${formatInt(data.dataset.nGenes)} genes in memory (${backend.toUpperCase()})…`);
+      }
+      const batchSize = request.config.batchSize as number;
+      const totalSteps = Math.max(1, Math.floor(nTrain / batchSize)) * values.epochs;
       worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
       api = Comlink.wrap<TrainWorkerApi>(worker);
       // A worker that fails to load or dies never answers its comlink call: fail the run instead of hanging.
@@ -200,7 +227,7 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
           progress.value = Math.min(1, e.step / totalSteps);
           if (e.losses) for (const [term, value] of Object.entries(e.losses)) stepChart.add(term, e.step, value);
           const seconds = (performance.now() - trainingStarted) / 1000;
-          const cellsPerSecond = (e.step * config.batchSize) / seconds;
+          const cellsPerSecond = (e.step * batchSize) / seconds;
           const eta = (totalSteps - e.step) * (seconds / e.step);
           if (!paused) setStatus(`Epoch ${e.epoch + 1}/${values.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s`);
         } else if (e.kind === 'epoch') {
@@ -215,19 +242,7 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
           lastDraw = performance.now();
         }
       };
-      const result = await Promise.race([died, api.train(
-        Comlink.transfer(
-          {
-            dataset: trainSet,
-            config,
-            schedule: { epochs: values.epochs },
-            validationFraction: values.validationFraction,
-            backend,
-          },
-          [trainSet.x.buffer, trainSet.conditions.buffer],
-        ),
-        Comlink.proxy(onEvent),
-      )]);
+      const result = await Promise.race([died, api.train(Comlink.transfer(request, transfer), Comlink.proxy(onEvent))]);
       stepChart.draw();
       epochChart.draw();
       progress.value = 1;
@@ -239,7 +254,16 @@ export function renderTrainPanel(source: AnnDataSource, backend: TrainingBackend
         'non-finite': `Stopped: ${result.message ?? 'a loss became NaN/Inf'}. The last good parameters are kept.`,
       }[result.stopReason];
       setStatus(outcome, result.stopReason === 'non-finite');
-      if (result.epoch > 0 || result.stopReason !== 'cancelled') onTrained({ config, state: result.state, data, choices: values.choices, result });
+      if (result.epoch === 0 && result.stopReason === 'cancelled') return;
+      // The worker built its config the same way from the same request.
+      const nGenes = data ? data.dataset.nGenes : (result.genes?.length ?? 0);
+      const config = makeConfig({ ...request.config, nGenes });
+      if (!data) {
+        if (!result.genes) throw new Error('the worker did not say which genes it trained on');
+        data = await sampleForResults(source, choices, result.genes, onPrepare, { signal: abort.signal });
+        setStatus(`${outcome} Results below use ${formatInt(data.dataset.conditions.length)} sampled cells.`);
+      }
+      onTrained({ config, state: result.state, data, choices, result });
     } catch (e) {
       const err = e as Error;
       setStatus(err.name === 'AbortError' ? 'Cancelled.' : `Training failed: ${err.message}`, err.name !== 'AbortError');

@@ -2,6 +2,7 @@
 // encapsulated in a shadow root. Emits `trvae-opened` and `trvae-trained` (detail: the source or
 // the trained model) so a host page can react.
 import styles from './style.css?inline';
+import { installFastBlosc } from '../loader/codecs/blosc.ts';
 import { mountTrainer, type Trainer } from './app.ts';
 
 export class TrvaeTrainerElement extends HTMLElement {
@@ -31,5 +32,7 @@ export class TrvaeTrainerElement extends HTMLElement {
 }
 
 export function defineTrainerElement(tag = 'trvae-trainer'): void {
+  // The page reads zarr too (dataset summary, results sample).
+  installFastBlosc();
   if (!customElements.get(tag)) customElements.define(tag, TrvaeTrainerElement);
 }

@@ -25,6 +25,9 @@ async function help(): Promise<string> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // Commands read zarr in this thread (inspect, rows, convert, train): decode blosc with the fast codec.
+  const { installFastBlosc } = await import('../loader/codecs/blosc.ts');
+  installFastBlosc();
   await import('./commands/index.ts');
   const [name, ...rest] = argv;
   if (!name || name === '--help' || name === '-h' || name === 'help') {
