@@ -4,11 +4,14 @@
 import { gatherNormalize } from '../cpu/gather-normalize.ts';
 import type { NormalizeOptions } from '../cpu/normalize-options.ts';
 import type { CsrBlock } from '../source/types.ts';
+import { ConfigError } from './trvae/config.ts';
 
 /** Normalised expression [B, nGenes] row-major and integer condition codes. */
 export interface DenseBatch {
   readonly x: Float32Array;
   readonly conditions: Int32Array;
+  /** Raw counts of the model genes [B, nGenes] and library sizes over all genes [B]: needed by recon 'nb'. */
+  readonly counts?: { readonly counts: Float32Array; readonly sizeFactors: Float32Array };
   /** Global row ids, when the producer knows them. */
   readonly rows?: Uint32Array;
 }
@@ -43,4 +46,30 @@ export function denseRows(batch: RawBatch): Float32Array {
   if (!isPoolBatch(batch)) return batch.x;
   const { pool, rowIds, input } = batch;
   return gatherNormalize(pool, rowIds, input.geneMap, input.nSelected, input.normalize).x;
+}
+
+/** Raw counts of the model genes [B, G] and library sizes over all genes [B], for recon 'nb'. */
+export interface CountRows {
+  readonly counts: Float32Array;
+  readonly sizeFactors: Float32Array;
+}
+
+const rawValues: NormalizeOptions = { targetSum: null, log1p: false };
+
+/**
+ * The counts of a batch for the NB loss. Pools hold raw counts exactly when their normalisation
+ * starts with normalize_total (a target sum); pools of log-normalised values, and in-memory batches
+ * without counts, cannot feed the NB loss. Writes into `into` when given.
+ */
+export function countRows(batch: RawBatch, into?: CountRows): CountRows {
+  if (!isPoolBatch(batch)) {
+    if (!batch.counts) throw new ConfigError("recon 'nb' needs raw counts: this in-memory batch holds normalised values only; train on a counts matrix (--input counts) or use recon 'sse'/'mse'");
+    return batch.counts;
+  }
+  const { pool, rowIds, input } = batch;
+  if (input.normalize.targetSum === null) {
+    throw new ConfigError("recon 'nb' needs raw counts, but the data are log-normalised (--input log1p); train on raw counts (X or a counts layer, --input counts) or use recon 'sse'/'mse'");
+  }
+  const dense = gatherNormalize(pool, rowIds, input.geneMap, input.nSelected, rawValues, into && { x: into.counts, sizeFactors: into.sizeFactors });
+  return { counts: dense.x, sizeFactors: dense.sizeFactors };
 }

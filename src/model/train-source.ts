@@ -9,7 +9,7 @@ import type { Backend } from './runtime.ts';
 import { createTrainingControl } from './train/control.ts';
 import { openTrainingLoaders } from './train/loader-batches.ts';
 import { train, type Checkpoint, type Schedule, type StopReason, type TrainingEvent } from './train/train.ts';
-import { makeConfig, type TrvaeConfig } from './trvae/config.ts';
+import { ConfigError, makeConfig, type TrvaeConfig } from './trvae/config.ts';
 
 export interface TrainSourceOptions {
   readonly conditionKey: string;
@@ -48,6 +48,9 @@ export async function trainFromSource(source: AnnDataSource, options: TrainSourc
     log(`held out ${heldOut} cells (${options.holdout.cellType} × ${options.holdout.condition})`);
   }
   const input = !options.input || options.input === 'auto' ? await detectInputKind(source, options.layer) : options.input;
+  if (options.model?.recon === 'nb' && input !== 'counts') {
+    throw new ConfigError(`recon 'nb' models raw counts, but ${options.layer ? `layer "${options.layer}"` : 'X'} holds log-normalised values (input ${options.input === 'log1p' ? 'log1p' : 'detected as log1p: not all integers'}); train on a raw-counts matrix (X or --layer NAME holding counts; --input counts) or use --recon sse/mse`);
+  }
   log(`input: ${input === 'counts' ? 'raw counts (normalize_total 1e4 + log1p)' : 'log-normalised values (used as given)'}`);
   const genes = await highlyVariableGenes(source, options.nGenes, { input, layer: options.layer, signal: options.signal });
   log(`${genes.length} genes`);

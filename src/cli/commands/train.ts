@@ -24,7 +24,7 @@ and checkpoint.ckpt.
   --latent Z              default 20
   --dropout P             default 0.2
   --alpha A --beta B --eta E   loss weights (KL, MMD, reconstruction; default 5e-5, 100, 100)
-  --recon sse|mse         default sse
+  --recon sse|mse|nb      default sse; nb: negative-binomial loss on raw counts (needs counts data)
   --lr LR                 default 1e-3
   --validation F          validation fraction (default 0.2)
   --patience N            early-stopping patience in epochs (default 20; 0 = off)
@@ -60,7 +60,7 @@ export const command: CliCommand = {
     const threads = num('threads', v.threads, true);
     if (threads !== undefined) ort.env.wasm.numThreads = threads;
     const recon = v.recon;
-    if (recon !== undefined && recon !== 'sse' && recon !== 'mse') throw new Error(`--recon must be sse or mse, got "${recon}"`);
+    if (recon !== undefined && recon !== 'sse' && recon !== 'mse' && recon !== 'nb') throw new Error(`--recon must be sse, mse or nb, got "${recon}"`);
     const input = v.input;
     if (input !== undefined && input !== 'counts' && input !== 'log1p' && input !== 'auto') throw new Error(`--input must be counts, log1p or auto, got "${input}"`);
     const model = Object.fromEntries(

@@ -293,3 +293,18 @@ export function matmul(a: Tensor, b: Tensor): Tensor {
     gy ? [gemm(gy, b, { transB: true }), gemm(a, gy, { transA: true })] : [],
   )[0];
 }
+
+/**
+ * Maximum over `axes`. No gradient rule: use it only behind `stopGradient`, in expressions whose
+ * value does not depend on it (e.g. the shift of a log-sum-exp).
+ */
+export function reduceMax(x: Tensor, axes: readonly number[], keepdims = false): Tensor {
+  requireFloat('ReduceMax', x);
+  const ax = normaliseAxes('ReduceMax', x.shape.length, axes);
+  return addNode(x.graph, 'ReduceMax', [x], [{ dtype: x.dtype, shape: reducedShape(x.shape, ax, keepdims) }], { axes: ax, keepdims: keepdims ? 1 : 0 })[0];
+}
+
+/** Identity whose gradient is zero: the result is treated as a constant by autodiff. */
+export function stopGradient(x: Tensor): Tensor {
+  return addNode(x.graph, 'Identity', [x], [{ dtype: x.dtype, shape: x.shape }], {}, () => () => [undefined])[0];
+}

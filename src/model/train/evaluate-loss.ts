@@ -5,7 +5,7 @@
 
 import { oneHot } from '../../cpu/onehot.ts';
 import { normalNoise } from '../../cpu/philox.ts';
-import { denseRows, type RawBatch } from '../batch.ts';
+import { countRows, denseRows, type RawBatch } from '../batch.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
 import { createSession, ort, readTensor, type Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
@@ -47,7 +47,12 @@ export async function createEvaluator(config: TrvaeConfig, backend: Backend): Pr
       for await (const batch of batches) {
         const b = batch.conditions.length;
         if (b === 0) continue;
+        const nb = config.recon === 'nb' ? countRows(batch) : undefined;
         const out = await (await session(b)).run({
+          ...(nb ? {
+            counts: new ort.Tensor('float32', nb.counts, [b, config.nGenes]),
+            size_factors: new ort.Tensor('float32', nb.sizeFactors, [b]),
+          } : {}),
           ...stateTensors,
           x: new ort.Tensor('float32', denseRows(batch), [b, config.nGenes]),
           c: new ort.Tensor('float32', oneHot(batch.conditions, config.nConditions), [b, config.nConditions]),

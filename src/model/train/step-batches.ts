@@ -8,7 +8,7 @@
 import { createCpuTrainingBatch, type TrainingBatchLayout } from '../../cpu/training-batch.ts';
 import { oneHot } from '../../cpu/onehot.ts';
 import { dropoutMask, normalNoise } from '../../cpu/philox.ts';
-import { isPoolBatch, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
+import { countRows, isPoolBatch, type CountRows, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
 import { ort, type Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
 import { layout } from '../trvae/params.ts';
@@ -37,8 +37,10 @@ export function denseStepBatch(config: TrvaeConfig, batch: DenseBatch, step: num
   graphMasks(config).forEach((m, k) => {
     masks.set(m.name, dropoutMask(b * m.width, config.dropout, { ...key, stream: k + 1 }, reuse(into?.masks.get(m.name), b * m.width)));
   });
-  return { x: batch.x, c, eps, masks };
+  return { x: batch.x, c, eps, masks, ...(config.recon === 'nb' ? nbInputs(countRows(batch)) : {}) };
 }
+
+const nbInputs = (rows: CountRows) => ({ counts: rows.counts, sizeFactors: rows.sizeFactors });
 
 function batchLayout(config: TrvaeConfig, input: PoolInput): TrainingBatchLayout {
   if (input.nSelected !== config.nGenes) throw new Error(`the pool batches select ${input.nSelected} genes; the model has ${config.nGenes}`);
@@ -73,11 +75,15 @@ export function createStepBatchBuilder(config: TrvaeConfig, backend: Backend): S
       return pools;
     }
     const lay = batchLayout(config, input);
-    if (backend !== 'webgpu') {
+    // The WGSL batch kernels produce normalised rows only, so NB batches (which also need the raw
+    // counts) are built on the CPU on every EP; ORT uploads them with the other feeds.
+    if (backend !== 'webgpu' || config.recon === 'nb') {
       const cpu = createCpuTrainingBatch(lay);
+      const counts: CountRows | undefined = config.recon === 'nb' ? { counts: new Float32Array(config.batchSize * config.nGenes), sizeFactors: new Float32Array(config.batchSize) } : undefined;
       const fill = (batch: PoolBatch, step: number) => {
         cpu.fill(batch.pool, batch.rowIds, batch.conditions, step);
-        return fromArrays(cpu.arrays, config);
+        const arrays = fromArrays(cpu.arrays, config);
+        return counts ? { ...arrays, ...nbInputs(countRows(batch, counts)) } : arrays;
       };
       return (pools = { input, fill, destroy: () => {} });
     }

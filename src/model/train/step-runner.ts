@@ -17,6 +17,9 @@ export interface StepBatch {
   readonly eps: Float32Array | ort.Tensor;
   /** Dropout masks by input name (mask.enc.0, …); absent when dropout is 0. */
   readonly masks: ReadonlyMap<string, Float32Array | ort.Tensor>;
+  /** Recon 'nb' only: raw counts of the model genes [B, G] and library sizes over all genes [B]. */
+  readonly counts?: Float32Array | ort.Tensor;
+  readonly sizeFactors?: Float32Array | ort.Tensor;
 }
 
 export interface StepHyperparameters {
@@ -96,6 +99,11 @@ export async function createStepRunner(config: TrvaeConfig, initial: ModelState,
       feeds.x = feed('x', batch.x, [batchSize, config.nGenes]);
       feeds.c = feed('c', batch.c, [batchSize, config.nConditions]);
       feeds.eps = feed('eps', batch.eps, [batchSize, config.latent]);
+      if (config.recon === 'nb') {
+        if (!batch.counts || !batch.sizeFactors) throw new Error("recon 'nb': the step batch has no counts and size factors");
+        feeds.counts = feed('counts', batch.counts, [batchSize, config.nGenes]);
+        feeds.size_factors = feed('size_factors', batch.sizeFactors, [batchSize]);
+      }
       if (config.dropout > 0) {
         for (const [name, shape] of shapes) {
           if (!name.startsWith('mask.')) continue;

@@ -1,6 +1,6 @@
 // The trVAE model and training configuration, with the paper's defaults.
 
-export type ReconstructionLoss = 'mse' | 'sse';
+export type ReconstructionLoss = 'mse' | 'sse' | 'nb';
 
 export interface TrvaeConfig {
   readonly nGenes: number;
@@ -15,7 +15,11 @@ export interface TrvaeConfig {
   readonly beta: number;
   /** Weight of the reconstruction term. */
   readonly eta: number;
-  /** 'sse': ½·Σ over genes (the paper's code); 'mse': ½·mean over genes. Both averaged over cells. */
+  /**
+   * 'sse': ½·Σ over genes (the paper's code); 'mse': ½·mean over genes; 'nb' (beyond the paper,
+   * scArches-style): negative-binomial NLL of the raw counts, Σ over genes, with a per-gene and
+   * per-condition dispersion; needs raw counts. All averaged over cells.
+   */
   readonly recon: ReconstructionLoss;
   readonly learningRate: number;
   readonly adamBeta1: number;
@@ -76,6 +80,6 @@ export function makeConfig(partial: Partial<TrvaeConfig> & Pick<TrvaeConfig, 'nG
   for (const k of ['alpha', 'beta', 'eta', 'learningRate', 'adamEpsilon', 'clipValue', 'bnEpsilon'] as const) {
     if (!(config[k] >= 0) || !Number.isFinite(config[k])) throw new ConfigError(`${k} must be a finite number ≥ 0, got ${config[k]}`);
   }
-  if (config.recon !== 'mse' && config.recon !== 'sse') throw new ConfigError(`recon must be 'mse' or 'sse', got ${String(config.recon)}`);
+  if (!['mse', 'sse', 'nb'].includes(config.recon)) throw new ConfigError(`recon must be 'mse', 'sse' or 'nb', got ${String(config.recon)}`);
   return config;
 }

@@ -5,7 +5,7 @@ import { gradients } from '../onnx/autodiff.ts';
 import { createGraph, input, output, type FloatDType, type Graph, type Tensor } from '../onnx/ir.ts';
 import { add, clip, div, mul, pow, scalar, sqrt, sub } from '../onnx/ops.ts';
 import type { TrvaeConfig } from './config.ts';
-import { decode, encode, losses, type Mode } from './network.ts';
+import { decode, encode, losses, type CountInputs, type Mode } from './network.ts';
 import { layout } from './params.ts';
 
 export const LOSS_TERMS = ['recon', 'kl', 'mmd', 'total'] as const;
@@ -42,6 +42,12 @@ function declareBatch(graph: Graph, config: TrvaeConfig, dtype: FloatDType, batc
   };
 }
 
+/** Raw counts and size factors, graph inputs with recon 'nb' only. */
+function declareCounts(graph: Graph, config: TrvaeConfig, dtype: FloatDType, batchSize: number): CountInputs | undefined {
+  if (config.recon !== 'nb') return undefined;
+  return { counts: input(graph, 'counts', dtype, [batchSize, config.nGenes]), sizeFactors: input(graph, 'size_factors', dtype, [batchSize]) };
+}
+
 function declareWeights(graph: Graph, dtype: FloatDType) {
   return { alpha: input(graph, 'alpha', dtype, []), beta: input(graph, 'beta', dtype, []), eta: input(graph, 'eta', dtype, []) };
 }
@@ -54,18 +60,20 @@ export function trainingLoss(graph: Graph, config: TrvaeConfig, dtype: FloatDTyp
   const lay = layout(config);
   const state = declareState(graph, config, dtype);
   const batch = declareBatch(graph, config, dtype, batchSize);
+  const counts = declareCounts(graph, config, dtype, batchSize);
   const weights = declareWeights(graph, dtype);
   const masks = new Map(config.dropout > 0 ? lay.masks.map((m) => [m.name, input(graph, m.name, dtype, [batchSize, m.width])]) : []);
   const mode: Mode = { training: true, masks };
   const enc = encode(batch.x, batch.c, batch.eps, lay, state.params, state.stats, config, mode);
   const dec = decode(enc.z, batch.c, lay, state.params, state.stats, config, mode);
-  const loss = losses(batch.x, batch.c, enc, dec, weights, config);
+  const loss = losses(batch.x, batch.c, enc, dec, weights, state.params, config, counts);
   return { lay, state, loss, statUpdates: [...enc.statUpdates, ...dec.statUpdates] };
 }
 
 /**
  * One training step. Inputs: parameters, their Adam moments (adam.m.*, adam.v.*), BN running stats,
- * `step` (updates done so far), `lr`, loss weights alpha/beta/eta, batch x/c/eps and dropout masks.
+ * `step` (updates done so far), `lr`, loss weights alpha/beta/eta, batch x/c/eps and dropout masks
+ * (and with recon 'nb' the raw `counts` [B, G] and `size_factors` [B]).
  * Outputs: `<name>.next` for every parameter, moment, running stat and `step`, and loss.<term>
  * (computed before the update).
  */
@@ -106,11 +114,12 @@ export function buildEval(config: TrvaeConfig, batchSize: number, dtype: FloatDT
   const lay = layout(config);
   const state = declareState(graph, config, dtype);
   const batch = declareBatch(graph, config, dtype, batchSize);
+  const counts = declareCounts(graph, config, dtype, batchSize);
   const weights = declareWeights(graph, dtype);
   const mode: Mode = { training: false };
   const enc = encode(batch.x, batch.c, batch.eps, lay, state.params, state.stats, config, mode);
   const dec = decode(enc.z, batch.c, lay, state.params, state.stats, config, mode);
-  const loss = losses(batch.x, batch.c, enc, dec, weights, config);
+  const loss = losses(batch.x, batch.c, enc, dec, weights, state.params, config, counts);
   for (const term of LOSS_TERMS) output(lossOutput(term), loss[term]);
   return { graph, batchSize };
 }
@@ -121,7 +130,9 @@ export type InferenceKind = 'encode' | 'mmd' | 'predict';
  * Inference graphs (no node depends on the batch size, so they are exported with a symbolic batch):
  * - encode(x, c, eps) → mu, logvar, z
  * - mmd(x, c, c_target, eps) → y: encode with c, first decoder block with c_target
- * - predict(x, c, c_target, eps) → xhat: encode with c, decode with c_target (eps = 0 gives z = mu)
+ * - predict(x, c, c_target, eps) → xhat: encode with c, decode with c_target (eps = 0 gives z = mu);
+ *   with recon 'nb', xhat = log1p(1e4 · NB mean / library size), on the scale of counts inputs
+ * The inputs are the same for every recon: NB's counts and size factors are needed by the loss only.
  */
 export function buildInference(kind: InferenceKind, config: TrvaeConfig, batchSize = 1, dtype: FloatDType = 'float32'): BuiltGraph {
   const graph = createGraph(`trvae_${kind}`);

@@ -2,11 +2,15 @@
 
 import type { Tensor } from '../onnx/ir.ts';
 import {
-  add, clip, concat, div, exp, gemm, leakyRelu, matmul, meanAll, mul, reduceMean, relu, scalar, sqrt, sub, sumAll,
+  add, clip, concat, div, exp, gemm, leakyRelu, log, matmul, meanAll, mul, reduceMean, relu, scalar, sqrt, sub, sumAll,
 } from '../onnx/ops.ts';
 import type { TrvaeConfig } from './config.ts';
 import { mmdAllPairs } from './mmd.ts';
-import type { HiddenBlockNames, Layout } from './params.ts';
+import { logLibraryShare, negativeBinomialLoss } from './nb.ts';
+import { NB_LOG_THETA, type HiddenBlockNames, type Layout } from './params.ts';
+
+/** The library size NB predictions are normalised to (scanpy's normalize_total default, as the inputs). */
+export const NB_PREDICT_TARGET_SUM = 1e4;
 
 export type Tensors = ReadonlyMap<string, Tensor>;
 
@@ -85,6 +89,13 @@ export function encode(x: Tensor, condition: Tensor, eps: Tensor, lay: Layout, p
 
 export interface DecoderResult {
   readonly y: Tensor;
+  /** The last layer before its activation. */
+  readonly logits: Tensor;
+  /**
+   * The reconstruction on the inputs' scale: ReLU of the logits for MSE/SSE; for NB, the mean's
+   * share of the library normalised like counts inputs, log1p(share · 1e4) (normalize_total 1e4 +
+   * log1p), so predictions compare with log-normalised data without knowing the cell's library size.
+   */
   readonly xhat: Tensor;
   readonly statUpdates: [string, Tensor][];
 }
@@ -99,8 +110,9 @@ export function decode(z: Tensor, condition: Tensor, lay: Layout, params: Tensor
     h = r.output;
     statUpdates.push(...r.statUpdates);
   }
-  const xhat = relu(gemm(h, get(params, 'dec.out.w'), { c: get(params, 'dec.out.b') }));
-  return { y: y as Tensor, xhat, statUpdates };
+  const logits = gemm(h, get(params, 'dec.out.w'), { c: get(params, 'dec.out.b') });
+  const xhat = config.recon === 'nb' ? log(add(mul(exp(logLibraryShare(logits)), scalar(logits, NB_PREDICT_TARGET_SUM)), scalar(logits, 1))) : relu(logits);
+  return { y: y as Tensor, logits, xhat, statUpdates };
 }
 
 export interface Losses {
@@ -116,11 +128,25 @@ export interface LossWeights {
   readonly eta: Tensor;
 }
 
-export function losses(x: Tensor, condition: Tensor, enc: EncoderResult, dec: DecoderResult, weights: LossWeights, config: TrvaeConfig): Losses {
+/** Raw counts of the model genes [B, G] and library sizes over all genes [B]: the NB term's data. */
+export interface CountInputs {
+  readonly counts: Tensor;
+  readonly sizeFactors: Tensor;
+}
+
+function reconstruction(x: Tensor, condition: Tensor, dec: DecoderResult, params: Tensors, config: TrvaeConfig, counts: CountInputs | undefined): Tensor {
+  if (config.recon === 'nb') {
+    if (!counts) throw new Error("trVAE graph: recon 'nb' needs the counts and size_factors inputs");
+    return negativeBinomialLoss(counts.counts, counts.sizeFactors, logLibraryShare(dec.logits), condition, get(params, NB_LOG_THETA));
+  }
   const diff = sub(x, dec.xhat);
   const sq = mul(diff, diff);
+  return config.recon === 'mse' ? mul(meanAll(sq), scalar(x, 0.5)) : mul(sumAll(sq), scalar(x, 0.5 / x.shape[0]));
+}
+
+export function losses(x: Tensor, condition: Tensor, enc: EncoderResult, dec: DecoderResult, weights: LossWeights, params: Tensors, config: TrvaeConfig, counts?: CountInputs): Losses {
   const half = scalar(x, 0.5);
-  const recon = config.recon === 'mse' ? mul(meanAll(sq), half) : mul(sumAll(sq), scalar(x, 0.5 / x.shape[0]));
+  const recon = reconstruction(x, condition, dec, params, config, counts);
   const { mu, logvar } = enc;
   const kl = mul(meanAll(sub(add(exp(logvar), mul(mu, mu)), add(logvar, scalar(logvar, 1)))), half);
   const mmd = mmdAllPairs(dec.y, condition);

@@ -38,6 +38,9 @@ const block = (prefix: string, i: number, inputs: number, width: number) => ({
   mask: `mask.${prefix}.${i}`,
 });
 
+/** The NB dispersion parameter (recon 'nb' only). */
+export const NB_LOG_THETA = 'dec.log_theta';
+
 export function layout(config: TrvaeConfig): Layout {
   const { nGenes: G, nConditions: C, hidden, latent: Z } = config;
   const encoder = hidden.map((w, i) => block('enc', i, i === 0 ? G + C : hidden[i - 1], w));
@@ -61,6 +64,8 @@ export function layout(config: TrvaeConfig): Layout {
     { name: 'dec.out.w', shape: [hidden[0], G], init: 'glorot' },
     { name: 'dec.out.b', shape: [G], init: 'zeros' },
   );
+  // NB dispersion θ = exp(log_theta), per condition and gene (θ = 1 at the start).
+  if (config.recon === 'nb') params.push({ name: NB_LOG_THETA, shape: [C, G], init: 'zeros' });
   const masks = [...encoder, ...decoder].map((b) => ({ name: b.mask, width: b.width }));
   return { encoder, decoder, params, stats, masks };
 }
