@@ -63,4 +63,30 @@ describe('trvae-web train / evaluate on an h5ad written by anndata', async () =>
     expect(errors.join('\n')).toMatch(/obs has no column "nope"; available: cell_type, condition/);
     expect(errors.join('\n')).toMatch(/held-out cell type "Z" is not a category; categories: A, B, C/);
   });
+
+  it("train --recon nb fits the NB loss on the counts and evaluates like any model; log-normalised input is refused", async () => {
+    const nbOut = join(out, 'nb');
+    const lines: string[] = [];
+    const log = vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
+    const code = await main([
+      'train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--holdout', 'C:stim', '--genes', '30', '--recon', 'nb',
+      '--epochs', '3', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--eta', '1', '--seed', '3', '--threads', '1', '--out', nbOut,
+    ]);
+    const refused = await main(['train', fixture, '--condition-key', 'condition', '--recon', 'nb', '--input', 'log1p', '--out', nbOut]);
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(refused).toBe(1);
+    expect(lines.join('\n')).toMatch(/recon 'nb' models raw counts, but X holds log-normalised values/);
+    const model = parseModelJson(await readFile(join(nbOut, 'model.json'), 'utf8'));
+    expect(model.config.recon).toBe('nb');
+    const history = model.history!;
+    expect(history[history.length - 1].train.recon).toBeLessThan(history[0].train.recon);
+    const printed: string[] = [];
+    const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void printed.push(line));
+    expect(await main(['evaluate', fixture, '--model', nbOut, '--holdout', 'C:stim', '--degs', '10', '--bootstrap', '5', '--json'])).toBe(0);
+    spy.mockRestore();
+    const r2 = JSON.parse(printed.join('\n')).full.meanAll;
+    expect(r2).toBeGreaterThanOrEqual(0);
+    expect(r2).toBeLessThanOrEqual(1);
+  });
 });

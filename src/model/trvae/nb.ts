@@ -3,7 +3,7 @@
 // gradient (digamma) comes from autodiff of those primitives.
 
 import type { Tensor } from '../onnx/ir.ts';
-import { add, concat, div, exp, expand, log, matmul, mul, reduceMax, reduceSum, reshape, scalar, stopGradient, sub, sumAll } from '../onnx/ops.ts';
+import { add, div, exp, log, matmul, mul, neg, reduceMax, reduceSum, relu, reshape, scalar, stopGradient, sub, sumAll } from '../onnx/ops.ts';
 
 /** Shift of the recurrence: Stirling's series is evaluated at x + LGAMMA_SHIFT ≥ 6. */
 const LGAMMA_SHIFT = 6;
@@ -36,15 +36,14 @@ export function lgamma(x: Tensor): Tensor {
  * log of the NB mean's share of the library, [B, G]: a softmax of the decoder's logits over the model
  * genes plus one fixed-zero logit for every other gene of the cell. The size factors count all genes
  * (the library the inputs are normalised by), while the model sees a gene subset; the extra logit lets
- * the model genes' means sum to less than the library, as their counts do. The max shift is exact for
- * any value, so it carries no gradient.
+ * the model genes' means sum to less than the library, as their counts do. The shift max(0, max logit)
+ * is exact for any value, so it carries no gradient. No node depends on the batch size (the predict
+ * graph is exported with a symbolic batch).
  */
 export function logLibraryShare(logits: Tensor): Tensor {
-  const [b] = logits.shape;
-  const withRest = concat([logits, expand(scalar(logits, 0), [b, 1])], 1);
-  const shift = stopGradient(reduceMax(withRest, [1], true));
-  const logSum = add(shift, log(reduceSum(exp(sub(withRest, shift)), [1], true)));
-  return sub(logits, logSum);
+  const shift = stopGradient(relu(reduceMax(logits, [1], true)));
+  const sum = add(reduceSum(exp(sub(logits, shift)), [1], true), exp(neg(shift)));
+  return sub(logits, add(shift, log(sum)));
 }
 
 /**
