@@ -40,4 +40,30 @@ describe('step inputs (CPU builder)', () => {
     await builder.build(poolBatch, 0);
     await expect(builder.build({ ...poolBatch, input: { ...input } }, 1)).rejects.toThrow(/share one PoolInput/);
   });
+
+  it("recon 'nb': raw counts of the model genes and full-row library sizes, built on the CPU on either EP", async () => {
+    const nb = makeConfig({ ...config, recon: 'nb' });
+    // In Node there is no WebGPU device: the 'webgpu' builder must not take the kernel path for NB.
+    for (const backend of ['wasm', 'webgpu'] as const) {
+      const builder = createStepBatchBuilder(nb, backend);
+      const built = await builder.build(poolBatch, 5);
+      const selected = [7, 2, 9, 0, 4, 5];
+      const expected: number[] = [];
+      const totals: number[] = [];
+      for (const r of poolBatch.rowIds) {
+        const row = new Float32Array(10);
+        let total = 0;
+        for (let j = pool.indptr[r]; j < pool.indptr[r + 1]; j++) {
+          row[pool.indices[j]] = pool.data[j];
+          total += pool.data[j];
+        }
+        expected.push(...selected.map((g) => row[g]));
+        totals.push(Math.fround(total));
+      }
+      expect([...(built.counts as Float32Array)], backend).toEqual(expected);
+      expect([...(built.sizeFactors as Float32Array)], backend).toEqual(totals);
+      expect([...(built.x as Float32Array)], backend).toEqual([...denseRows(poolBatch)]);
+      builder.release();
+    }
+  });
 });

@@ -2,27 +2,29 @@ import { describe, expect, it } from 'vitest';
 import { probeAdapter } from '../../gpu/adapter.ts';
 import { createRng } from '../random.ts';
 import { ort } from '../runtime.ts';
-import { makeConfig } from '../trvae/config.ts';
+import { makeConfig, type TrvaeConfig } from '../trvae/config.ts';
 import { initialModelState } from './state.ts';
 import { createStepRunner, type LossValues } from './step-runner.ts';
 import { denseStepBatch } from './step-batches.ts';
 
 // SwiftShader is ~40× slower than WASM: keep the model tiny.
-const config = makeConfig({ nGenes: 16, nConditions: 2, hidden: [8, 4], latent: 3, dropout: 0.1, batchSize: 16, recon: 'mse', alpha: 0.1, beta: 1, eta: 1, learningRate: 3e-3, seed: 4 });
+const mseConfig = makeConfig({ nGenes: 16, nConditions: 2, hidden: [8, 4], latent: 3, dropout: 0.1, batchSize: 16, recon: 'mse', alpha: 0.1, beta: 1, eta: 1, learningRate: 3e-3, seed: 4 });
 
-function batches(n: number) {
+/** Counts-like integers (condition-shifted), their log1p as x, and the row totals as size factors. */
+function batches(config: TrvaeConfig, n: number) {
   const rng = createRng(21);
   return Array.from({ length: n }, () => {
     const conditions = Int32Array.from({ length: config.batchSize }, (_, i) => i % 2);
-    const x = Float32Array.from({ length: config.batchSize * config.nGenes }, (_, i) => Math.max(0, rng.normal() + (conditions[Math.floor(i / config.nGenes)] ? 1 : 0)));
-    return { x, conditions };
+    const counts = Float32Array.from({ length: config.batchSize * config.nGenes }, (_, i) => Math.round(Math.max(0, 3 * (rng.normal() + (conditions[Math.floor(i / config.nGenes)] ? 1 : 0)))));
+    const sizeFactors = Float32Array.from({ length: config.batchSize }, (_, r) => counts.subarray(r * config.nGenes, (r + 1) * config.nGenes).reduce((a, b) => a + b, 0) + 5);
+    return { x: counts.map((v) => Math.log1p(v)), conditions, counts: { counts, sizeFactors } };
   });
 }
 
-async function trajectory(backend: 'wasm' | 'webgpu', steps: number) {
+async function trajectory(config: TrvaeConfig, backend: 'wasm' | 'webgpu', steps: number) {
   const runner = await createStepRunner(config, initialModelState(config), backend);
   const losses: LossValues[] = [];
-  for (const [s, b] of batches(steps).entries()) losses.push((await runner.run(denseStepBatch(config, b, s), { learningRate: config.learningRate, alpha: config.alpha, beta: config.beta, eta: config.eta }, true))!);
+  for (const [s, b] of batches(config, steps).entries()) losses.push((await runner.run(denseStepBatch(config, b, s), { learningRate: config.learningRate, alpha: config.alpha, beta: config.beta, eta: config.eta }, true))!);
   const locations = runner.stateLocations();
   const state = await runner.state();
   await runner.release();
@@ -30,13 +32,16 @@ async function trajectory(backend: 'wasm' | 'webgpu', steps: number) {
 }
 
 describe('train step on the WebGPU EP (SwiftShader) vs the WASM EP', () => {
-  it('gives the same loss trajectory and parameters for a fixed seed, with the state kept on the GPU', async () => {
+  it.each([
+    ['mse', mseConfig],
+    ['nb', makeConfig({ ...mseConfig, recon: 'nb' })],
+  ] as const)('recon %s: gives the same loss trajectory and parameters for a fixed seed, with the state kept on the GPU', async (_recon, config) => {
     const adapter = await probeAdapter();
     expect(adapter.available, adapter.error).toBe(true);
     ort.env.wasm.numThreads = 1;
     const steps = 8;
-    const wasm = await trajectory('wasm', steps);
-    const gpu = await trajectory('webgpu', steps);
+    const wasm = await trajectory(config, 'wasm', steps);
+    const gpu = await trajectory(config, 'webgpu', steps);
     expect([...wasm.locations]).toEqual(['cpu']);
     expect([...gpu.locations]).toEqual(['gpu-buffer']);
     for (let s = 0; s < steps; s++) {
