@@ -1,10 +1,15 @@
 // Loader benchmark (npm run bench:loader): Tahoe-like data written by our zarr v3 writer, served
 // from 127.0.0.1 with added latency (and optionally a bandwidth cap), batches of 4096 cells
 // densified to float32 for 2,000 selected genes. Each variant runs in its own process so that its
-// peak RSS is its own. Prints a table and writes bench-results/loader.json.
+// peak RSS is its own. Peak RSS mixes live data with garbage V8 has not yet collected and with
+// allocator fragmentation, so each child also reports peak live memory (JS heap + external,
+// ArrayBuffers included, of the main thread and every read worker), sampled at every batch, and,
+// with --gc-every N, after a forced full GC every N batches (children run with --expose-gc).
+// Prints a table and writes bench-results/loader.json.
 //
 //   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
 //                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32]
+//                           [--nnz 1500] [--gc-every 0]
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -16,8 +21,8 @@ import { densify, gatherRows, geneColumnMap } from '../src/loader/blocks.ts';
 import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
 import { openLoader, type LoaderOptions } from '../src/loader/loader.ts';
 import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
-import type { RowReader } from '../src/loader/row-reader.ts';
-import { openWorkerPool } from '../src/loader/worker-pool.ts';
+import { liveMemory, type LiveMemory } from '../src/loader/read-worker.ts';
+import { openWorkerPool, type WorkerPool } from '../src/loader/worker-pool.ts';
 import { createRng, permutation } from '../src/loader/prng.ts';
 import { createTransferStats } from '../src/loader/transfer.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
@@ -45,6 +50,8 @@ interface ChildTask {
   readonly naiveSeconds: number;
   /** Read workers (worker threads) for the loader variants; 0 = read in the loader's thread. */
   readonly workers: number;
+  /** Force a full GC (main thread and workers) and sample live memory every this many batches; 0 = never. */
+  readonly gcEvery: number;
 }
 
 interface ChildResult {
@@ -52,6 +59,10 @@ interface ChildResult {
   readonly seconds: number;
   readonly cellsPerSecond: number;
   readonly peakRssMiB: number;
+  /** Most live memory seen at a batch boundary, without forcing GC (garbage not yet collected counts). */
+  readonly peakLiveMiB: number;
+  /** Most live memory after a forced full GC (null without --gc-every). */
+  readonly peakLiveAfterGcMiB: number | null;
   readonly networkMiB: number;
   readonly networkRequests: number;
   readonly cacheMiB: number;
@@ -64,10 +75,24 @@ function selectedGenes(nVars: number, n: number): number[] {
   return Array.from({ length: n }, (_, j) => Math.floor((j * nVars) / n));
 }
 
+const liveBytes = (threads: readonly LiveMemory[]): number => threads.reduce((s, m) => s + m.heapUsed + m.external, 0);
+
 async function runChild(task: ChildTask): Promise<ChildResult> {
   installFastBlosc();
   let peak = process.memoryUsage().rss;
   const sampler = setInterval(() => (peak = Math.max(peak, process.memoryUsage().rss)), 20);
+  let peakLive = 0;
+  let peakLiveAfterGc = 0;
+  let pool: WorkerPool | undefined;
+  let batchesSeen = 0;
+  /** Samples live memory of every thread at a batch boundary (after a full GC every gcEvery batches). */
+  const sampleLive = async (): Promise<void> => {
+    const collect = task.gcEvery > 0 && batchesSeen % task.gcEvery === 0;
+    batchesSeen++;
+    const live = liveBytes([liveMemory(collect), ...((await pool?.memory(collect)) ?? [])]);
+    peakLive = Math.max(peakLive, live);
+    if (collect) peakLiveAfterGc = Math.max(peakLiveAfterGc, live);
+  };
   const stats = createTransferStats();
   const useCache = task.variant === 'b' || task.variant === 'c';
   const cache = useCache ? await openChunkCache(await directoryBackend(task.cacheDir), { budgetBytes: 8 * 2 ** 30 }) : undefined;
@@ -92,11 +117,12 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
         const reads = await Promise.all(Array.from(batch.subarray(i, i + inFlight), (r) => source.readRows([{ start: r, end: r + 1 }])));
         for (const read of reads) densify(gatherRows(read.block, Uint32Array.of(0)), map, genes.length);
         cells += reads.length;
+        if (i % task.batchSize === 0) await sampleLive();
         if ((performance.now() - start) / 1000 > task.naiveSeconds) break outer;
       }
     }
   } else {
-    const pool: RowReader | undefined =
+    pool =
       task.workers > 0
         ? await openWorkerPool({
             input: task.url,
@@ -122,7 +148,10 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     loadSeconds = (performance.now() - t0) / 1000;
     start = performance.now();
     // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
-    for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) cells += batch.X.nRows;
+    for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) {
+      cells += batch.X.nRows;
+      await sampleLive();
+    }
     if (pool) {
       const t = pool.transfer();
       stats.networkBytes += t.networkBytes;
@@ -141,6 +170,8 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     seconds,
     cellsPerSecond: cells / seconds,
     peakRssMiB: peak / MiB,
+    peakLiveMiB: peakLive / MiB,
+    peakLiveAfterGcMiB: task.gcEvery > 0 ? peakLiveAfterGc / MiB : null,
     networkMiB: stats.networkBytes / MiB,
     networkRequests: stats.networkRequests,
     cacheMiB: stats.cacheBytes / MiB,
@@ -150,7 +181,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
 
 function spawnChild(task: ChildTask): Promise<ChildResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
+    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
@@ -185,11 +216,13 @@ async function main(): Promise<void> {
     preloadNChunks: numberArg('--preload', 32),
     naiveSeconds: numberArg('--naive-seconds', 15),
     workers: numberArg('--workers', 2),
+    gcEvery: numberArg('--gc-every', 0),
   };
+  const nnzPerRow = numberArg('--nnz', 1500);
   const results: Record<string, unknown>[] = [];
   console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; ${base.workers} read worker thread(s); cache = directory backend (OPFS stand-in, same ChunkCache code)`);
   for (const nObs of cellsList) {
-    const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow: 1500 });
+    const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow });
     for (const latencyMs of latencies) {
       const server = await startStaticServer(resolve(dataDir), { latencyMs, ...(bandwidth > 0 ? { bytesPerSecond: bandwidth } : {}) });
       const cacheDir = join(dataDir, `cache-${nObs}-${latencyMs}`);
@@ -216,7 +249,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', 'network', 'from cache'];
+  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', 'peak live', 'live after GC', 'network', 'from cache'];
   const lines = results.map((r) => [
     `${(r.dataset as number).toLocaleString()} cells`,
     `${r.latencyMs as number} ms`,
@@ -225,6 +258,8 @@ async function main(): Promise<void> {
     r.vsNaive === null ? '' : `${(r.vsNaive as number).toFixed(1)}×`,
     r.vsSequential === null ? '' : `${((r.vsSequential as number) * 100).toFixed(0)}%`,
     `${Math.round(r.peakRssMiB as number)} MiB`,
+    `${Math.round(r.peakLiveMiB as number)} MiB`,
+    r.peakLiveAfterGcMiB === null ? '' : `${Math.round(r.peakLiveAfterGcMiB as number)} MiB`,
     `${(r.networkMiB as number).toFixed(0)} MiB`,
     `${(r.cacheMiB as number).toFixed(0)} MiB`,
   ]);

@@ -30,9 +30,36 @@ export interface SourceSummary {
   readonly nVars: number;
 }
 
+/** Bytes a thread holds live: its JS heap plus memory outside it (ArrayBuffers, wasm). */
+export interface LiveMemory {
+  readonly heapUsed: number;
+  readonly external: number;
+}
+
+/**
+ * This thread's live memory; with `collect`, after a full GC when the runtime exposes one
+ * (Node with --expose-gc), so lazily collected garbage does not count.
+ */
+export function liveMemory(collect = false): LiveMemory {
+  const runtime = globalThis as {
+    gc?: () => void;
+    process?: { memoryUsage(): { heapUsed: number; external: number } };
+    performance?: { memory?: { usedJSHeapSize: number } };
+  };
+  if (collect) runtime.gc?.();
+  if (runtime.process) {
+    const { heapUsed, external } = runtime.process.memoryUsage();
+    return { heapUsed, external };
+  }
+  // Chromium's heap figure; ArrayBuffers outside the heap are not reported there
+  return { heapUsed: runtime.performance?.memory?.usedJSHeapSize ?? 0, external: 0 };
+}
+
 export interface ReadWorkerApi {
   open(input: string, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
   read(runs: RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<{ read: RowRead; transfer: TransferStats }>;
+  /** The worker's live memory (see liveMemory). */
+  memory(collect: boolean): LiveMemory;
   cacheStats(): ChunkCacheStats | null;
   clearCache(): Promise<void>;
   close(): Promise<void>;
@@ -89,6 +116,7 @@ export function createReadWorkerApi(): ReadWorkerApi {
       // the typed arrays move to the caller's thread without a copy
       return Comlink.transfer({ read, transfer }, readBuffers(read));
     },
+    memory: (collect) => liveMemory(collect),
     cacheStats: () => cache?.stats() ?? null,
     clearCache: async () => cache?.clear(),
     async close() {

@@ -4,7 +4,7 @@ import type * as Comlink from 'comlink';
 import type { ObsValues, RowRead, RowRun } from '../source/types.ts';
 import { concatBlocks, concatObs } from './blocks.ts';
 import { LoaderParameterError } from './errors.ts';
-import type { ReadWorkerApi, ReadWorkerOpenOptions } from './read-worker.ts';
+import type { LiveMemory, ReadWorkerApi, ReadWorkerOpenOptions } from './read-worker.ts';
 import type { RowReader } from './row-reader.ts';
 import { addTransferStats, createTransferStats } from './transfer.ts';
 
@@ -43,7 +43,12 @@ export function splitRuns(runs: readonly RowRun[], n: number): RowRun[][] {
   return shares.filter((s) => s.length > 0);
 }
 
-export async function openWorkerPool(options: WorkerPoolOptions): Promise<RowReader> {
+export interface WorkerPool extends RowReader {
+  /** Each worker's live memory, after a full GC where `collect` is set and the runtime allows it. */
+  memory(collect?: boolean): Promise<LiveMemory[]>;
+}
+
+export async function openWorkerPool(options: WorkerPoolOptions): Promise<WorkerPool> {
   if (!Number.isSafeInteger(options.size) || options.size < 1) throw new LoaderParameterError('workers', `must be a positive integer, got ${options.size}`);
   const workers = Array.from({ length: options.size }, () => options.spawn());
   try {
@@ -66,6 +71,7 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<RowRea
       return { block: concatBlocks(parts.map((p) => p.read.block)), obs };
     },
     transfer: () => ({ ...total }),
+    memory: (collect = false) => Promise.all(workers.map((w) => w.api.memory(collect))),
     async close() {
       await Promise.all(workers.map((w) => w.api.close().catch(() => {})));
       workers.forEach((w) => w.terminate());
