@@ -17,7 +17,7 @@ import { makeConfig, type TrvaeConfig } from '../src/model/trvae/config.ts';
 
 /** An AnnData read through the loader (out of core): a URL or a dropped .h5ad File/Blob. */
 export interface WorkerSourceData {
-  readonly source: string | Blob;
+  readonly source: string | Blob | { readonly opfs: string };
   readonly conditionKey: string;
   readonly holdout?: Holdout & { readonly cellTypeKey: string };
   /** Var indices of the genes to train on (e.g. from the GPU HVG kernels); else the top `nGenes` HVGs. */

@@ -4,6 +4,7 @@ import { chooseBackend, describeAdapter, probeAdapter, type TrainingBackend } fr
 import type { AnnDataSource } from '../source/types.ts';
 import { renderCachePanel } from './cache-panel.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
+import { renderLocalStores, renderSaveCopy } from './local-stores.ts';
 import { byTestId } from './dom.ts';
 import { describeOrigin, explainOpenError, openDataset, originInput, type DatasetOrigin } from './open-dataset.ts';
 import { renderResults } from './results-panel.ts';
@@ -59,11 +60,15 @@ export interface Trainer {
   dispose(): Promise<void>;
 }
 
+/** "…/atlas.zarr" or "atlas.h5ad" → "atlas.zarr". */
+const copyName = (label: string): string => `${(label.split(/[\\/]/).filter(Boolean).pop() ?? 'dataset').replace(/\.(zarr|h5ad)$/i, '').replace(/[^\w.-]/g, '_')}.zarr`;
+
 export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOptions = {}): Trainer {
   const container = document.createElement('div');
   container.className = 'trainer';
   container.innerHTML = template;
-  container.append(renderCachePanel());
+  const stores = renderLocalStores((name) => void open({ kind: 'opfs', name }));
+  container.append(stores.element, renderCachePanel());
   root.append(container);
   const el = <T extends HTMLElement = HTMLElement>(id: string) => byTestId<T>(id, container);
 
@@ -110,6 +115,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       const source = await openDataset(origin, abort.signal);
       current = { source, abort };
       summary.replaceChildren(await renderDatasetSummary(source));
+      if (origin.kind !== 'opfs') summary.append(renderSaveCopy(originInput(origin), copyName(source.label), () => void stores.refresh()));
       const results = document.createElement('div');
       const train = renderTrainPanel(source, originInput(origin), backend, (model) => {
         options.onTrained?.(model);

@@ -4,6 +4,7 @@ import { openSource, isSourceError, type AnnDataSource } from '../source/index.t
 export type DatasetOrigin =
   | { readonly kind: 'url'; readonly url: string }
   | { readonly kind: 'file'; readonly file: File }
+  | { readonly kind: 'opfs'; readonly name: string }
   | { readonly kind: 'demo' };
 
 /** The bundled demo, relative to the page so the built site works under any base path. */
@@ -17,12 +18,17 @@ export function describeOrigin(origin: DatasetOrigin): string {
       return `${origin.file.name} (local file)`;
     case 'demo':
       return 'the bundled demo dataset';
+    case 'opfs':
+      return `the local copy "${origin.name}"`;
   }
 }
 
-/** What a worker needs to open the same dataset again: an absolute URL or the File itself. */
-export function originInput(origin: DatasetOrigin): string | File {
+/** What a worker needs to open the same dataset again: an absolute URL, the File, or the OPFS store's name. */
+export type WorkerInput = string | File | { readonly opfs: string };
+
+export function originInput(origin: DatasetOrigin): WorkerInput {
   if (origin.kind === 'file') return origin.file;
+  if (origin.kind === 'opfs') return { opfs: origin.name };
   // Relative URLs (e.g. a web component's src="data/atlas.zarr") resolve against the page.
   return origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl();
 }

@@ -9,6 +9,7 @@ import type { AnnDataSource } from '../source/types.ts';
 import type { TrainWorkerApi, WorkerTrainRequest, WorkerTrainResult } from '../../workers/train.worker.ts';
 import { formatInt, h } from './dom.ts';
 import { createLineChart } from './line-chart.ts';
+import type { WorkerInput } from './open-dataset.ts';
 import { subsetRows } from './subset.ts';
 import { inMemoryBytes, prepareTrainingData, sampleForResults, type TrainingChoices, type TrainingData } from './training-data.ts';
 
@@ -67,7 +68,7 @@ function readForm(form: HTMLFormElement): FormValues {
 }
 
 /** `input` opens the same dataset again in the worker when it streams (too large for memory). */
-export function renderTrainPanel(source: AnnDataSource, input: string | File, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
+export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
   const categorical = source.obsColumns.filter((c) => c.kind === 'categorical' || c.kind === 'string');
   const names = categorical.map((c) => c.name);
   const guess = (pattern: RegExp) => names.find((n) => pattern.test(n));

@@ -160,6 +160,23 @@ describe('malformed inputs', { timeout: 20_000 }, () => {
       rmSync(dir, { recursive: true, force: true });
     }
   });
+
+  it('a sharded store whose shard is cut before its index is refused, not read as empty chunks', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'v3-'));
+    try {
+      const { cpSync, truncateSync } = await import('node:fs');
+      cpSync(fixture('anndata/small-csr.v3.zarr'), join(dir, 'cut.zarr'), { recursive: true });
+      truncateSync(join(dir, 'cut.zarr', 'X', 'data', 'c', '0'), 10);
+      const source = await openSource(join(dir, 'cut.zarr'));
+      opened.push(source);
+      const error = await source.readRows([{ start: 0, end: 50 }]).then(() => undefined, (e: unknown) => e);
+      expect(error).toBeInstanceOf(SourceError);
+      expect((error as SourceError).code).toBe('malformed');
+      expect((error as SourceError).message).toMatch(/X\/data\/c\/0 has 10 bytes.*truncated/);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
 });
 
 describe('the validated HTTP store', () => {
@@ -170,6 +187,7 @@ describe('the validated HTTP store', () => {
     await expect(ignoring.getRange('/X/data/c/0', { offset: 0, length: size - 1 })).rejects.toMatchObject({ code: 'range-unsupported' });
     await expect(ignoring.getRange('/X/data/c/0', { suffixLength: 16 })).rejects.toMatchObject({ code: 'range-unsupported' });
     const ok = await openHttpStore(`${servers.ok}${sharded}`);
+    await expect(ok.getRange('/X/data/c/0', { suffixLength: size + 1 })).rejects.toMatchObject({ code: 'truncated' });
     const tail = await ok.getRange('/X/data/c/0', { suffixLength: 16 });
     const whole = new Uint8Array(await (await fetch(`${servers.ok}${sharded}/X/data/c/0`)).arrayBuffer());
     expect(tail).toEqual(whole.subarray(whole.length - 16));

@@ -83,9 +83,10 @@ export async function openDirectoryStore(directory: string): Promise<SourceStore
       try {
         return await handles.use(path, async (handle) => {
           const size = (await handle.stat()).size;
-          const offset = 'suffixLength' in range ? Math.max(0, size - range.suffixLength) : range.offset;
-          const length = 'suffixLength' in range ? size - offset : range.length;
-          if (offset + length > size) {
+          // A suffix longer than the file (a shard cut before its index) is truncation too, not a short read.
+          const offset = 'suffixLength' in range ? size - range.suffixLength : range.offset;
+          const length = 'suffixLength' in range ? range.suffixLength : range.length;
+          if (offset < 0 || offset + length > size) {
             throw new SourceError('malformed', path, `${path} has ${size} bytes, but the metadata asks for bytes ${offset}–${offset + length - 1}: the file is truncated.`);
           }
           const out = new Uint8Array(length);

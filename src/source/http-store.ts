@@ -193,6 +193,11 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw new SourceError('range-unsupported', href, `${href} answered 206 without a readable Content-Range header, so the bytes cannot be checked against the range asked for (${header}). ${rangeAdvice}`);
     }
+    // Zarr asks for a suffix only to read a shard's index: a file shorter than that is a cut shard.
+    if ('suffixLength' in range && contentRange.total !== null && contentRange.total < range.suffixLength) {
+      await response.body?.cancel();
+      throw new SourceError('truncated', href, `${href} has ${contentRange.total} bytes, fewer than the ${range.suffixLength} asked from its end (a shard index): the file is truncated on the server. Re-upload it.`);
+    }
     const expectStart = 'suffixLength' in range ? (contentRange.total === null ? contentRange.start : Math.max(0, contentRange.total - range.suffixLength)) : range.offset;
     if (contentRange.start !== expectStart) {
       await response.body?.cancel();

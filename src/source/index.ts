@@ -16,8 +16,8 @@ export type { SourceStore } from './store.ts';
 export { SourceError, isSourceError, type SourceErrorCode } from './errors.ts';
 export type * from './types.ts';
 
-/** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), or a File/Blob (.h5ad, browser). */
-export type SourceInput = string | { readonly url: string } | { readonly path: string } | Blob;
+/** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), `{ opfs: name }` (a local copy saved in the browser), or a File/Blob (.h5ad, browser). */
+export type SourceInput = string | { readonly url: string } | { readonly path: string } | { readonly opfs: string } | Blob;
 
 export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   /** Most requests (or file reads) in flight at once per source. Default 8. */
@@ -34,7 +34,7 @@ export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   readonly createWorker?: () => Worker;
 }
 
-type Resolved = { kind: 'url'; url: string } | { kind: 'path'; path: string } | { kind: 'blob'; blob: Blob };
+type Resolved = { kind: 'url'; url: string } | { kind: 'path'; path: string } | { kind: 'opfs'; name: string } | { kind: 'blob'; blob: Blob };
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof document === 'undefined';
 
@@ -42,6 +42,7 @@ function resolveInput(input: SourceInput): Resolved {
   if (typeof Blob !== 'undefined' && input instanceof Blob) return { kind: 'blob', blob: input };
   if (typeof input === 'object' && 'url' in input) return { kind: 'url', url: input.url };
   if (typeof input === 'object' && 'path' in input) return { kind: 'path', path: input.path };
+  if (typeof input === 'object' && 'opfs' in input) return { kind: 'opfs', name: input.opfs };
   const text = input as string;
   if (/^https?:\/\//i.test(text)) return { kind: 'url', url: text };
   if (/^file:\/\//i.test(text)) return { kind: 'path', path: decodeURIComponent(new URL(text).pathname) };
@@ -91,6 +92,10 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
       if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);
       const { openPath } = (await import(/* @vite-ignore */ nodeOpen)) as typeof import('./node-open.ts');
       return openPath(resolved.path, options, openZarrSource);
+    }
+    case 'opfs': {
+      const { openOpfsStore } = await import('./opfs-store.ts');
+      return openZarrSource(await openOpfsStore(resolved.name), options);
     }
     case 'blob': {
       const { openH5adBlob } = await import('./h5ad-client.ts');

@@ -1,0 +1,30 @@
+import { expect, test } from '@playwright/test';
+
+test('save a dropped .h5ad as a local sharded copy in OPFS, open it, and read the same data', async ({ page }) => {
+  await page.goto('/');
+  const dataTransfer = await page.evaluateHandle(async () => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([await (await fetch('demo/demo.h5ad')).blob()], 'demo.h5ad'));
+    return dt;
+  });
+  await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByLabel('Local copy name')).toHaveValue('demo.zarr');
+  await page.getByTestId('save-copy').click();
+  await expect(page.getByTestId('save-status')).toContainText('Saved "demo.zarr": 1,920 cells × 1,000 genes', { timeout: 60_000 });
+  const entry = page.getByTestId('local-stores').locator('li[data-store="demo.zarr"]');
+  await expect(entry).toContainText(/demo\.zarr \d+(\.\d)? (KB|MB)/);
+  // Saving again under the same name is refused, and nothing is overwritten.
+  await page.getByTestId('save-copy').click();
+  await expect(page.getByTestId('save-status')).toContainText('already exists');
+
+  await entry.getByRole('button', { name: 'Open' }).click();
+  await expect(page.getByTestId('open-status')).toContainText('Opened the local copy "demo.zarr"');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  const summary = page.getByTestId('dataset-summary');
+  await expect(summary).toContainText('opfs:stores/demo.zarr');
+  await expect(summary).toContainText('csr_matrix');
+  await expect(summary).toContainText('stimulated');
+  await entry.getByRole('button', { name: 'Delete' }).click();
+  await expect(page.getByTestId('local-stores')).toContainText('none yet');
+});
