@@ -3,7 +3,8 @@
 // src/cpu/training-batch.ts and src/gpu/training-batch.ts. It depends on nothing but the step, so a
 // run resumed from a checkpoint draws exactly the noise it would have drawn, and the WebGPU and WASM
 // EPs see identical inputs. Pool batches on the WebGPU EP are built by the WGSL kernels on ORT's own
-// device and handed over as GPU tensors; everything else is built by the CPU twin. Every buffer is
+// device and handed over as GPU tensors (MSE/SSE; recon 'nb' also needs the raw counts, so its batches
+// come from the CPU twin on every EP); everything else is built by the CPU twin. Every buffer is
 // allocated once and rewritten each step.
 import { createCpuTrainingBatch, type TrainingBatchLayout } from '../../cpu/training-batch.ts';
 import { oneHot } from '../../cpu/onehot.ts';
