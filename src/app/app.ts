@@ -68,7 +68,9 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
   container.className = 'trainer';
   container.innerHTML = template;
   const stores = renderLocalStores((name) => void open({ kind: 'opfs', name }));
-  container.append(stores.element, renderCachePanel());
+  // Local copies are another way in: right after "Open a dataset"; the cache panel closes the page.
+  byTestId('workspace', container).before(stores.element);
+  container.append(renderCachePanel());
   root.append(container);
   const el = <T extends HTMLElement = HTMLElement>(id: string) => byTestId<T>(id, container);
 

@@ -113,6 +113,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   const cancel = h('button', { type: 'button', disabled: true, class: 'secondary', 'data-testid': 'cancel-button' }, 'Cancel');
   const stepChart = createLineChart({ title: 'Training loss per step (log scale)', xLabel: 'step', logY: true });
   const epochChart = createLineChart({ title: 'Total loss per epoch: training vs validation (log scale)', xLabel: 'epoch', logY: true });
+  // Shown from the first run on: empty axes before training only take room.
+  const charts = h('div', { class: 'charts', hidden: true }, stepChart.element, epochChart.element);
   const panel = h(
     'section',
     { class: 'panel', 'aria-labelledby': 'train-title', 'data-testid': 'train-panel' },
@@ -120,7 +122,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     form,
     h('div', { class: 'run-controls' }, progress, pause, cancel),
     status,
-    h('div', { class: 'charts' }, stepChart.element, epochChart.element),
+    charts,
   );
 
   let abort: AbortController | undefined;
@@ -164,6 +166,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     }
     abort = new AbortController();
     running(true);
+    charts.hidden = false;
     stepChart.clear();
     epochChart.clear();
     try {
