@@ -10,6 +10,8 @@ export interface InMemoryDataset {
   readonly x: Float32Array;
   readonly conditions: Int32Array;
   readonly nGenes: number;
+  /** Raw counts of the model genes [nCells, nGenes] and library sizes over all genes [nCells], for recon 'nb'. */
+  readonly counts?: { readonly counts: Float32Array; readonly sizeFactors: Float32Array };
 }
 
 export interface InMemorySplit {
@@ -40,8 +42,13 @@ export async function* memoryBatches(data: InMemoryDataset, rows: readonly numbe
   const G = data.nGenes;
   for (let s = 0; s < order.length; s += batchSize) {
     const idx = order.slice(s, s + batchSize);
-    const x = new Float32Array(idx.length * G);
-    idx.forEach((r, k) => x.set(data.x.subarray(r * G, (r + 1) * G), k * G));
-    yield { x, conditions: Int32Array.from(idx, (r) => data.conditions[r]) };
+    const rows = (values: Float32Array) => {
+      const out = new Float32Array(idx.length * G);
+      idx.forEach((r, k) => out.set(values.subarray(r * G, (r + 1) * G), k * G));
+      return out;
+    };
+    const conditions = Int32Array.from(idx, (r) => data.conditions[r]);
+    const counts = data.counts && { counts: rows(data.counts.counts), sizeFactors: Float32Array.from(idx, (r) => (data.counts as NonNullable<InMemoryDataset['counts']>).sizeFactors[r]) };
+    yield counts ? { x: rows(data.x), conditions, counts } : { x: rows(data.x), conditions };
   }
 }

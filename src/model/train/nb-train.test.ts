@@ -4,6 +4,7 @@ import type { PoolBatch, PoolInput } from '../batch.ts';
 import { poolInput, toCsr } from '../dataset.ts';
 import { simulateDataset } from '../simulate.ts';
 import { ConfigError, makeConfig } from '../trvae/config.ts';
+import { memoryBatches } from './memory-batches.ts';
 import { createStepBatchBuilder } from './step-batches.ts';
 import { train } from './train.ts';
 
@@ -58,5 +59,21 @@ describe("training with recon 'nb' (WASM EP)", () => {
     const dense = { x: new Float32Array(64 * 30), conditions };
     await expect(createStepBatchBuilder(config, 'wasm').build(dense, 0)).rejects.toThrow(/needs raw counts: this in-memory batch/);
     builder.release();
+  });
+
+  it('in-memory datasets with counts feed the NB loss through memoryBatches', async () => {
+    const G = data.nGenes;
+    const sizeFactors = Float32Array.from({ length: data.nCells }, (_, r) => data.counts.subarray(r * G, (r + 1) * G).reduce((a, b) => a + b, 0));
+    const x = data.counts.map((v, i) => Math.log1p((v * 1e4) / Math.max(1, sizeFactors[Math.floor(i / G)])));
+    const dataset = { x, conditions: data.conditions, nGenes: G, counts: { counts: data.counts, sizeFactors } };
+    const full = makeConfig({ ...config, nGenes: G });
+    const rows = [5, 9, ...Array.from({ length: 62 }, (_, i) => 100 + i)];
+    const batches = [];
+    for await (const b of memoryBatches(dataset, rows, 64, undefined)) batches.push(b);
+    const [batch] = batches;
+    expect(batches).toHaveLength(1);
+    const built = await createStepBatchBuilder(full, 'wasm').build(batch, 0);
+    expect([...(built.counts as Float32Array).subarray(G, 2 * G)]).toEqual([...data.counts.subarray(9 * G, 10 * G)]);
+    expect((built.sizeFactors as Float32Array)[1]).toBe(sizeFactors[9]);
   });
 });
