@@ -78,3 +78,23 @@ test('a dataset over the in-memory limit trains out of core through the loader i
   await expect(page.getByTestId('r2-table')).toContainText('variance');
   expect(errors).toEqual([]);
 });
+
+test('the negative-binomial loss trains on raw counts from the loader and exports recon "nb"', async ({ page }) => {
+  await page.goto('/');
+  await page.getByTestId('demo-button').click();
+  const form = page.getByTestId('train-form');
+  await form.getByLabel('Genes (top HVG)').fill('100');
+  await form.getByLabel('Epochs').fill('1');
+  await form.locator('summary').click();
+  await form.getByLabel('Hidden layers').fill('16, 8');
+  await form.getByLabel('Latent size').fill('4');
+  await form.getByLabel('Reconstruction loss').selectOption('nb');
+  await expect(form.getByLabel('Reconstruction weight η')).toHaveValue('1');
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
+  await expect(page.getByTestId('results-panel')).toBeVisible({ timeout: 90_000 });
+  const dir = mkdtempSync(join(tmpdir(), 'trvae-nb-'));
+  const json = JSON.parse(readFileSync(await save(page, page.getByTestId('downloads').getByRole('link', { name: 'model.json' }), dir), 'utf8'));
+  expect(json.config.recon).toBe('nb');
+  expect(json.config.eta).toBe(1);
+});

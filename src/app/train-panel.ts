@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import type { TrainingBackend } from '../gpu/adapter.ts';
 import type { TrainingEvent } from '../model/train/train.ts';
 import type { ModelState } from '../model/train/state.ts';
-import { makeConfig, type TrvaeConfig } from '../model/trvae/config.ts';
+import { makeConfig, type ReconstructionLoss, type TrvaeConfig } from '../model/trvae/config.ts';
 import type { AnnDataSource } from '../source/types.ts';
 import type { TrainWorkerApi, WorkerTrainRequest, WorkerTrainResult } from '../../workers/train.worker.ts';
 import { formatInt, h } from './dom.ts';
@@ -31,6 +31,8 @@ interface FormValues {
   readonly validationFraction: number;
   /** Above this much dense expression, train out of core. */
   readonly memoryMb: number;
+  readonly recon: ReconstructionLoss;
+  readonly eta: number;
 }
 
 function select(name: string, label: string, options: readonly string[], selected?: string, allowNone = false): HTMLElement {
@@ -64,6 +66,8 @@ function readForm(form: HTMLFormElement): FormValues {
     beta: num('beta'),
     validationFraction: num('validation') / 100,
     memoryMb: num('memoryMb'),
+    recon: text('recon') as ReconstructionLoss,
+    eta: num('eta'),
   };
 }
 
@@ -95,6 +99,19 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       h('label', { for: 'train-hidden' }, 'Hidden layers', h('input', { name: 'hidden', id: 'train-hidden', value: '512, 128' })),
       numberInput('latent', 'Latent size', 20, { min: 1 }),
       numberInput('beta', 'MMD weight β', 100, { min: 0, step: 'any' }),
+      h(
+        'label',
+        { for: 'train-recon' },
+        'Reconstruction loss',
+        h(
+          'select',
+          { name: 'recon', id: 'train-recon' },
+          h('option', { value: 'sse' }, 'SSE (paper)'),
+          h('option', { value: 'mse' }, 'MSE'),
+          h('option', { value: 'nb' }, 'negative binomial (raw counts)'),
+        ),
+      ),
+      numberInput('eta', 'Reconstruction weight η', 100, { min: 0, step: 'any' }),
       numberInput('validation', 'Validation %', 10, { min: 0, max: 50 }),
       numberInput('memoryMb', 'In-memory limit (MB)', 1024, { min: 1 }),
     ),
@@ -105,6 +122,11 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     el.replaceChildren(h('option', { value: '' }, '—'), ...options.map((o) => h('option', { value: o }, o)));
   };
   form.querySelector('[name=cellTypeKey]')?.addEventListener('change', (e) => refill(holdoutCellType, categoriesOf((e.target as HTMLSelectElement).value)));
+  // The NB loss is on another scale than SSE (per-cell log-likelihood): η = 1 is its usual weight.
+  form.querySelector('[name=recon]')?.addEventListener('change', (e) => {
+    const eta = form.querySelector<HTMLInputElement>('[name=eta]');
+    if (eta) eta.value = (e.target as HTMLSelectElement).value === 'nb' ? '1' : '100';
+  });
   form.querySelector('[name=conditionKey]')?.addEventListener('change', (e) => refill(holdoutCondition, categoriesOf((e.target as HTMLSelectElement).value)));
 
   const progress = h('progress', { max: 1, value: 0, 'data-testid': 'train-progress' });
@@ -176,8 +198,9 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
         setStatus(`${phase}: ${formatInt(done)} / ${formatInt(total)} cells`);
       };
       const { choices } = values;
-      const model = { hidden: values.hidden, latent: values.latent, beta: values.beta };
-      const streaming = inMemoryBytes(source, choices.nGenes) > values.memoryMb * 2 ** 20;
+      const model = { hidden: values.hidden, latent: values.latent, beta: values.beta, eta: values.eta, recon: values.recon };
+      // The NB loss needs each batch's raw counts and library sizes, which the loader's pools carry.
+      const streaming = values.recon === 'nb' || inMemoryBytes(source, choices.nGenes) > values.memoryMb * 2 ** 20;
       let request: WorkerTrainRequest;
       let transfer: Transferable[] = [];
       let nTrain: number;
