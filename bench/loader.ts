@@ -63,6 +63,8 @@ interface ChildResult {
   readonly peakLiveMiB: number;
   /** Most live memory after a forced full GC (null without --gc-every). */
   readonly peakLiveAfterGcMiB: number | null;
+  /** Where the live memory was at its peak: MiB per thread (main first), heap + external. */
+  readonly peakLiveByThreadMiB: readonly { heap: number; external: number }[];
   readonly networkMiB: number;
   readonly networkRequests: number;
   readonly cacheMiB: number;
@@ -85,11 +87,14 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   let peakLiveAfterGc = 0;
   let pool: WorkerPool | undefined;
   let batchesSeen = 0;
+  let peakByThread: { heap: number; external: number }[] = [];
   /** Samples live memory of every thread at a batch boundary (after a full GC every gcEvery batches). */
   const sampleLive = async (): Promise<void> => {
     const collect = task.gcEvery > 0 && batchesSeen % task.gcEvery === 0;
     batchesSeen++;
-    const live = liveBytes([liveMemory(collect), ...((await pool?.memory(collect)) ?? [])]);
+    const threads = [liveMemory(collect), ...((await pool?.memory(collect)) ?? [])];
+    const live = liveBytes(threads);
+    if (live > peakLive) peakByThread = threads.map((m) => ({ heap: m.heapUsed / MiB, external: m.external / MiB }));
     peakLive = Math.max(peakLive, live);
     if (collect) peakLiveAfterGc = Math.max(peakLiveAfterGc, live);
   };
@@ -172,6 +177,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     peakRssMiB: peak / MiB,
     peakLiveMiB: peakLive / MiB,
     peakLiveAfterGcMiB: task.gcEvery > 0 ? peakLiveAfterGc / MiB : null,
+    peakLiveByThreadMiB: peakByThread,
     networkMiB: stats.networkBytes / MiB,
     networkRequests: stats.networkRequests,
     cacheMiB: stats.cacheBytes / MiB,

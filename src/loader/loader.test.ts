@@ -15,6 +15,7 @@ import { directoryBackend } from './cache/backend.ts';
 import { withChunkCache } from './cache/cached-store.ts';
 import { openChunkCache } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type LoaderOptions } from './loader.ts';
+import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { spawnNodeReadWorker } from './node-workers.ts';
 import { openWorkerPool, splitRuns } from './worker-pool.ts';
@@ -87,6 +88,30 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     expect(memory.map((b) => Array.from((b.X as CsrBlock).data))).toEqual(base.map((b) => Array.from((b.X as CsrBlock).data)));
   });
 
+  it('while a pool is consumed, exactly `prefetch` more pools are being read (memory holds 1 + prefetch pools)', async () => {
+    for (const prefetch of [0, 1, 2]) {
+      const started: { rows: Set<number>; index: number }[] = [];
+      const source = sourceRowReader(reference);
+      const reader: RowReader = {
+        ...source,
+        read: (runs, options) => {
+          started.push({ rows: new Set(runs.flatMap((r) => Array.from({ length: r.end - r.start }, (_, i) => r.start + i))), index: started.length });
+          return source.read(runs, options);
+        },
+      };
+      const loader = await openLoader(reference, { batchSize: 64, chunkSize: 32, preloadNChunks: 4, seed: 9, returnIndex: true, inMemory: false, prefetch, reader });
+      const ahead: number[] = [];
+      for await (const b of loader.epoch(0)) {
+        const pool = started.find((r) => r.rows.has(b.rows![0]!))!.index;
+        ahead.push(started.length - 1 - pool);
+      }
+      expect(started.length).toBe([...loader.sampler.pools(0)].length);
+      // the last pools have fewer left to read ahead
+      expect(Math.max(...ahead)).toBe(prefetch);
+      expect(ahead[0]).toBe(prefetch);
+    }
+  });
+
   it('densifies selected genes and balances conditions', async () => {
     const genes = [3, 499, 0, 17];
     const batches = await collect({ genes, balanceBy: 'condition' });
@@ -141,6 +166,21 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     } finally {
       await reader.close();
     }
+  });
+
+  it("a pool's transfer counters do not count a read twice when reads overlap (prefetch)", async () => {
+    const bytesOf = async (prefetch: number): Promise<number> => {
+      const reader = await openWorkerPool({ input: `${server.url}/data.zarr`, size: 2, spawn: spawnNodeReadWorker });
+      try {
+        await collect({ reader, prefetch });
+        return reader.transfer().networkBytes;
+      } finally {
+        await reader.close();
+      }
+    };
+    const sequential = await bytesOf(0);
+    expect(sequential).toBeGreaterThan(0);
+    expect(await bytesOf(3)).toBe(sequential);
   });
 
   it('splits runs into balanced consecutive shares', () => {

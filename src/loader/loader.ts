@@ -160,6 +160,8 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
     const signal = anySignal(options.signal, epochOptions.signal);
     const plans = sampler.pools(e)[Symbol.iterator]();
     const queue: { plan: PoolPlan; read: ReturnType<typeof readPool> }[] = [];
+    // The next pool to consume and `prefetch` more: while a pool is consumed, exactly `prefetch`
+    // reads are in flight, so memory holds 1 + prefetch pools whatever the dataset's size.
     const fill = (): void => {
       while (queue.length < 1 + prefetch) {
         const next = plans.next();
@@ -173,12 +175,10 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
     const startTransfer = reader.transfer();
     let batches = 0;
     let cells = 0;
-    fill();
-    while (queue.length > 0) {
+    while ((fill(), queue.length > 0)) {
       signal?.throwIfAborted();
       const { plan, read } = queue.shift()!;
       const pool = await read;
-      fill();
       for (const positions of plan.batches) {
         signal?.throwIfAborted();
         const X = gatherRows(pool.block, positions);

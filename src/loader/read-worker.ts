@@ -57,6 +57,7 @@ export function liveMemory(collect = false): LiveMemory {
 
 export interface ReadWorkerApi {
   open(input: string, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
+  /** The rows, and this worker's cumulative transfer counters since open (not this read's share: reads may overlap). */
   read(runs: RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<{ read: RowRead; transfer: TransferStats }>;
   /** The worker's live memory (see liveMemory). */
   memory(collect: boolean): LiveMemory;
@@ -105,14 +106,9 @@ export function createReadWorkerApi(): ReadWorkerApi {
     },
     async read(runs, options) {
       if (!source) throw new Error('read worker: open() first');
-      const before = { ...stats };
       const read = await source.readRows(runs, options);
-      const transfer: TransferStats = {
-        networkBytes: stats.networkBytes - before.networkBytes,
-        networkRequests: stats.networkRequests - before.networkRequests,
-        cacheBytes: stats.cacheBytes - before.cacheBytes,
-        cacheRequests: stats.cacheRequests - before.cacheRequests,
-      };
+      // cumulative: a before/after difference would also count a concurrent read's bytes
+      const transfer: TransferStats = { ...stats };
       // the typed arrays move to the caller's thread without a copy
       return Comlink.transfer({ read, transfer }, readBuffers(read));
     },

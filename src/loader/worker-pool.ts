@@ -6,7 +6,7 @@ import { concatBlocks, concatObs } from './blocks.ts';
 import { LoaderParameterError } from './errors.ts';
 import type { LiveMemory, ReadWorkerApi, ReadWorkerOpenOptions } from './read-worker.ts';
 import type { RowReader } from './row-reader.ts';
-import { addTransferStats, createTransferStats } from './transfer.ts';
+import { addTransferStats, createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface SpawnedWorker {
   readonly api: Comlink.Remote<ReadWorkerApi>;
@@ -57,7 +57,15 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
     workers.forEach((w) => w.terminate());
     throw e;
   }
-  const total = createTransferStats();
+  // each worker's cumulative counters as last reported; replies may arrive out of order, so keep the largest
+  const perWorker = workers.map(() => createTransferStats());
+  const note = (i: number, t: TransferStats): void => {
+    const w = perWorker[i]!;
+    w.networkBytes = Math.max(w.networkBytes, t.networkBytes);
+    w.networkRequests = Math.max(w.networkRequests, t.networkRequests);
+    w.cacheBytes = Math.max(w.cacheBytes, t.cacheBytes);
+    w.cacheRequests = Math.max(w.cacheRequests, t.cacheRequests);
+  };
   return {
     async read(runs, readOptions): Promise<RowRead> {
       readOptions.signal?.throwIfAborted();
@@ -65,12 +73,16 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
       const { signal: _signal, ...plain } = readOptions;
       const parts = await Promise.all(shares.map((share, i) => workers[i]!.api.read(share, plain)));
       readOptions.signal?.throwIfAborted();
-      for (const p of parts) addTransferStats(total, p.transfer);
+      parts.forEach((p, i) => note(i, p.transfer));
       const obs: Record<string, ObsValues> = {};
       for (const name of Object.keys(parts[0]?.read.obs ?? {})) obs[name] = concatObs(parts.map((p) => p.read.obs[name]!));
       return { block: concatBlocks(parts.map((p) => p.read.block)), obs };
     },
-    transfer: () => ({ ...total }),
+    transfer: () => {
+      const total = createTransferStats();
+      for (const w of perWorker) addTransferStats(total, w);
+      return total;
+    },
     memory: (collect = false) => Promise.all(workers.map((w) => w.api.memory(collect))),
     async close() {
       await Promise.all(workers.map((w) => w.api.close().catch(() => {})));
