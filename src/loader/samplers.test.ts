@@ -106,6 +106,23 @@ describe('random chunked sampler (without replacement)', () => {
       for (let i = 0; i < plan.rows.length; i += 32) expect(plan.rows[i]! % 32).toBe(0);
     }
   });
+
+  it('a short last chunk does not scatter later pools: rows carried to the next pool stay contiguous runs', () => {
+    // 4010 rows: the last chunk is short, so pools are not whole batches and rows carry over
+    const params = resolveSamplingParameters({ batchSize: 64, chunkSize: 32, preloadNChunks: 4, seed: 1 });
+    const chunkRuns = (rows: Uint32Array): number => {
+      let runs = 1;
+      for (let i = 1; i < rows.length; i++) if (rows[i] !== rows[i - 1]! + 1 || rows[i]! % 32 === 0) runs++;
+      return runs;
+    };
+    for (let epoch = 0; epoch < 5; epoch++) {
+      const plans = [...randomChunkSampler(allRows(4010), params).pools(epoch)];
+      // its own 4 chunks plus the carried rows, at most parts of 2 chunks (carry < one batch of 64 rows)
+      for (const plan of plans) expect(chunkRuns(plan.rows)).toBeLessThanOrEqual(6);
+      const read = plans.flatMap((p) => [...p.rows]).sort((x, y) => x - y);
+      expect(read).toEqual(Array.from({ length: 4010 }, (_, i) => i));
+    }
+  });
 });
 
 describe('sequential and with-replacement samplers', () => {

@@ -48,11 +48,15 @@ export function planFromRows(order: Uint32Array, batchSize: number): PoolPlan {
 }
 
 /**
- * Cuts a stream of per-pool row orders into whole batches. Rows that do not fill a batch at the
- * end of a pool (only possible next to the short last chunk) move to the next pool, so every
- * batch but the epoch's last has exactly batchSize rows; that last one is dropped with dropLast.
+ * Cuts a stream of per-pool row lists (chunk by chunk, unshuffled) into whole batches, shuffling
+ * each pool's rows with `rng`. Rows that do not fill a batch at the end of a pool (only possible
+ * next to the short last chunk) move to the next pool, so every batch but the epoch's last has
+ * exactly batchSize rows; that last one is dropped with dropLast. The carried rows are cut before
+ * the shuffle, from the end of the list: a few contiguous runs that no earlier pool read. (Cut
+ * after it, they were a random subset of the pool's rows, carried on through every later pool: each
+ * later read was thousands of runs over chunks already read — twice the bytes and the memory.)
  */
-function* assemble(poolOrders: Iterable<Uint32Array>, params: SamplingParameters): Iterable<PoolPlan> {
+function* assemble(poolOrders: Iterable<Uint32Array>, params: SamplingParameters, rng: Rng | null): Iterable<PoolPlan> {
   const { batchSize, dropLast } = params;
   let carry = new Uint32Array(0);
   for (const order of poolOrders) {
@@ -61,9 +65,9 @@ function* assemble(poolOrders: Iterable<Uint32Array>, params: SamplingParameters
     all.set(order, carry.length);
     const whole = all.length - (all.length % batchSize);
     carry = all.slice(whole);
-    if (whole > 0) yield planFromRows(all.subarray(0, whole), batchSize);
+    if (whole > 0) yield planFromRows(rng ? shuffleInPlace(all.subarray(0, whole), rng) : all.subarray(0, whole), batchSize);
   }
-  if (carry.length > 0 && !dropLast) yield planFromRows(carry, batchSize);
+  if (carry.length > 0 && !dropLast) yield planFromRows(rng ? shuffleInPlace(carry, rng) : carry, batchSize);
 }
 
 function batchCount(rows: number, params: SamplingParameters): number {
@@ -79,12 +83,8 @@ function chunkRows(selection: Selection, chunkSize: number, c: number): Uint32Ar
   return rowsAt(selection, c * chunkSize, Math.min(selection.size, (c + 1) * chunkSize));
 }
 
-function* chunkedPools(
-  selection: Selection,
-  params: SamplingParameters,
-  chunkOrder: Uint32Array,
-  rng: Rng | null,
-): Iterable<Uint32Array> {
+/** Each pool's rows, chunk after chunk in `chunkOrder`, not yet shuffled (see assemble). */
+function* chunkedPools(selection: Selection, params: SamplingParameters, chunkOrder: Uint32Array): Iterable<Uint32Array> {
   const { chunkSize, preloadNChunks } = params;
   for (let p = 0; p < chunkOrder.length; p += preloadNChunks) {
     const parts = Array.from(chunkOrder.subarray(p, p + preloadNChunks), (c) => chunkRows(selection, chunkSize, c));
@@ -94,7 +94,7 @@ function* chunkedPools(
       order.set(part, o);
       o += part.length;
     }
-    yield rng ? shuffleInPlace(order, rng) : order;
+    yield order;
   }
 }
 
@@ -110,9 +110,9 @@ export function randomChunkSampler(selection: Selection, params: SamplingParamet
     kind: params.shuffle ? 'random' : 'sequential',
     batchesPerEpoch: batchCount(selection.size, params),
     pools(epoch) {
-      if (!params.shuffle) return assemble(chunkedPools(selection, params, permutationIdentity(nChunks), null), params);
+      if (!params.shuffle) return assemble(chunkedPools(selection, params, permutationIdentity(nChunks)), params, null);
       const rng = createRng(params.seed, epoch);
-      return assemble(chunkedPools(selection, params, permutation(nChunks, rng), rng), params);
+      return assemble(chunkedPools(selection, params, permutation(nChunks, rng)), params, rng);
     },
   };
 }
@@ -142,7 +142,7 @@ export function replacementSampler(selection: Selection, params: SamplingParamet
       const rng = createRng(params.seed, epoch);
       const order = new Uint32Array(nChunks);
       for (let i = 0; i < nChunks; i++) order[i] = rng.int(nChunks);
-      return assemble(chunkedPools(selection, params, order, rng), params);
+      return assemble(chunkedPools(selection, params, order), params, rng);
     },
   };
 }
