@@ -10,7 +10,10 @@ import {
 } from '../onnx/ops.ts';
 
 /** σ of the kernel, used as a variance: k = (1/19) Σ_s exp(−‖a − b‖² / (2σ_s)). */
-export const MMD_SIGMAS = [1e-6, 1e-5, 1e-4, 1e-3, 1e-2, 1e-1, 1, 5, 10, 15, 20, 25, 30, 35, 100, 1e3, 1e4, 1e5, 1e6] as const;
+// trVAE's 19 kernel scales: one definition, shared with the evaluation kernels.
+import { MMD_SIGMAS } from '../../cpu/mmd.ts';
+
+export { MMD_SIGMAS };
 
 /**
  * (e^{−2v} − 1) / 2 = −tanh(v) / (1 + tanh(v)) for v ≥ 0: accurate near 0 (where Exp(−u) − 1 would
