@@ -12,7 +12,8 @@ describe('liveMemory', () => {
   it('counts a held ArrayBuffer', () => {
     const before = live(liveMemory());
     const held = new Uint8Array(64 * MiB).fill(1);
-    expect(live(liveMemory()) - before).toBeGreaterThanOrEqual(64 * MiB);
+    // The GC may free unrelated garbage meanwhile: most of the 64 MiB must show, not every byte.
+    expect(live(liveMemory()) - before).toBeGreaterThanOrEqual(56 * MiB);
     expect(held[held.length - 1]).toBe(1);
   });
 

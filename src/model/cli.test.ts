@@ -70,7 +70,7 @@ describe('trvae-web train / evaluate on an h5ad written by anndata', async () =>
     const log = vi.spyOn(console, 'error').mockImplementation((line: string) => void lines.push(line));
     const code = await main([
       'train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--holdout', 'C:stim', '--genes', '30', '--recon', 'nb',
-      '--epochs', '3', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--eta', '1', '--seed', '3', '--threads', '1', '--out', nbOut,
+      '--epochs', '10', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--eta', '1', '--seed', '3', '--threads', '1', '--out', nbOut,
     ]);
     const refused = await main(['train', fixture, '--condition-key', 'condition', '--recon', 'nb', '--input', 'log1p', '--out', nbOut]);
     log.mockRestore();
