@@ -1,4 +1,5 @@
 import { expect, test } from '@playwright/test';
+import { fileDrop } from './helpers.ts';
 
 test('first screen shows the adapter, the backend and the three ways in', async ({ page }) => {
   await page.goto('/');
@@ -27,12 +28,7 @@ test('the demo dataset opens and shows its shape and annotations', async ({ page
 
 test('a dropped .h5ad opens in a worker', async ({ page }) => {
   await page.goto('/');
-  // The bundled h5ad, fetched by the page and handed over as a File, as a drag from the desktop would.
-  const dataTransfer = await page.evaluateHandle(async () => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([await (await fetch('demo/demo.h5ad')).blob()], 'demo.h5ad'));
-    return dt;
-  });
+  const dataTransfer = await fileDrop(page, 'demo/demo.h5ad', 'demo.h5ad');
   await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
   await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
   await expect(page.getByTestId('open-status')).toContainText('demo.h5ad');

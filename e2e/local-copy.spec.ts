@@ -1,12 +1,9 @@
 import { expect, test } from '@playwright/test';
+import { fileDrop } from './helpers.ts';
 
 test('save a dropped .h5ad as a local sharded copy in OPFS, open it, and read the same data', async ({ page }) => {
   await page.goto('/');
-  const dataTransfer = await page.evaluateHandle(async () => {
-    const dt = new DataTransfer();
-    dt.items.add(new File([await (await fetch('demo/demo.h5ad')).blob()], 'demo.h5ad'));
-    return dt;
-  });
+  const dataTransfer = await fileDrop(page, 'demo/demo.h5ad', 'demo.h5ad');
   await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
   await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
   await expect(page.getByLabel('Local copy name')).toHaveValue('demo.zarr');

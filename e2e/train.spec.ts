@@ -2,14 +2,8 @@ import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { expect, test, type Locator, type Page } from '@playwright/test';
-
-async function save(page: Page, link: Locator, dir: string): Promise<string> {
-  const [download] = await Promise.all([page.waitForEvent('download'), link.click()]);
-  const path = join(dir, download.suggestedFilename());
-  await download.saveAs(path);
-  return path;
-}
+import { expect, test } from '@playwright/test';
+import { fillTrainForm, save } from './helpers.ts';
 
 test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }) => {
   const errors: string[] = [];
@@ -20,14 +14,7 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   const form = page.getByTestId('train-form');
   await expect(form.getByLabel('Condition key')).toHaveValue('condition');
   await expect(form.getByLabel('Cell type key')).toHaveValue('cell_type');
-  await form.getByLabel('Held-out cell type').selectOption('NK');
-  await form.getByLabel('Held-out condition').selectOption('stimulated');
-  await form.getByLabel('Genes (top HVG)').fill('300');
-  await form.getByLabel('Epochs').fill('3');
-  await form.locator('summary').click();
-  await form.getByLabel('Hidden layers').fill('64, 32');
-  await form.getByLabel('Latent size').fill('8');
-  await form.getByLabel('Batch size').fill('256');
+  await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 300, epochs: 3, hidden: '64, 32', latent: 8, batchSize: 256 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText(/Trained 3 epochs|Stopped early/, { timeout: 90_000 });
   const results = page.getByTestId('results-panel');
@@ -58,17 +45,8 @@ test('a dataset over the in-memory limit trains out of core through the loader i
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   await page.getByTestId('demo-button').click();
-  const form = page.getByTestId('train-form');
-  await form.getByLabel('Held-out cell type').selectOption('NK');
-  await form.getByLabel('Held-out condition').selectOption('stimulated');
-  await form.getByLabel('Genes (top HVG)').fill('200');
-  await form.getByLabel('Epochs').fill('2');
-  await form.locator('summary').click();
-  await form.getByLabel('Hidden layers').fill('32, 16');
-  await form.getByLabel('Latent size').fill('4');
-  await form.getByLabel('Batch size').fill('128');
   // 1,920 cells × 200 genes × 4 bytes ≈ 1.5 MB > 1 MB: stream instead of loading.
-  await form.getByLabel('In-memory limit (MB)').fill('1');
+  await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 200, epochs: 2, hidden: '32, 16', latent: 4, batchSize: 128, memoryMb: 1 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
   await expect(page.getByTestId('train-status')).toContainText('sampled cells', { timeout: 90_000 });
@@ -82,13 +60,7 @@ test('a dataset over the in-memory limit trains out of core through the loader i
 test('the negative-binomial loss trains on raw counts from the loader and exports recon "nb"', async ({ page }) => {
   await page.goto('/');
   await page.getByTestId('demo-button').click();
-  const form = page.getByTestId('train-form');
-  await form.getByLabel('Genes (top HVG)').fill('100');
-  await form.getByLabel('Epochs').fill('1');
-  await form.locator('summary').click();
-  await form.getByLabel('Hidden layers').fill('16, 8');
-  await form.getByLabel('Latent size').fill('4');
-  await form.getByLabel('Reconstruction loss').selectOption('nb');
+  const form = await fillTrainForm(page, { genes: 100, epochs: 1, hidden: '16, 8', latent: 4, recon: 'nb' });
   await expect(form.getByLabel('Reconstruction weight η')).toHaveValue('1');
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
