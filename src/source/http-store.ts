@@ -150,9 +150,8 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
   const base = url.endsWith('/') ? url : `${url}/`;
   const doFetch = options.fetch ?? ((r: Request) => fetch(r));
 
-  async function get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined> {
-    const href = resolveKey(base, key);
-    const signal = joinSignals(options.signal, opts?.signal);
+  /** A whole file: undefined on 404, a typed error on any other non-200. */
+  async function getWhole(href: string, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
     const response = await send(href, { signal }, doFetch);
     if (response.status === 404) {
       await response.body?.cancel();
@@ -162,7 +161,11 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw statusError(href, response);
     }
-    return body(href, response, signal);
+    return { bytes: await body(href, response, signal), response };
+  }
+
+  async function get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined> {
+    return (await getWhole(resolveKey(base, key), joinSignals(options.signal, opts?.signal)))?.bytes;
   }
 
   async function getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined> {
@@ -218,17 +221,8 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
   for (const key of rootMetadataKeys) {
     const href = resolveKey(base, key);
     const found = await withRetries(retries, options.signal, async () => {
-      const response = await send(href, { signal: options.signal }, doFetch);
-      if (response.status === 404) {
-        await response.body?.cancel();
-        return undefined;
-      }
-      if (response.status !== 200) {
-        await response.body?.cancel();
-        throw statusError(href, response);
-      }
-      const bytes = await body(href, response, options.signal);
-      return { bytes, validator: validatorOf(response, bytes) };
+      const whole = await getWhole(href, options.signal);
+      return whole && { bytes: whole.bytes, validator: validatorOf(whole.response, whole.bytes) };
     });
     if (!found) continue;
     rootMetadata.set(key, found.bytes);
