@@ -10,7 +10,8 @@ export interface Rng {
   int(n: number): number;
 }
 
-function splitmix32(state: number): () => number {
+/** splitmix32: expands one 32-bit seed into a stream of well-mixed words (for seeding other generators). */
+export function splitmix32(state: number): () => number {
   let s = state >>> 0;
   return () => {
     s = (s + 0x9e3779b9) >>> 0;

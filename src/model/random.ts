@@ -1,6 +1,8 @@
 // Seeded pseudo-random numbers (xoshiro128**, seeded by splitmix32) for initialisation, shuffles and
 // simulated data. The training noise (eps, dropout masks) is Philox (src/cpu/philox.ts), keyed by step.
 
+import { splitmix32 } from '../loader/prng.ts';
+
 export interface Rng {
   /** Uniform in [0, 1). */
   next(): number;
@@ -8,16 +10,6 @@ export interface Rng {
   normal(): number;
 }
 
-function splitmix32(seed: number): () => number {
-  let s = seed >>> 0;
-  return () => {
-    s = (s + 0x9e3779b9) >>> 0;
-    let z = s;
-    z = Math.imul(z ^ (z >>> 16), 0x85ebca6b) >>> 0;
-    z = Math.imul(z ^ (z >>> 13), 0xc2b2ae35) >>> 0;
-    return (z ^ (z >>> 16)) >>> 0;
-  };
-}
 
 export function createRng(seed: number): Rng {
   const mix = splitmix32(seed);
