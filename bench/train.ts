@@ -4,10 +4,11 @@
 // per-step overhead on a tiny model. Each thread count runs in its own process (ORT fixes the thread
 // count at initialisation). Prints a table and writes bench-results/train.json.
 //
-//   npm run bench:train -- [--threads 1,2] [--steps 10] [--numpy]
+//   npm run bench:train -- [--threads 1,2] [--steps 10] [--numpy] [--torch PYTHON]
 //
-// --numpy adds a reference step time from bench/train_numpy.py (/usr/bin/python3 + numpy): the same
-// architecture and loss written by hand in numpy, for scale — not PyTorch.
+// --torch PYTHON adds the issue's reference, the same model and step in PyTorch on the same CPU
+// (bench/train_torch.py, run by a Python that has torch; PyTorch is not a project dependency), at
+// each thread count. --numpy adds a hand-written numpy step (bench/train_numpy.py), for scale.
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -54,7 +55,9 @@ async function measure(name: string, config: TrvaeConfig, threads: number, steps
   return { model: name, threads, batchSize: B, nodes: buildTrainStep(config).graph.nodes.length, sessionSeconds, steps, msPerStep: ms, cellsPerSecond: (B * 1000) / ms };
 }
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '1,2' }, steps: { type: 'string', default: '10' }, numpy: { type: 'boolean', default: false }, child: { type: 'string' } } });
+const { values } = parseArgs({
+  options: { threads: { type: 'string', default: '1,2' }, steps: { type: 'string', default: '10' }, numpy: { type: 'boolean', default: false }, torch: { type: 'string' }, child: { type: 'string' } },
+});
 const steps = Number(values.steps);
 
 if (values.child !== undefined) {
@@ -74,12 +77,21 @@ if (values.child !== undefined) {
     if (r.status === 0) numpy = JSON.parse(r.stdout);
     else console.error(`numpy reference failed: ${r.stderr}`);
   }
+  const torch: { msPerStep: number; cellsPerSecond: number; threads: number; torch: string }[] = [];
+  if (values.torch) {
+    for (const threads of values.threads.split(',')) {
+      const r = spawnSync(values.torch, [new URL('./train_torch.py', import.meta.url).pathname, String(steps), threads], { encoding: 'utf8' });
+      if (r.status === 0) torch.push(JSON.parse(r.stdout));
+      else console.error(`PyTorch reference failed: ${r.stderr}`);
+    }
+  }
   const rows = results.map((r) => `| ${r.model} | ONNX Runtime Web WASM (Node) | ${r.threads} | ${r.batchSize} | ${r.msPerStep.toFixed(r.msPerStep < 10 ? 2 : 0)} | ${Math.round(r.cellsPerSecond)} | ${r.nodes} | ${r.sessionSeconds.toFixed(1)} |`);
+  for (const t of torch) rows.push(`| paper [512,128] z20 | PyTorch ${t.torch} (CPU, reference) | ${t.threads} | 512 | ${t.msPerStep.toFixed(0)} | ${Math.round(t.cellsPerSecond)} | – | – |`);
   if (numpy) rows.push(`| paper [512,128] z20 | numpy reference (hand-written step, for scale) | BLAS ${numpy.threads} | 512 | ${numpy.msPerStep.toFixed(0)} | ${Math.round(numpy.cellsPerSecond)} | – | – |`);
   const table = ['| model | backend | threads | batch | ms/step | cells/s | graph nodes | session s |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
   console.log(table);
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavg: loadavg() };
   console.log(`\n${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}`);
   await mkdir('bench-results', { recursive: true });
-  await writeFile('bench-results/train.json', JSON.stringify({ date: new Date().toISOString(), machine, results, numpy }, null, 2));
+  await writeFile('bench-results/train.json', JSON.stringify({ date: new Date().toISOString(), machine, results, torch, numpy }, null, 2));
 }

@@ -1,3 +1,7 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { exportModel, parseModelJson } from './export.ts';
@@ -17,6 +21,14 @@ function perturbedState(): ModelState {
   const jitter = (m: Map<string, Float32Array>, positive = false) =>
     new Map([...m].map(([k, v]) => [k, Float32Array.from(v, (x) => (positive && k.endsWith('.var') ? x * (0.5 + rng.next()) : x + 0.2 * rng.normal()))]));
   return { ...s, params: jitter(s.params), stats: jitter(s.stats, true) };
+}
+
+// Python with onnxruntime (not a project dependency): TRVAE_PYTHON, default python3.
+const python = process.env.TRVAE_PYTHON ?? 'python3';
+const pythonHasOrt = spawnSync(python, ['-c', 'import numpy, onnxruntime'], { stdio: 'ignore' }).status === 0;
+
+function oneHotRows(codes: readonly number[], width: number): number[] {
+  return codes.flatMap((c) => Array.from({ length: width }, (_, j) => (j === c ? 1 : 0)));
 }
 
 describe('export', () => {
@@ -54,6 +66,44 @@ describe('export', () => {
     // The exported session needs only the data inputs.
     const session = await ort.InferenceSession.create(files.get('trvae_predict.onnx') as Uint8Array);
     expect([...session.inputNames].sort()).toEqual(['c', 'c_target', 'eps', 'x']);
+  });
+
+  it.skipIf(!pythonHasOrt)(`loads in Python onnxruntime (${python}) and gives the same outputs as ONNX Runtime Web`, async () => {
+    const state = perturbedState();
+    const files = exportModel(config, state, { genes: Array.from({ length: 12 }, (_, i) => `g${i}`), conditions: ['ctrl', 'a', 'b'] });
+    const rng = createRng(5);
+    const n = 9;
+    const codes = Array.from({ length: n }, (_, i) => i % 3);
+    const x = Float32Array.from({ length: n * 12 }, () => Math.abs(rng.normal()));
+    const eps = Float32Array.from({ length: n * 4 }, () => rng.normal());
+    const feeds = {
+      x: { dims: [n, 12], data: [...x] },
+      c: { dims: [n, 3], data: oneHotRows(codes, 3) },
+      eps: { dims: [n, 4], data: [...eps] },
+      c_target: { dims: [n, 3], data: oneHotRows(codes.map(() => 1), 3) },
+    };
+    const dir = await mkdtemp(join(tmpdir(), 'trvae-export-'));
+    try {
+      for (const kind of ['encode', 'mmd', 'predict'] as const) {
+        const file = join(dir, `trvae_${kind}.onnx`);
+        await writeFile(file, files.get(`trvae_${kind}.onnx`) as Uint8Array);
+        const inputs = kind === 'encode' ? { x: feeds.x, c: feeds.c, eps: feeds.eps } : feeds;
+        await writeFile(join(dir, 'feeds.json'), JSON.stringify(inputs));
+        const r = spawnSync(python, [new URL('../../scripts/run-onnx.py', import.meta.url).pathname, file, join(dir, 'feeds.json')], { encoding: 'utf8' });
+        expect(r.stderr).not.toMatch(/Error/);
+        const fromPython = JSON.parse(r.stdout).outputs as Record<string, number[]>;
+        const runner = await createInferenceRunner(kind, config, { model: files.get(`trvae_${kind}.onnx`) as Uint8Array });
+        const fromWeb = await runner.run({ x, conditions: Int32Array.from(codes), target: 1, eps });
+        await runner.release();
+        expect(Object.keys(fromPython).sort()).toEqual(Object.keys(fromWeb).sort());
+        for (const [name, values] of Object.entries(fromWeb)) {
+          expect(fromPython[name]).toHaveLength(values.length);
+          values.forEach((v, i) => expect(fromPython[name][i]).toBeCloseTo(v, 4));
+        }
+      }
+    } finally {
+      await rm(dir, { recursive: true, force: true });
+    }
   });
 
   it('rejects metadata that does not match the model', () => {

@@ -1,7 +1,7 @@
 // Reverse-mode automatic differentiation over the graph IR: walks the nodes between the inputs of
 // interest and the loss backwards, appending each node's gradient rule to the same graph.
 
-import type { Tensor } from './ir.ts';
+import type { Node, Tensor } from './ir.ts';
 import { add, expand, scalar } from './ops.ts';
 
 /**
@@ -13,8 +13,13 @@ export function gradients(loss: Tensor, wrt: readonly Tensor[]): Tensor[] {
   if (loss.shape.length !== 0) throw new Error(`gradients: the loss must be a scalar, got shape [${loss.shape.join(', ')}]`);
   // Nodes exist in topological order, so one forward pass finds what depends on `wrt`.
   const dependsOnWrt = new Set(wrt.map((t) => t.id));
-  const nodes = [...graph.nodes];
-  const active = nodes.filter((node) => {
+  // A tensor with a custom gradient rule acts as produced by a node with the rule's inputs; the
+  // nodes inside the composite then receive no gradients and add nothing to the graph.
+  const steps: Pick<Node, 'op' | 'inputs' | 'outputs' | 'vjp'>[] = graph.nodes.map((node) => {
+    const rule = node.outputs.length === 1 ? graph.gradientRules.get(node.outputs[0].id) : undefined;
+    return rule ? { op: `${node.op} (custom gradient)`, inputs: rule.inputs, outputs: node.outputs, vjp: rule.vjp } : node;
+  });
+  const active = steps.filter((node) => {
     if (!node.inputs.some((t) => t && dependsOnWrt.has(t.id))) return false;
     for (const o of node.outputs) dependsOnWrt.add(o.id);
     return true;

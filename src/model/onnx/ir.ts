@@ -46,11 +46,18 @@ export interface Graph {
   /** Public names (graph inputs, outputs, initializers); others get `t<id>`. */
   readonly names: Map<number, string>;
   readonly constantCache: Map<string, Tensor>;
+  /** Tensors whose gradient rule is given directly in terms of chosen inputs (see `customGradient`). */
+  readonly gradientRules: Map<number, GradientRule>;
   nextId: number;
 }
 
+export interface GradientRule {
+  readonly inputs: readonly Tensor[];
+  readonly vjp: Vjp;
+}
+
 export function createGraph(name: string): Graph {
-  return { name, nodes: [], inputs: [], outputs: [], initializers: [], names: new Map(), constantCache: new Map(), nextId: 0 };
+  return { name, nodes: [], inputs: [], outputs: [], initializers: [], names: new Map(), constantCache: new Map(), gradientRules: new Map(), nextId: 0 };
 }
 
 export function size(shape: Shape): number {
@@ -144,4 +151,19 @@ export function addNode(
   const outs = outputs.map((o) => newTensor(graph, o.dtype, o.shape));
   graph.nodes.push({ op, inputs, outputs: outs, attributes, vjp: vjp?.(outs) });
   return outs;
+}
+
+/**
+ * Gives `output` a gradient rule in terms of `inputs` directly: reverse mode sends the gradient of
+ * `output` through `vjp` to `inputs` and never differentiates the nodes between them. For composite
+ * expressions whose derivative is far cheaper than the chain rule through their parts; the tensors
+ * between `inputs` and `output` must not be used outside the composite.
+ */
+export function customGradient(output: Tensor, inputs: readonly Tensor[], vjp: Vjp): Tensor {
+  for (const t of inputs) if (t.graph !== output.graph) throw new Error('customGradient: input from another graph');
+  if (output.graph.gradientRules.has(output.id)) throw new Error('customGradient: the tensor already has a gradient rule');
+  const producer = output.graph.nodes.find((n) => n.outputs.includes(output));
+  if (!producer || producer.outputs.length !== 1) throw new Error('customGradient: the tensor must be the only output of a node');
+  output.graph.gradientRules.set(output.id, { inputs, vjp });
+  return output;
 }

@@ -1,7 +1,7 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { gradCheck, type GradCheckInput } from './gradcheck.ts';
-import { createGraph, input, output, type Tensor } from './ir.ts';
+import { createGraph, customGradient, input, output, type Tensor } from './ir.ts';
 import * as op from './ops.ts';
 import { serializeGraph } from './serialize.ts';
 import { gradients } from './autodiff.ts';
@@ -67,6 +67,15 @@ describe('gradient rules match central finite differences (float64 in ONNX Runti
     expect(maxError).toBeLessThan(1e-4);
   });
 
+  it('a custom gradient rule on a composite (softplus from Exp, Add, Log) matches finite differences', async () => {
+    const softplus = (x: Tensor) => {
+      const y = op.log(op.add(op.exp(x), op.scalar(x, 1)));
+      return customGradient(y, [x], ([gy]) => [gy && op.div(gy, op.add(op.exp(op.neg(x)), op.scalar(x, 1)))]);
+    };
+    const { maxError } = await gradCheck([x23()], (x) => op.mul(softplus(x), x));
+    expect(maxError).toBeLessThan(1e-6);
+  });
+
   it('a chain that uses a tensor twice accumulates both paths', async () => {
     const { maxError } = await gradCheck([x23()], (x) => op.mul(op.exp(op.mul(x, op.scalar(x, 0.5))), op.add(x, op.relu(x))));
     expect(maxError).toBeLessThan(1e-6);
@@ -95,6 +104,21 @@ describe('graph builder', () => {
     const r = await s.run({ a: new ort.Tensor('float32', Float32Array.from([1, -2]), [2]), u: new ort.Tensor('float32', new Float32Array(3), [3]) });
     expect([...(r.ga.data as Float32Array)]).toEqual([2, -4]);
     expect([...(r.gu.data as Float32Array)]).toEqual([0, 0, 0]);
+  });
+
+  it('a custom gradient rule replaces the chain rule through the composite, whose nodes get no gradient nodes', async () => {
+    const g = createGraph('straight-through');
+    const x = input(g, 'x', 'float32', [3]);
+    // Straight-through ReLU: value relu(x), gradient as if identity (the chain rule would give 0 for x < 0).
+    const y = customGradient(op.relu(x), [x], ([gy]) => [gy]);
+    const nodesBefore = g.nodes.length;
+    const [gx] = gradients(op.sumAll(op.mul(y, op.scalar(y, 2))), [x]);
+    expect(g.nodes.slice(nodesBefore).some((n) => n.op === 'Where' || n.op === 'Greater')).toBe(false);
+    output('gx', gx);
+    const s = await ort.InferenceSession.create(serializeGraph(g));
+    const r = await s.run({ x: new ort.Tensor('float32', Float32Array.from([-1, 0.5, 2]), [3]) });
+    expect([...(r.gx.data as Float32Array)]).toEqual([2, 2, 2]);
+    expect(() => customGradient(y, [x], ([gy]) => [gy])).toThrow(/already has a gradient rule/);
   });
 
   it('embeds inputs as initializers when serialising', async () => {

@@ -4,9 +4,9 @@
 // constant 1 cancels in the estimator and would swamp the large-σ terms; computed through tanh, which
 // keeps full relative precision for small u), and empty groups give 0.
 
-import { constant, type Tensor } from '../onnx/ir.ts';
+import { constant, customGradient, type Tensor } from '../onnx/ir.ts';
 import {
-  add, cast, clip, div, gemm, greater, mul, neg, reduceSum, relu, reshape, scalar, sub, sumAll, tanh, transpose,
+  add, cast, clip, div, gemm, greater, mul, reduceSum, relu, reshape, scalar, slice, sub, sumAll, tanh, transpose,
 } from '../onnx/ops.ts';
 
 /** σ of the kernel, used as a variance: k = (1/19) Σ_s exp(−‖a − b‖² / (2σ_s)). */
@@ -16,12 +16,24 @@ import { MMD_SIGMAS } from '../../cpu/mmd.ts';
 export { MMD_SIGMAS };
 
 /**
- * (e^{−2v} − 1) / 2 = −tanh(v) / (1 + tanh(v)) for v ≥ 0: accurate near 0 (where Exp(−u) − 1 would
- * lose every digit), −½ for large v, and only a few elementwise passes over the [σ, B, B] tensor.
+ * K = (1/19) Σ_s (e^{−d/(2σ_s)} − 1) for a [B, B] matrix of squared distances, with a hand-written
+ * gradient. Each term is −2q with q = (1 − e^{−2v})/2 = tanh(v)/(1 + tanh(v)), v = d/(4σ): accurate
+ * near 0, where Exp(−u) − 1 would lose every digit. dK/dd = (1/19) Σ_s (4/(4σ_s))·q_s − (1/19) Σ_s
+ * 2/(4σ_s), so one Gemm over the [19, B·B] tensor gives the kernel and its slope together; the chain
+ * rule through tanh and the division would cost a dozen more passes over it.
  */
-function halfExpm1NegTwice(v: Tensor): Tensor {
-  const t = tanh(v);
-  return neg(div(t, add(t, scalar(t, 1))));
+function kernelMinusOne(d: Tensor): Tensor {
+  const [b] = d.shape;
+  const n = MMD_SIGMAS.length;
+  const inv4Sigma = MMD_SIGMAS.map((s) => 1 / (4 * s));
+  const t = tanh(mul(reshape(d, [1, b * b]), constant(d.graph, d.dtype, [n, 1], inv4Sigma)));
+  const q = div(t, add(t, scalar(t, 1)));
+  const weights = constant(d.graph, d.dtype, [2, n], [...inv4Sigma.map(() => -2 / n), ...inv4Sigma.map((w) => (4 * w) / n)]);
+  const sums = gemm(weights, q);
+  const kernel = reshape(slice(sums, [0], [1], [0]), [b, b]);
+  const slopeConstant = -(2 / n) * inv4Sigma.reduce((a, w) => a + w, 0);
+  const slope = add(reshape(slice(sums, [1], [2], [0]), [b, b]), scalar(d, slopeConstant));
+  return customGradient(kernel, [d], ([gk]) => [gk && mul(gk, slope)]);
 }
 
 /** Squared Euclidean distances [B, B] with an exactly-zero diagonal and no negative entries. */
@@ -36,14 +48,10 @@ export function pairwiseSquaredDistances(y: Tensor): Tensor {
 
 /** Σ over pairs i < j of conditions, both present in the batch, of MMD²(y | c = i, y | c = j). */
 export function mmdAllPairs(y: Tensor, onehot: Tensor): Tensor {
-  const [b] = y.shape;
   const nConditions = onehot.shape[1];
-  const d = reshape(pairwiseSquaredDistances(y), [1, b, b]);
-  // e^{−d/(2σ)} − 1 = 2 · halfExpm1NegTwice(d/(4σ))
-  const inv4Sigma = constant(y.graph, y.dtype, [MMD_SIGMAS.length, 1, 1], MMD_SIGMAS.map((s) => 1 / (4 * s)));
-  const kernelMinusOne = mul(reduceSum(halfExpm1NegTwice(mul(d, inv4Sigma)), [0]), scalar(y, 2 / MMD_SIGMAS.length));
+  const kernel = kernelMinusOne(pairwiseSquaredDistances(y));
   // Group sums S = Cᵀ K C and sizes n: S_ij / (n_i n_j) is the mean kernel between groups i and j.
-  const sums = gemm(onehot, gemm(kernelMinusOne, onehot), { transA: true });
+  const sums = gemm(onehot, gemm(kernel, onehot), { transA: true });
   const counts = reduceSum(onehot, [0], true);
   const pairCounts = gemm(counts, counts, { transA: true });
   const means = div(sums, clip(pairCounts, 1, Number.MAX_VALUE));

@@ -69,6 +69,21 @@ describe('MMD term', () => {
     expect(await runMmd(y, [1, 1, 1, 1, 1, 1], 3, 3)).toBe(0);
   });
 
+  it('gradient with respect to y matches finite differences (float64, 3 conditions, every σ active)', async () => {
+    const rng = createRng(10);
+    const codes = [0, 1, 2, 0, 1, 2, 0, 1];
+    const g = createGraph('mmd_grad');
+    const y = input(g, 'y', 'float64', [codes.length, 3]);
+    const c = input(g, 'c', 'float64', [codes.length, 3]);
+    const values = new Map([
+      ['y', Float64Array.from({ length: codes.length * 3 }, (_, i) => rng.normal() * 0.8 + codes[Math.floor(i / 3)] * 0.3)],
+      ['c', Float64Array.from({ length: codes.length * 3 }, (_, i) => (codes[Math.floor(i / 3)] === i % 3 ? 1 : 0))],
+    ]);
+    const { maxError, analytic } = await checkGraphGradients(g, mmdAllPairs(y, c), [y], values);
+    expect(maxError).toBeLessThan(1e-6);
+    expect(analytic.y.some((v) => Math.abs(v) > 1e-3)).toBe(true);
+  });
+
   it('is 0 for identical groups and resolves a small shift that large-σ terms would drown in f32', async () => {
     const same = Float64Array.from([0.1, 2, -1, 0.3, 0.1, 2, -1, 0.3]);
     expect(Math.abs(await runMmd(same, [0, 0, 1, 1], 2, 2))).toBeLessThan(1e-9);
