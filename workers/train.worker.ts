@@ -4,6 +4,8 @@
 
 import * as Comlink from 'comlink';
 import { installFastBlosc } from '../src/loader/codecs/blosc.ts';
+import { defaultWorkerCount, openPooledReader, type PooledReader } from '../src/loader/pooled-reader.ts';
+import type { CacheSettings, ReadWorkerApi, ReadWorkerInput } from '../src/loader/read-worker.ts';
 import { loadCheckpoint, saveCheckpoint } from '../src/model/train/checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from '../src/model/train/control.ts';
 import { memoryBatches, splitRows, type InMemoryDataset } from '../src/model/train/memory-batches.ts';
@@ -25,6 +27,13 @@ export interface WorkerSourceData {
   readonly nGenes?: number;
   readonly input?: InputKind;
   readonly layer?: string;
+  /**
+   * Read workers for a zarr store (URL or OPFS copy), each reading through the chunk cache; default
+   * max(1, min(4, cores − 1)); 0 reads in this worker. A dropped .h5ad is always read here.
+   */
+  readonly readWorkers?: number;
+  /** Chunk cache under the readers (default OPFS 'trvae-cache', 2 GiB); false disables it. */
+  readonly cache?: CacheSettings | false;
 }
 
 export interface WorkerTrainRequest {
@@ -53,8 +62,19 @@ export interface WorkerTrainResult {
   readonly genes?: Int32Array;
 }
 
-// This worker streams zarr through the loader in-thread: decode blosc with the fast codec.
+// Obs, metadata and (without read workers) X are decoded in this thread: use the fast blosc codec.
 installFastBlosc();
+
+function openPooledZarr(input: ReadWorkerInput, data: WorkerSourceData): Promise<PooledReader> {
+  return openPooledReader(input, {
+    workers: data.readWorkers ?? defaultWorkerCount(),
+    cache: data.cache === false ? undefined : (data.cache ?? { kind: 'opfs', location: 'trvae-cache' }),
+    spawnReadWorker: () => {
+      const worker = new Worker(new URL('./loader-read.worker.ts', import.meta.url), { type: 'module', name: 'training read' });
+      return { api: Comlink.wrap<ReadWorkerApi>(worker), terminate: () => worker.terminate() };
+    },
+  });
+}
 
 let control: TrainingControl | undefined;
 
@@ -78,18 +98,20 @@ const api = {
         batches = (epoch) => memoryBatches(data, split.train, config.batchSize, { seed: config.seed, epoch });
         validation = split.validation.length > 0 ? () => memoryBatches(data, split.validation, config.batchSize, undefined) : undefined;
       } else {
-        const source = await openSource(data.source);
-        close = () => source.close();
+        const pooled = data.source instanceof Blob ? undefined : await openPooledZarr(data.source, data);
+        const source = pooled ? pooled.source : await openSource(data.source);
+        close = () => (pooled ? pooled.close() : source.close());
         const input = data.input ?? (await detectInputKind(source, data.layer));
         genes = data.genes ?? (await highlyVariableGenes(source, data.nGenes ?? 2000, { input, layer: data.layer, signal: control.signal }));
         config = makeConfig({ ...request.config, nGenes: genes.length });
         const loaders = await openTrainingLoaders(source, {
           conditionKey: data.conditionKey, genes, input, batchSize: config.batchSize, validationFraction: request.validationFraction ?? 0,
-          seed: config.seed, holdout: data.holdout, layer: data.layer, signal: control.signal,
+          seed: config.seed, holdout: data.holdout, layer: data.layer, reader: pooled?.reader, signal: control.signal,
         });
+        const closeSource = close;
         close = async () => {
           await loaders.close();
-          await source.close();
+          await closeSource();
         };
         batches = loaders.batches;
         validation = loaders.validationBatches;

@@ -1,6 +1,7 @@
 // Writes AnnData in anndata's on-disk encoding as zarr v3 (annbatch's layout): X as csr_matrix
 // (data float32, indices in the smallest dtype, indptr int32 or int64) or a dense array, sharded,
-// blosc-lz4; obs/var as dataframes (categorical, string-array, numeric, nullable-*).
+// blosc-lz4; obs/var as dataframes (categorical, string-array, numeric, nullable-integer/boolean;
+// strings with missing values as categoricals).
 import type { CsrBlock, DenseBlock, ObsValues } from '../source/types.ts';
 import type { StoreSink } from './sink.ts';
 import {
@@ -58,6 +59,15 @@ function chunksPerShard(innerElems: number, elemBytes: number, shardBytes: numbe
   return Math.max(1, Math.floor(shardBytes / (innerElems * elemBytes)));
 }
 
+/**
+ * One shard grid for a CSR matrix's data and indices: annbatch reads both through the indexer it
+ * builds from data's grid, so indices with other shard bounds would come back as fill values. Sized
+ * by the float32 data, no longer than the matrix (as annbatch's own writer).
+ */
+function csrChunksPerShard(innerElems: number, nnz: number, shardBytes: number): number {
+  return Math.max(1, Math.min(chunksPerShard(innerElems, 4, shardBytes), Math.floor(nnz / innerElems)));
+}
+
 async function writeCsr(
   sink: StoreSink,
   nodes: NodeMetadata,
@@ -72,18 +82,9 @@ async function writeCsr(
   const meanNnz = Math.max(1, Math.round(input.nnz / Math.max(1, nObs)));
   const innerElems = layout.chunkRows * meanNnz;
   const indexDtype = indexDtypeFor(nVars);
-  const data = createShardedArrayWriter(sink, nodes, join(path, 'data'), {
-    dtype: 'float32',
-    rowWidth: 1,
-    chunkRows: innerElems,
-    chunksPerShard: chunksPerShard(innerElems, 4, layout.shardBytes),
-  });
-  const indices = createShardedArrayWriter(sink, nodes, join(path, 'indices'), {
-    dtype: indexDtype,
-    rowWidth: 1,
-    chunkRows: innerElems,
-    chunksPerShard: chunksPerShard(innerElems, indexDtype === 'uint16' ? 2 : 4, layout.shardBytes),
-  });
+  const grid = { rowWidth: 1, chunkRows: innerElems, chunksPerShard: csrChunksPerShard(innerElems, input.nnz, layout.shardBytes) };
+  const data = createShardedArrayWriter(sink, nodes, join(path, 'data'), { dtype: 'float32', ...grid });
+  const indices = createShardedArrayWriter(sink, nodes, join(path, 'indices'), { dtype: indexDtype, ...grid });
   const indptr = new Float64Array(nObs + 1);
   let rows = 0;
   let nnz = 0;
@@ -178,9 +179,12 @@ async function writeColumn(sink: StoreSink, nodes: NodeMetadata, path: string, c
     }
     case 'string': {
       if (v.values.some((s) => s === null)) {
-        await writeGroup(sink, nodes, path, version('nullable-string-array', '0.1.0'));
-        await writeStringArray(sink, nodes, join(path, 'values'), v.values.map((s) => s ?? ''), {});
-        await writeNumericArray(sink, nodes, join(path, 'mask'), 'bool', Uint8Array.from(v.values, (s) => (s === null ? 1 : 0)));
+        // as a categorical with code −1 for missing (anndata's strings_to_categoricals): every anndata
+        // reads it, lazily too, unlike nullable-string-array
+        const categories = [...new Set(v.values.filter((s): s is string => s !== null))].sort();
+        const code = new Map(categories.map((c, i) => [c, i]));
+        const codes = Int32Array.from(v.values, (s) => (s === null ? -1 : (code.get(s) as number)));
+        await writeColumn(sink, nodes, path, { ...column, values: { kind: 'categorical', categories, codes } });
         return;
       }
       await writeStringArray(sink, nodes, path, v.values as string[], version('string-array'));
@@ -190,8 +194,8 @@ async function writeColumn(sink: StoreSink, nodes: NodeMetadata, path: string, c
       const { dtype, data } = numericArray(v.values, column.dtype);
       if (v.mask && dtype !== 'float64' && dtype !== 'float32') {
         await writeGroup(sink, nodes, path, version('nullable-integer', '0.1.0'));
-        await writeNumericArray(sink, nodes, join(path, 'values'), dtype, data);
-        await writeNumericArray(sink, nodes, join(path, 'mask'), 'bool', v.mask);
+        await writeNumericArray(sink, nodes, join(path, 'values'), dtype, data, version('array'));
+        await writeNumericArray(sink, nodes, join(path, 'mask'), 'bool', v.mask, version('array'));
         return;
       }
       // a float column's missing values are NaN already
@@ -201,8 +205,8 @@ async function writeColumn(sink: StoreSink, nodes: NodeMetadata, path: string, c
     case 'boolean': {
       if (v.mask) {
         await writeGroup(sink, nodes, path, version('nullable-boolean', '0.1.0'));
-        await writeNumericArray(sink, nodes, join(path, 'values'), 'bool', v.values);
-        await writeNumericArray(sink, nodes, join(path, 'mask'), 'bool', v.mask);
+        await writeNumericArray(sink, nodes, join(path, 'values'), 'bool', v.values, version('array'));
+        await writeNumericArray(sink, nodes, join(path, 'mask'), 'bool', v.mask, version('array'));
         return;
       }
       await writeNumericArray(sink, nodes, path, 'bool', v.values, version('array'));

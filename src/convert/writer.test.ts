@@ -67,6 +67,8 @@ describe('zarr v3 sharded AnnData writer', () => {
         columns: [
           { name: 'condition', values: { kind: 'categorical', codes: Int32Array.from({ length: nObs }, (_, i) => i % 3), categories: ['ctrl', 'stim', 'ünïcode'] } },
           { name: 'n_counts', dtype: 'int64', values: { kind: 'numeric', values: Float64Array.from({ length: nObs }, (_, i) => i * 2) } },
+          { name: 'donor', values: { kind: 'string', values: Array.from({ length: nObs }, (_, i) => (i % 5 === 4 ? null : `d${i % 2}`)) } },
+          { name: 'batch', dtype: 'int32', values: { kind: 'numeric', values: Float64Array.from({ length: nObs }, (_, i) => i % 3), mask: Uint8Array.from({ length: nObs }, (_, i) => (i === 7 ? 1 : 0)) } },
         ],
       },
       var: { index: Array.from({ length: nVars }, (_, i) => `gene_${i}`), columns: [] },
@@ -99,7 +101,24 @@ describe('zarr v3 sharded AnnData writer', () => {
     const counts = await zarr.get(await zarr.open.v3(root.resolve('obs/n_counts'), { kind: 'array' }));
     expect(counts.data).toBeInstanceOf(BigInt64Array);
     const obs = await zarr.open.v3(root.resolve('obs'), { kind: 'group' });
-    expect(obs.attrs).toMatchObject({ 'encoding-type': 'dataframe', _index: '_index', 'column-order': ['condition', 'n_counts'] });
+    expect(obs.attrs).toMatchObject({ 'encoding-type': 'dataframe', _index: '_index', 'column-order': ['condition', 'n_counts', 'donor', 'batch'] });
+    // strings with missing values: a categorical with code −1 (what every anndata reads, lazily too)
+    const donor = await zarr.open.v3(root.resolve('obs/donor'), { kind: 'group' });
+    expect(donor.attrs).toMatchObject({ 'encoding-type': 'categorical', 'encoding-version': '0.2.0' });
+    const donorCodes = await zarr.get(await zarr.open.v3(root.resolve('obs/donor/codes'), { kind: 'array' }));
+    expect(Array.from(donorCodes.data as Int8Array).slice(0, 6)).toEqual([0, 1, 0, 1, -1, 1]);
+    // the parts of a nullable column carry their own encoding, as anndata writes them
+    for (const part of ['values', 'mask']) {
+      const array = await zarr.open.v3(root.resolve(`obs/batch/${part}`), { kind: 'array' });
+      expect(array.attrs).toMatchObject({ 'encoding-type': 'array', 'encoding-version': '0.2.0' });
+    }
+
+    // annbatch reads X/data and X/indices through one indexer built from data's shard grid
+    const grid = async (name: string) => {
+      const m = JSON.parse(await readFile(join(dir, `X/${name}/zarr.json`), 'utf8'));
+      return [m.chunk_grid.configuration.chunk_shape, m.codecs[0].configuration.chunk_shape];
+    };
+    expect(await grid('indices')).toEqual(await grid('data'));
 
     // the shard index sits at the end: 16 bytes per inner chunk, then its crc32c
     const meta = JSON.parse(await readFile(join(dir, 'X/data/zarr.json'), 'utf8'));

@@ -67,29 +67,53 @@ export function concatBlocks(blocks: readonly RowBlock[]): RowBlock {
   return { format: 'csr', nRows, nCols, indptr, indices, data };
 }
 
-/** The rows at `positions` (in that order) of a block. */
-export function gatherRows(block: RowBlock, positions: Uint32Array): RowBlock {
-  const n = positions.length;
-  if (block.format === 'dense') {
-    const values = new Float32Array(n * block.nCols);
-    for (let i = 0; i < n; i++) values.set(block.values.subarray(positions[i]! * block.nCols, (positions[i]! + 1) * block.nCols), i * block.nCols);
-    return { format: 'dense', nRows: n, nCols: block.nCols, values };
+/** The rows at `positions` (in that order) of a block, or of blocks stacked vertically. */
+export function gatherRows(source: RowBlock | readonly RowBlock[], positions: Uint32Array): RowBlock {
+  const blocks: readonly RowBlock[] = 'format' in source ? [source] : source;
+  if (blocks.length === 0) throw new RangeError('gatherRows: no blocks');
+  // (block, row in block) of every position
+  const part = new Uint8Array(positions.length);
+  const local = new Uint32Array(positions.length);
+  const starts = [0];
+  for (const b of blocks) starts.push(starts[starts.length - 1]! + b.nRows);
+  if (blocks.length > 255) throw new RangeError('gatherRows: at most 255 stacked blocks');
+  for (let i = 0; i < positions.length; i++) {
+    const p = positions[i]!;
+    if (p >= starts[blocks.length]!) throw new RangeError(`gatherRows: row ${p} of ${starts[blocks.length]}`);
+    let k = 0;
+    while (p >= starts[k + 1]!) k++;
+    part[i] = k;
+    local[i] = p - starts[k]!;
   }
+  const n = positions.length;
+  const first = blocks[0]!;
+  if (blocks.every((b): b is DenseBlock => b.format === 'dense')) {
+    const nCols = first.nCols;
+    const values = new Float32Array(n * nCols);
+    for (let i = 0; i < n; i++) values.set(blocks[part[i]!]!.values.subarray(local[i]! * nCols, (local[i]! + 1) * nCols), i * nCols);
+    return { format: 'dense', nRows: n, nCols, values };
+  }
+  if (!blocks.every((b): b is CsrBlock => b.format === 'csr')) throw new TypeError('cannot gather across dense and sparse blocks');
+  const csr = blocks as readonly CsrBlock[];
   let nnz = 0;
-  for (let i = 0; i < n; i++) nnz += Number(block.indptr[positions[i]! + 1]) - Number(block.indptr[positions[i]!]);
+  for (let i = 0; i < n; i++) {
+    const b = csr[part[i]!]!;
+    nnz += Number(b.indptr[local[i]! + 1]) - Number(b.indptr[local[i]!]);
+  }
   const indptr = indptrFor(nnz, n + 1);
-  const indices = new (block.indices.constructor as Uint16ArrayConstructor | Int32ArrayConstructor | Uint32ArrayConstructor)(nnz);
+  const indices = sameIndexType(csr, nnz);
   const data = new Float32Array(nnz);
   let e = 0;
   for (let i = 0; i < n; i++) {
-    const s = Number(block.indptr[positions[i]!]);
-    const t = Number(block.indptr[positions[i]! + 1]);
-    indices.set(block.indices.subarray(s, t), e);
-    data.set(block.data.subarray(s, t), e);
+    const b = csr[part[i]!]!;
+    const s = Number(b.indptr[local[i]!]);
+    const t = Number(b.indptr[local[i]! + 1]);
+    indices.set(b.indices.subarray(s, t), e);
+    data.set(b.data.subarray(s, t), e);
     e += t - s;
     indptr[i + 1] = e;
   }
-  return { format: 'csr', nRows: n, nCols: block.nCols, indptr, indices, data };
+  return { format: 'csr', nRows: n, nCols: first.nCols, indptr, indices, data };
 }
 
 export function gatherObs(values: ObsValues, positions: Uint32Array): ObsValues {

@@ -2,15 +2,12 @@
 // sampler and the prefetching pool loop, and hands each batch to the page by transfer. Reads go
 // through a pool of read workers, each with its own source and the OPFS chunk cache under it.
 import * as Comlink from 'comlink';
-import { openSource } from '../source/index.ts';
-import type { AnnDataSource, ObsValues } from '../source/types.ts';
-import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
-import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
+import type { ObsValues } from '../source/types.ts';
+import type { ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
-import { openCache, type CacheSettings } from './read-worker.ts';
-import { sourceRowReader, type RowReader } from './row-reader.ts';
-import { createTransferStats } from './transfer.ts';
-import { openWorkerPool, type SpawnedWorker } from './worker-pool.ts';
+import { defaultWorkerCount, openPooledReader, type PooledReader } from './pooled-reader.ts';
+import type { CacheSettings, ReadWorkerInput } from './read-worker.ts';
+import type { SpawnedWorker } from './worker-pool.ts';
 
 /** LoaderOptions minus what cannot cross threads; the filter goes as text or typed data. */
 export interface RemoteLoaderOptions extends Omit<LoaderOptions, 'reader' | 'signal'> {
@@ -30,7 +27,7 @@ export interface RemoteLoaderInfo {
 }
 
 export interface LoaderWorkerApi {
-  open(input: string, options: RemoteLoaderOptions): Promise<RemoteLoaderInfo>;
+  open(input: ReadWorkerInput, options: RemoteLoaderOptions): Promise<RemoteLoaderInfo>;
   /** Starts (or restarts) an epoch; progress is reported through the proxied callback. */
   startEpoch(epoch: number, onProgress?: (progress: LoaderProgress) => void): void;
   /** The next batch of the running epoch (transferred), or null at its end. */
@@ -40,11 +37,6 @@ export interface LoaderWorkerApi {
   cacheStats(): Promise<ChunkCacheStats | null>;
   clearCache(): Promise<void>;
   close(): Promise<void>;
-}
-
-export function defaultWorkerCount(): number {
-  const cores = typeof navigator !== 'undefined' ? navigator.hardwareConcurrency || 2 : 2;
-  return Math.max(1, Math.min(4, cores - 1));
 }
 
 function batchBuffers(batch: Batch): ArrayBuffer[] {
@@ -67,21 +59,17 @@ function batchBuffers(batch: Batch): ArrayBuffer[] {
 }
 
 export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): LoaderWorkerApi {
-  let source: AnnDataSource | undefined;
+  let pooled: PooledReader | undefined;
   let loader: Loader | undefined;
-  let reader: RowReader | undefined;
-  let cache: ChunkCache | undefined;
   let running: { iterator: AsyncGenerator<Batch>; controller: AbortController } | undefined;
-  let readerCache: (() => Promise<ChunkCacheStats | null>) | undefined;
-  let clearReaderCache: (() => Promise<void>) | undefined;
 
   const close = async (): Promise<void> => {
     running?.controller.abort();
     running = undefined;
     await loader?.close();
-    await source?.close();
+    await pooled?.close();
     loader = undefined;
-    source = undefined;
+    pooled = undefined;
   };
 
   return {
@@ -89,49 +77,9 @@ export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): Loa
       await close();
       const { workers: requested, cache: cacheSetting, ...loaderOptions } = options;
       const workers = requested ?? defaultWorkerCount();
-      const settings: CacheSettings | undefined = cacheSetting === false ? undefined : (cacheSetting ?? { kind: 'opfs', location: 'trvae-cache' });
-      const stats = createTransferStats();
-      if (workers === 0) {
-        cache = settings ? await openCache(settings) : undefined;
-        source = await openSource(input, { wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)) });
-        reader = sourceRowReader(source, stats);
-        readerCache = async () => cache?.stats() ?? null;
-        clearReaderCache = async () => cache?.clear();
-      } else {
-        // the loader's own source only reads metadata and obs (through the same cache); the pool reads X
-        cache = settings ? await openCache({ ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) }) : undefined;
-        source = await openSource(input, { wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : s) });
-        const perWorker = settings ? { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) } : undefined;
-        const spawned: SpawnedWorker[] = [];
-        reader = await openWorkerPool({
-          input,
-          size: workers,
-          open: { cache: perWorker },
-          spawn: () => {
-            const w = spawnReadWorker();
-            spawned.push(w);
-            return w;
-          },
-        });
-        readerCache = async () => {
-          const all = (await Promise.all(spawned.map((w) => w.api.cacheStats()))).filter((s): s is ChunkCacheStats => s !== null);
-          if (all.length === 0) return null;
-          const sum = (k: keyof ChunkCacheStats) => all.reduce((n, s) => n + s[k], 0);
-          return {
-            entries: sum('entries'),
-            bytes: sum('bytes'),
-            budgetBytes: sum('budgetBytes'),
-            hits: sum('hits'),
-            misses: sum('misses'),
-            corrupt: sum('corrupt'),
-            evictions: sum('evictions'),
-            skippedWrites: sum('skippedWrites'),
-          };
-        };
-        clearReaderCache = async () => {
-          await Promise.all(spawned.map((w) => w.api.clearCache()));
-        };
-      }
+      const cache: CacheSettings | undefined = cacheSetting === false ? undefined : (cacheSetting ?? { kind: 'opfs', location: 'trvae-cache' });
+      pooled = await openPooledReader(input, { workers, cache, spawnReadWorker });
+      const { source, reader } = pooled;
       loader = await openLoader(source, { ...loaderOptions, reader });
       return {
         nObs: source.nObs,
@@ -161,8 +109,8 @@ export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): Loa
       running?.controller.abort();
       running = undefined;
     },
-    cacheStats: async () => (readerCache ? readerCache() : null),
-    clearCache: async () => clearReaderCache?.(),
+    cacheStats: async () => (pooled ? pooled.cacheStats() : null),
+    clearCache: async () => pooled?.clearCache(),
     close,
   };
 }

@@ -181,7 +181,7 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
       const pool = await read;
       for (const positions of plan.batches) {
         signal?.throwIfAborted();
-        const X = gatherRows(pool.block, positions);
+        const X = gatherRows(pool.blocks, positions);
         const obs = Object.fromEntries(Object.entries(pool.obs).map(([k, v]) => [k, gatherObs(v, positions)]));
         const batch: Batch = {
           epoch: e,

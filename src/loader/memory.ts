@@ -1,9 +1,9 @@
 // In-memory mode: when the selected rows (and selected genes) fit a budget, read them once,
 // sequentially, and serve every later pool from memory.
-import type { AnnDataSource, ObsValues, RowBlock, RowRead, RowRun } from '../source/types.ts';
+import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { LoaderParameterError } from './errors.ts';
 import { concatBlocks, concatObs, gatherObs, gatherRows, selectColumns } from './blocks.ts';
-import type { RowReader } from './row-reader.ts';
+import type { PoolRead, RowReader } from './row-reader.ts';
 import { sliceSelection, type Selection } from './selection.ts';
 
 export interface MemoryEstimateInput {
@@ -46,8 +46,7 @@ export async function loadIntoMemory(reader: RowReader, selection: Selection, op
     options.signal?.throwIfAborted();
     const part = sliceSelection(selection, from, Math.min(selection.size, from + step));
     const read = await reader.read(part.runs, { layer: options.layer, obs: options.obs, signal: options.signal });
-    const block = options.columnMap ? selectColumns(read.block, options.columnMap.map, options.columnMap.nSelected) : read.block;
-    blocks.push(block);
+    for (const block of read.blocks) blocks.push(options.columnMap ? selectColumns(block, options.columnMap.map, options.columnMap.nSelected) : block);
     for (const [name, values] of Object.entries(read.obs)) (obsParts[name] ??= []).push(values);
     options.onRows?.(Math.min(selection.size, from + step), selection.size);
   }
@@ -72,7 +71,7 @@ function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<stri
   };
   const transferred = loadedThrough.transfer();
   return {
-    async read(runs: readonly RowRun[], options): Promise<RowRead> {
+    async read(runs: readonly RowRun[], options): Promise<PoolRead> {
       const n = runs.reduce((s, r) => s + (r.end - r.start), 0);
       const positions = new Uint32Array(n);
       let o = 0;
@@ -84,7 +83,7 @@ function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<stri
       const want = options.obs ?? [];
       const missing = want.filter((name) => !(name in obs));
       if (missing.length) throw new LoaderParameterError('obs', `columns ${missing.join(', ')} were not loaded into memory`);
-      return { block: gatherRows(block, positions), obs: Object.fromEntries(want.map((name) => [name, gatherObs(obs[name]!, positions)])) };
+      return { blocks: [gatherRows(block, positions)], obs: Object.fromEntries(want.map((name) => [name, gatherObs(obs[name]!, positions)])) };
     },
     transfer: () => ({ ...transferred }),
     close: () => loadedThrough.close(),

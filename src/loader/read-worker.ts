@@ -25,6 +25,9 @@ export interface ReadWorkerOpenOptions {
   readonly retries?: number;
 }
 
+/** What a read worker opens: a zarr URL or local path, or a store in this origin's OPFS. */
+export type ReadWorkerInput = string | { readonly opfs: string };
+
 export interface SourceSummary {
   readonly nObs: number;
   readonly nVars: number;
@@ -56,7 +59,7 @@ export function liveMemory(collect = false): LiveMemory {
 }
 
 export interface ReadWorkerApi {
-  open(input: string, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
+  open(input: ReadWorkerInput, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
   /** The rows, and this worker's cumulative transfer counters since open (not this read's share: reads may overlap). */
   read(runs: RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<{ read: RowRead; transfer: TransferStats }>;
   /** The worker's live memory (see liveMemory). */

@@ -1,11 +1,12 @@
 // A pool of read workers: a pool's runs are split into one share per worker (balanced by rows),
-// read in parallel, and stacked back in order. Buffers come back transferred, not copied.
+// read in parallel, and stacked back in order (not copied into one block). Buffers come back
+// transferred, not copied.
 import type * as Comlink from 'comlink';
-import type { ObsValues, RowRead, RowRun } from '../source/types.ts';
-import { concatBlocks, concatObs } from './blocks.ts';
+import type { ObsValues, RowRun } from '../source/types.ts';
+import { concatObs } from './blocks.ts';
 import { LoaderParameterError } from './errors.ts';
-import type { LiveMemory, ReadWorkerApi, ReadWorkerOpenOptions } from './read-worker.ts';
-import type { RowReader } from './row-reader.ts';
+import type { LiveMemory, ReadWorkerApi, ReadWorkerInput, ReadWorkerOpenOptions } from './read-worker.ts';
+import type { PoolRead, RowReader } from './row-reader.ts';
 import { addTransferStats, createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface SpawnedWorker {
@@ -14,8 +15,8 @@ export interface SpawnedWorker {
 }
 
 export interface WorkerPoolOptions {
-  /** URL (or, in Node, path) of the store each worker opens. */
-  readonly input: string;
+  /** The store each worker opens: URL, (in Node) path, or OPFS store. */
+  readonly input: ReadWorkerInput;
   readonly size: number;
   readonly open?: ReadWorkerOpenOptions;
   readonly spawn: () => SpawnedWorker;
@@ -66,8 +67,10 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
     w.cacheBytes = Math.max(w.cacheBytes, t.cacheBytes);
     w.cacheRequests = Math.max(w.cacheRequests, t.cacheRequests);
   };
+  let closed = false;
   return {
-    async read(runs, readOptions): Promise<RowRead> {
+    async read(runs, readOptions): Promise<PoolRead> {
+      if (closed) throw new Error('the read worker pool is closed');
       readOptions.signal?.throwIfAborted();
       const shares = splitRuns(runs, workers.length);
       const { signal: _signal, ...plain } = readOptions;
@@ -76,7 +79,7 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
       parts.forEach((p, i) => note(i, p.transfer));
       const obs: Record<string, ObsValues> = {};
       for (const name of Object.keys(parts[0]?.read.obs ?? {})) obs[name] = concatObs(parts.map((p) => p.read.obs[name]!));
-      return { block: concatBlocks(parts.map((p) => p.read.block)), obs };
+      return { blocks: parts.map((p) => p.read.block), obs };
     },
     transfer: () => {
       const total = createTransferStats();
@@ -85,6 +88,8 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
     },
     memory: (collect = false) => Promise.all(workers.map((w) => w.api.memory(collect))),
     async close() {
+      if (closed) return; // a terminated worker would never answer a second close
+      closed = true;
       await Promise.all(workers.map((w) => w.api.close().catch(() => {})));
       workers.forEach((w) => w.terminate());
     },

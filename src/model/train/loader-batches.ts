@@ -5,6 +5,7 @@
 
 import { openLoader, type Batch, type Loader } from '../../loader/loader.ts';
 import type { RowPredicate } from '../../loader/predicate.ts';
+import type { RowReader } from '../../loader/row-reader.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { PoolBatch, PoolInput } from '../batch.ts';
 import { poolInput, toCsr, type Holdout, type InputKind } from '../dataset.ts';
@@ -20,6 +21,8 @@ export interface TrainingLoaderOptions {
   readonly holdout?: Holdout & { readonly cellTypeKey: string };
   readonly layer?: string;
   readonly memoryBudgetBytes?: number;
+  /** Where pools are read (e.g. a pool of read workers over the chunk cache); default the source. */
+  readonly reader?: RowReader;
   readonly signal?: AbortSignal;
 }
 
@@ -79,6 +82,7 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
     obs: [options.conditionKey],
     layer: options.layer,
     memoryBudgetBytes: options.memoryBudgetBytes,
+    reader: options.reader,
     signal: options.signal,
   };
   const train = await openLoader(source, {
