@@ -5,11 +5,18 @@
 // allocator fragmentation, so each child also reports peak live memory (JS heap + external,
 // ArrayBuffers included, of the main thread and every read worker), sampled at every batch, and,
 // with --gc-every N, after a forced full GC every N batches (children run with --expose-gc).
+// "Flat in dataset size" is judged on equal work: the peak RSS over the first --equal-cells cells
+// (default: the smallest dataset) of every run, so that a longer epoch does not simply sample more
+// garbage-collection timings. Children run with glibc's mmap threshold fixed at 128 KiB
+// (MALLOC_MMAP_THRESHOLD_): glibc otherwise raises it after large frees and keeps freed ArrayBuffer
+// memory in its heap, so RSS creeps with run time (browsers allocate ArrayBuffers with their own
+// allocator); --glibc-default-malloc keeps glibc's dynamic threshold.
 // Prints a table and writes bench-results/loader.json.
 //
 //   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
 //                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32]
-//                           [--nnz 1500] [--gc-every 0]
+//                           [--nnz 1500] [--gc-every 0] [--equal-cells N] [--glibc-default-malloc]
+//                           [--cpu-prof DIR]   (V8 CPU profiles of every child thread)
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus } from 'node:os';
@@ -52,6 +59,11 @@ interface ChildTask {
   readonly workers: number;
   /** Force a full GC (main thread and workers) and sample live memory every this many batches; 0 = never. */
   readonly gcEvery: number;
+  /** Peak RSS is also reported over the first this many cells (equal work at every dataset size). */
+  readonly equalCells: number;
+  readonly glibcDefaultMalloc: boolean;
+  /** Write V8 CPU profiles of each child (main thread and read workers) here. */
+  readonly cpuProfileDir?: string;
 }
 
 interface ChildResult {
@@ -59,6 +71,8 @@ interface ChildResult {
   readonly seconds: number;
   readonly cellsPerSecond: number;
   readonly peakRssMiB: number;
+  /** Peak RSS over the first `equalCells` cells. */
+  readonly peakRssEqualWorkMiB: number;
   /** Most live memory seen at a batch boundary, without forcing GC (garbage not yet collected counts). */
   readonly peakLiveMiB: number;
   /** Most live memory after a forced full GC (null without --gc-every). */
@@ -88,6 +102,10 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   let pool: WorkerPool | undefined;
   let batchesSeen = 0;
   let peakByThread: { heap: number; external: number }[] = [];
+  let peakEqualWork: number | undefined;
+  const noteCells = (cells: number): void => {
+    if (peakEqualWork === undefined && cells >= task.equalCells) peakEqualWork = Math.max(peak, process.memoryUsage().rss);
+  };
   /** Samples live memory of every thread at a batch boundary (after a full GC every gcEvery batches). */
   const sampleLive = async (): Promise<void> => {
     const collect = task.gcEvery > 0 && batchesSeen % task.gcEvery === 0;
@@ -122,6 +140,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
         const reads = await Promise.all(Array.from(batch.subarray(i, i + inFlight), (r) => source.readRows([{ start: r, end: r + 1 }])));
         for (const read of reads) densify(gatherRows(read.block, Uint32Array.of(0)), map, genes.length);
         cells += reads.length;
+        noteCells(cells);
         if (i % task.batchSize === 0) await sampleLive();
         if ((performance.now() - start) / 1000 > task.naiveSeconds) break outer;
       }
@@ -155,6 +174,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
     for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) {
       cells += batch.X.nRows;
+      noteCells(cells);
       await sampleLive();
     }
     if (pool) {
@@ -175,6 +195,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     seconds,
     cellsPerSecond: cells / seconds,
     peakRssMiB: peak / MiB,
+    peakRssEqualWorkMiB: (peakEqualWork ?? peak) / MiB,
     peakLiveMiB: peakLive / MiB,
     peakLiveAfterGcMiB: task.gcEvery > 0 ? peakLiveAfterGc / MiB : null,
     peakLiveByThreadMiB: peakByThread,
@@ -187,8 +208,10 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
 
 function spawnChild(task: ChildTask): Promise<ChildResult> {
   return new Promise((done, fail) => {
-    const child = spawn(process.execPath, ['--expose-gc', '--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
+    const profile = task.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', task.cpuProfileDir] : [];
+    const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
       stdio: ['ignore', 'pipe', 'inherit'],
+      env: task.glibcDefaultMalloc ? process.env : { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' },
     });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));
@@ -223,10 +246,13 @@ async function main(): Promise<void> {
     naiveSeconds: numberArg('--naive-seconds', 15),
     workers: numberArg('--workers', 2),
     gcEvery: numberArg('--gc-every', 0),
+    equalCells: numberArg('--equal-cells', Math.min(...cellsList)),
+    glibcDefaultMalloc: process.argv.includes('--glibc-default-malloc'),
+    ...(process.argv.includes('--cpu-prof') ? { cpuProfileDir: resolve(listArg('--cpu-prof', '')[0] ?? 'bench-results/profiles') } : {}),
   };
   const nnzPerRow = numberArg('--nnz', 1500);
   const results: Record<string, unknown>[] = [];
-  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; ${base.workers} read worker thread(s); cache = directory backend (OPFS stand-in, same ChunkCache code)`);
+  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; ${base.workers} read worker thread(s); cache = directory backend (OPFS stand-in, same ChunkCache code); glibc mmap threshold ${base.glibcDefaultMalloc ? 'dynamic (default)' : 'fixed at 128 KiB'}`);
   for (const nObs of cellsList) {
     const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow });
     for (const latencyMs of latencies) {
@@ -260,7 +286,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', 'peak live', 'live after GC', 'network', 'from cache'];
+  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'network', 'from cache'];
   const lines = results.map((r) => [
     `${(r.dataset as number).toLocaleString()} cells`,
     `${r.latencyMs as number} ms`,
@@ -269,6 +295,7 @@ async function main(): Promise<void> {
     r.vsNaive === null ? '' : `${(r.vsNaive as number).toFixed(1)}×`,
     r.vsSequential === null ? '' : `${((r.vsSequential as number) * 100).toFixed(0)}%`,
     `${Math.round(r.peakRssMiB as number)} MiB`,
+    `${Math.round(r.peakRssEqualWorkMiB as number)} MiB`,
     `${Math.round(r.peakLiveMiB as number)} MiB`,
     r.peakLiveAfterGcMiB === null ? '' : `${Math.round(r.peakLiveAfterGcMiB as number)} MiB`,
     `${(r.networkMiB as number).toFixed(0)} MiB`,

@@ -5,7 +5,7 @@ import * as zarr from 'zarrita';
 import { openSource } from '../../source/index.ts';
 import { openLoader } from '../loader.ts';
 import { createRng } from '../prng.ts';
-import { decodeBloscLz4, installFastBlosc } from './blosc.ts';
+import { decodeBloscLz4, installFastBlosc, unshuffle } from './blosc.ts';
 
 describe('blosc-lz4 decoder', () => {
   it('decodes what numcodecs (c-blosc) encodes, byte for byte, for many shapes of data', async () => {
@@ -21,6 +21,23 @@ describe('blosc-lz4 decoder', () => {
         expect(decoded, `size ${size}, shuffle ${shuffle}, kind ${kind}`).toBeDefined();
         expect(decoded!.length).toBe(size);
         expect(Buffer.from(decoded!).equals(Buffer.from(bytes))).toBe(true);
+      }
+    }
+  });
+
+  it('unshuffles elements of 1, 2, 4 and 8 bytes, at aligned and unaligned offsets, with a tail', () => {
+    const rng = createRng(3);
+    for (const typesize of [1, 2, 4, 8]) {
+      for (const at of [0, 1, 2, 4]) {
+        const size = 4099;
+        const plain = Uint8Array.from({ length: size }, () => rng.int(256));
+        const n = Math.floor(size / typesize);
+        const shuffled = new Uint8Array(size);
+        for (let i = 0; i < n; i++) for (let j = 0; j < typesize; j++) shuffled[j * n + i] = plain[i * typesize + j]!;
+        shuffled.set(plain.subarray(n * typesize), n * typesize);
+        const dst = new Uint8Array(size + 8);
+        unshuffle(typesize, shuffled, dst, at, size);
+        expect(Buffer.from(dst.subarray(at, at + size)).equals(Buffer.from(plain)), `typesize ${typesize}, at ${at}`).toBe(true);
       }
     }
   });
