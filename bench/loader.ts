@@ -77,6 +77,8 @@ interface ChildResult {
   readonly peakLiveMiB: number;
   /** Most live memory after a forced full GC (null without --gc-every). */
   readonly peakLiveAfterGcMiB: number | null;
+  /** The same over the first `equalCells` cells. */
+  readonly peakLiveAfterGcEqualWorkMiB: number | null;
   /** Where the live memory was at its peak: MiB per thread (main first), heap + external. */
   readonly peakLiveByThreadMiB: readonly { heap: number; external: number }[];
   readonly networkMiB: number;
@@ -103,6 +105,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   let batchesSeen = 0;
   let peakByThread: { heap: number; external: number }[] = [];
   let peakEqualWork: number | undefined;
+  let peakLiveAfterGcEqualWork = 0;
   const noteCells = (cells: number): void => {
     if (peakEqualWork === undefined && cells >= task.equalCells) peakEqualWork = Math.max(peak, process.memoryUsage().rss);
   };
@@ -115,6 +118,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     if (live > peakLive) peakByThread = threads.map((m) => ({ heap: m.heapUsed / MiB, external: m.external / MiB }));
     peakLive = Math.max(peakLive, live);
     if (collect) peakLiveAfterGc = Math.max(peakLiveAfterGc, live);
+    if (collect && peakEqualWork === undefined) peakLiveAfterGcEqualWork = Math.max(peakLiveAfterGcEqualWork, live);
   };
   const stats = createTransferStats();
   const useCache = task.variant === 'b' || task.variant === 'c';
@@ -198,6 +202,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     peakRssEqualWorkMiB: (peakEqualWork ?? peak) / MiB,
     peakLiveMiB: peakLive / MiB,
     peakLiveAfterGcMiB: task.gcEvery > 0 ? peakLiveAfterGc / MiB : null,
+    peakLiveAfterGcEqualWorkMiB: task.gcEvery > 0 ? peakLiveAfterGcEqualWork / MiB : null,
     peakLiveByThreadMiB: peakByThread,
     networkMiB: stats.networkBytes / MiB,
     networkRequests: stats.networkRequests,
@@ -286,7 +291,7 @@ async function main(): Promise<void> {
       }
     }
   }
-  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'network', 'from cache'];
+  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'live after GC, first cells', 'network', 'from cache'];
   const lines = results.map((r) => [
     `${(r.dataset as number).toLocaleString()} cells`,
     `${r.latencyMs as number} ms`,
@@ -298,6 +303,7 @@ async function main(): Promise<void> {
     `${Math.round(r.peakRssEqualWorkMiB as number)} MiB`,
     `${Math.round(r.peakLiveMiB as number)} MiB`,
     r.peakLiveAfterGcMiB === null ? '' : `${Math.round(r.peakLiveAfterGcMiB as number)} MiB`,
+    r.peakLiveAfterGcEqualWorkMiB === null ? '' : `${Math.round(r.peakLiveAfterGcEqualWorkMiB as number)} MiB`,
     `${(r.networkMiB as number).toFixed(0)} MiB`,
     `${(r.cacheMiB as number).toFixed(0)} MiB`,
   ]);
