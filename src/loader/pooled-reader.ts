@@ -13,7 +13,7 @@ import { openWorkerPool, type SpawnedWorker } from './worker-pool.ts';
 export interface PooledReaderOptions {
   /** Read workers; 0 reads in this thread. */
   readonly workers: number;
-  /** Chunk cache under every reader; its budget is shared between this thread and the workers. */
+  /** Chunk cache under every reader (not for an OPFS store); its budget is shared between this thread and the workers. */
   readonly cache?: CacheSettings;
   readonly spawnReadWorker: () => SpawnedWorker;
 }
@@ -50,7 +50,9 @@ function sumStats(all: readonly ChunkCacheStats[]): ChunkCacheStats | null {
 }
 
 export async function openPooledReader(input: ReadWorkerInput, options: PooledReaderOptions): Promise<PooledReader> {
-  const { workers, cache: settings } = options;
+  const { workers } = options;
+  // a store already in OPFS is not cached there a second time
+  const settings = typeof input === 'string' ? options.cache : undefined;
   const stats = createTransferStats();
   // one share of the budget for this thread's cache and one for each worker's
   const share = settings && { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) };

@@ -49,7 +49,12 @@ export function liveMemory(collect = false): LiveMemory {
     process?: { memoryUsage(): { heapUsed: number; external: number } };
     performance?: { memory?: { usedJSHeapSize: number } };
   };
-  if (collect) runtime.gc?.();
+  if (collect) {
+    // twice: V8 frees dropped ArrayBuffers' memory by a concurrent sweep after a GC, and the next
+    // GC waits for that sweep, so `external` no longer counts them
+    runtime.gc?.();
+    runtime.gc?.();
+  }
   if (runtime.process) {
     const { heapUsed, external } = runtime.process.memoryUsage();
     return { heapUsed, external };
