@@ -5,9 +5,10 @@
 // allocator fragmentation, so each child also reports peak live memory (JS heap + external,
 // ArrayBuffers included, of the main thread and every read worker), sampled at every batch, and,
 // with --gc-every N, after a forced full GC every N batches (children run with --expose-gc).
-// "Flat in dataset size" is judged on equal work: the peak RSS over the first --equal-cells cells
-// (default: the smallest dataset) of every run, so that a longer epoch does not simply sample more
-// garbage-collection timings. Children run with glibc's mmap threshold fixed at 128 KiB
+// "Flat in dataset size" is judged on equal work: the peaks over the first --equal-cells cells of
+// every run (default: the full pools the smallest dataset has, with a full pool prefetched behind
+// them), so that a longer epoch does not simply sample more garbage-collection timings and a small
+// dataset's partial last pool does not lower its peak. Children run with glibc's mmap threshold fixed at 128 KiB
 // (MALLOC_MMAP_THRESHOLD_): glibc otherwise raises it after large frees and keeps freed ArrayBuffer
 // memory in its heap, so RSS creeps with run time (browsers allocate ArrayBuffers with their own
 // allocator); --glibc-default-malloc keeps glibc's dynamic threshold.
@@ -228,6 +229,15 @@ function spawnChild(task: ChildTask): Promise<ChildResult> {
   });
 }
 
+/**
+ * Equal work that every dataset of the run does in full pools: the cells whose pools, and the pool
+ * prefetched behind them (prefetch 1), are complete in the smallest dataset. Past that, a small
+ * dataset's last, partial pool would hold less than a large dataset's full one.
+ */
+function equalWorkDefault(smallest: number, poolRows: number): number {
+  return Math.max(poolRows, Math.floor((smallest - poolRows) / poolRows) * poolRows);
+}
+
 function listArg(flag: string, fallback: string): string[] {
   const i = process.argv.indexOf(flag);
   return (i >= 0 ? process.argv[i + 1]! : fallback).split(',').filter(Boolean);
@@ -251,7 +261,7 @@ async function main(): Promise<void> {
     naiveSeconds: numberArg('--naive-seconds', 15),
     workers: numberArg('--workers', 2),
     gcEvery: numberArg('--gc-every', 0),
-    equalCells: numberArg('--equal-cells', Math.min(...cellsList)),
+    equalCells: numberArg('--equal-cells', equalWorkDefault(Math.min(...cellsList), numberArg('--chunk', 512) * numberArg('--preload', 32))),
     glibcDefaultMalloc: process.argv.includes('--glibc-default-malloc'),
     ...(process.argv.includes('--cpu-prof') ? { cpuProfileDir: resolve(listArg('--cpu-prof', '')[0] ?? 'bench-results/profiles') } : {}),
   };
