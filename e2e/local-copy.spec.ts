@@ -1,7 +1,9 @@
 import { expect, test } from '@playwright/test';
-import { fileDrop } from './helpers.ts';
+import { fileDrop, fillTrainForm } from './helpers.ts';
 
-test('save a dropped .h5ad as a local sharded copy in OPFS, open it, and read the same data', async ({ page }) => {
+test('save a dropped .h5ad as a local sharded copy in OPFS, open it, read the same data and train from it out of core', async ({ page }) => {
+  const errors: string[] = [];
+  page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
   const dataTransfer = await fileDrop(page, 'demo/demo.h5ad', 'demo.h5ad');
   await page.getByTestId('drop-zone').dispatchEvent('drop', { dataTransfer });
@@ -22,6 +24,13 @@ test('save a dropped .h5ad as a local sharded copy in OPFS, open it, and read th
   await expect(summary).toContainText('opfs:stores/demo.zarr');
   await expect(summary).toContainText('csr_matrix');
   await expect(summary).toContainText('stimulated');
+  // Streamed from the copy: the training worker's read workers open the OPFS store themselves.
+  await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 200, epochs: 1, hidden: '16, 8', latent: 4, batchSize: 128, memoryMb: 1 });
+  await page.getByTestId('train-button').click();
+  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
+  await expect(page.getByTestId('results-panel')).toBeVisible({ timeout: 90_000 });
+  await expect(page.getByTestId('r2-table')).toContainText('mean');
   await entry.getByRole('button', { name: 'Delete' }).click();
   await expect(page.getByTestId('local-stores')).toContainText('none yet');
+  expect(errors).toEqual([]);
 });
