@@ -8,7 +8,7 @@ import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openCache, type CacheSettings, type ReadWorkerInput } from './read-worker.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
-import { openWorkerPool, type SpawnedWorker } from './worker-pool.ts';
+import { openWorkerPool, type SpawnedWorker, type WorkerPool } from './worker-pool.ts';
 
 export interface PooledReaderOptions {
   /** Read workers; 0 reads in this thread. */
@@ -69,7 +69,7 @@ export async function openPooledReader(input: ReadWorkerInput, options: PooledRe
     };
   }
   const spawned: SpawnedWorker[] = [];
-  let pool;
+  let pool: WorkerPool;
   try {
     pool = await openWorkerPool({
       input,
