@@ -34,6 +34,14 @@ export function unshuffle(typesize: number, src: Uint8Array, dst: Uint8Array, at
   for (let k = n * typesize; k < size; k++) dst[at + k] = src[k]!;
 }
 
+// One block's shuffled bytes between LZ4 and unshuffle: reused across frames (decoding is
+// synchronous), one allocation less per chunk for the garbage collector.
+let scratchBuffer = new Uint8Array(0);
+function scratch(bytes: number): Uint8Array {
+  if (scratchBuffer.length < bytes) scratchBuffer = new Uint8Array(bytes);
+  return scratchBuffer;
+}
+
 /** Decodes a blosc frame; undefined when the frame uses something this decoder does not handle. */
 export function decodeBloscLz4(frame: Uint8Array): Uint8Array | undefined {
   if (frame.length < 16) return undefined;
@@ -51,7 +59,7 @@ export function decodeBloscLz4(frame: Uint8Array): Uint8Array | undefined {
   const shuffled = (flags & BYTE_SHUFFLE) !== 0 && typesize > 1;
   const nblocks = Math.ceil(nbytes / blocksize);
   const leftover = nbytes % blocksize;
-  const tmp = shuffled ? new Uint8Array(blocksize) : out;
+  const tmp = shuffled ? scratch(blocksize) : out;
   for (let b = 0; b < nblocks; b++) {
     const isLeftover = leftover > 0 && b === nblocks - 1;
     const bsize = isLeftover ? leftover : blocksize;
