@@ -71,6 +71,22 @@ export function grid2d(device: GPUDevice, groups: number): [number, number] {
   return [x, y];
 }
 
+/** Records one compute pass: `pipeline` with `bind` over an x × y grid of workgroups. */
+export function encodeDispatch(encoder: GPUCommandEncoder, label: string, pipeline: GPUComputePipeline, bind: GPUBindGroup, x: number, y = 1): void {
+  const pass = encoder.beginComputePass({ label });
+  pass.setPipeline(pipeline);
+  pass.setBindGroup(0, bind);
+  pass.dispatchWorkgroups(x, y);
+  pass.end();
+}
+
+/** One compute pass in a command buffer of its own, submitted now. */
+export function submitDispatch(device: GPUDevice, label: string, pipeline: GPUComputePipeline, bind: GPUBindGroup, x: number, y = 1): void {
+  const encoder = device.createCommandEncoder({ label });
+  encodeDispatch(encoder, label, pipeline, bind, x, y);
+  device.queue.submit([encoder.finish()]);
+}
+
 /** A compute pipeline from WGSL sources joined in order (helpers first, then the kernel). */
 export async function createPipeline(device: GPUDevice, label: string, ...sources: string[]): Promise<GPUComputePipeline> {
   const module = await compileShader(device, sources.join('\n'), label);

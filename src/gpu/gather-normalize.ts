@@ -12,6 +12,7 @@ import {
   createPipeline,
   createStorage,
   createUniformSlots,
+  encodeDispatch,
   grid2d,
   maxBindingBytes,
   uniformSlotBytes,
@@ -309,11 +310,7 @@ function createMedianStage(device: GPUDevice, pipeline: GPUComputePipeline, tota
     encode(encoder, rows) {
       count[0] = rows;
       device.queue.writeBuffer(params, 0, count);
-      const pass = encoder.beginComputePass({ label: 'batch median' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(1);
-      pass.end();
+      encodeDispatch(encoder, 'batch median', pipeline, bind, 1);
     },
     destroy() {
       result.destroy();

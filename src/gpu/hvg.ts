@@ -6,7 +6,7 @@ import statsCode from '../../shaders/column-stats.wgsl?raw';
 import type { CsrBlock } from '../source/types.ts';
 import { KernelInputError } from '../cpu/errors.ts';
 import { createGeneMoments, mergeMoments, type GeneMoments, type HvgInput } from '../cpu/hvg.ts';
-import { bindBuffers, createPipeline, createStorage, createUniformSlots, maxBindingBytes } from './buffers.ts';
+import { bindBuffers, createPipeline, createStorage, createUniformSlots, encodeDispatch, maxBindingBytes } from './buffers.ts';
 import { createBatchGatherer } from './gather-normalize.ts';
 
 export interface GeneMomentsOptions {
@@ -68,11 +68,7 @@ export async function createGpuGeneMoments(device: GPUDevice, { nVars, input, ma
       paramsHost.set([n, nVars, chunkRows, input.kind === 'log1p' ? 1 : 0]);
       device.queue.writeBuffer(params, 0, paramsHost);
       const encoder = device.createCommandEncoder({ label: 'gene moments' });
-      const pass = encoder.beginComputePass({ label: 'column-stats' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(Math.ceil(nVars / 64), chunks);
-      pass.end();
+      encodeDispatch(encoder, 'column-stats', pipeline, bind, Math.ceil(nVars / 64), chunks);
       encoder.copyBufferToBuffer(partials, 0, staging, 0, chunks * nVars * 8);
       device.queue.submit([encoder.finish()]);
       await staging.mapAsync(GPUMapMode.READ, 0, chunks * nVars * 8);

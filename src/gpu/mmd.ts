@@ -7,7 +7,7 @@ import mathCode from '../../shaders/math.wgsl?raw';
 import mmdCode from '../../shaders/mmd-tiles.wgsl?raw';
 import { KernelInputError, KernelLimitError } from '../cpu/errors.ts';
 import { groupCounts, mmdFromKernelSums, validateMmdInput, type MmdResult } from '../cpu/mmd.ts';
-import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d, maxBindingBytes } from './buffers.ts';
+import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d, maxBindingBytes, submitDispatch } from './buffers.ts';
 
 export interface MmdEvaluatorOptions {
   readonly dims: number;
@@ -214,13 +214,7 @@ export async function createMmdEvaluator(device: GPUDevice, options: MmdEvaluato
         const [gx, gy] = grid2d(device, d.count);
         paramsHost.set([d.count, dims, gx, d.first]);
         device.queue.writeBuffer(params, 0, paramsHost);
-        const encoder = device.createCommandEncoder({ label: 'mmd' });
-        const pass = encoder.beginComputePass({ label: 'mmd tiles' });
-        pass.setPipeline(pipeline);
-        pass.setBindGroup(0, bindGroup(matrix, d.a, d.b), []);
-        pass.dispatchWorkgroups(gx, gy);
-        pass.end();
-        device.queue.submit([encoder.finish()]);
+        submitDispatch(device, 'mmd tiles', pipeline, bindGroup(matrix, d.a, d.b), gx, gy);
         done += d.count;
         if (onProgress) {
           await device.queue.onSubmittedWorkDone();

@@ -8,7 +8,7 @@ import normalCode from '../../shaders/normal-noise.wgsl?raw';
 import dropoutCode from '../../shaders/dropout-mask.wgsl?raw';
 import { KernelInputError } from '../cpu/errors.ts';
 import { dropoutParams, seedWords, validateNoiseKey, type NoiseKey } from '../cpu/philox.ts';
-import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d } from './buffers.ts';
+import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d, submitDispatch } from './buffers.ts';
 
 export interface NoiseKernel {
   /** [maxCount] float32; the first `count` entries hold the last tensor. */
@@ -50,13 +50,7 @@ async function createPhiloxKernel(
       words.set([count, k0, k1, key.step, key.stream, gx, threshold]);
       floats[7] = keepScale;
       device.queue.writeBuffer(params, 0, words);
-      const encoder = device.createCommandEncoder({ label });
-      const pass = encoder.beginComputePass({ label });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(gx, gy);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+      submitDispatch(device, label, pipeline, bind, gx, gy);
     },
     destroy() {
       out.destroy();

@@ -2,7 +2,7 @@
 import code from '../../shaders/onehot.wgsl?raw';
 import { KernelInputError } from '../cpu/errors.ts';
 import { validateCodes } from '../cpu/onehot.ts';
-import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d } from './buffers.ts';
+import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d, submitDispatch } from './buffers.ts';
 
 export interface OneHotEncoder {
   /** [maxRows, nClasses] float32; the first `codes.length` rows hold the last batch. */
@@ -34,13 +34,7 @@ export async function createOneHotEncoder(device: GPUDevice, nClasses: number, m
       paramsHost.set([n, nClasses, gx, 0]);
       device.queue.writeBuffer(codes, 0, codesHost, 0, n);
       device.queue.writeBuffer(params, 0, paramsHost);
-      const encoder = device.createCommandEncoder({ label: 'onehot' });
-      const pass = encoder.beginComputePass({ label: 'onehot' });
-      pass.setPipeline(pipeline);
-      pass.setBindGroup(0, bind);
-      pass.dispatchWorkgroups(gx, gy);
-      pass.end();
-      device.queue.submit([encoder.finish()]);
+      submitDispatch(device, 'onehot', pipeline, bind, gx, gy);
     },
     destroy() {
       for (const b of [codes, out, params]) b.destroy();
