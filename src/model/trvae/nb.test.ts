@@ -1,11 +1,12 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import { checkGraphGradients, gradCheck } from '../onnx/gradcheck.ts';
+import { gradCheck } from '../onnx/gradcheck.ts';
 import { createGraph, input, output, type FloatDType } from '../onnx/ir.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
 import { createRng } from '../random.ts';
 import { makeConfig } from './config.ts';
-import { buildInference, buildTrainStep, trainingLoss } from './graphs.ts';
+import { checkTrainingLossGradients } from './loss-gradcheck.ts';
+import { buildInference, buildTrainStep } from './graphs.ts';
 import { lgamma, logLibraryShare, negativeBinomialLoss } from './nb.ts';
 import { initialState, layout, NB_LOG_THETA } from './params.ts';
 
@@ -121,27 +122,15 @@ const tiny = makeConfig({ nGenes: 5, nConditions: 2, hidden: [6, 4], latent: 3, 
 
 describe("trVAE with recon 'nb'", () => {
   it('gradient of the whole loss (NB + KL + MMD, BN, dropout) matches finite differences', async () => {
-    const graph = createGraph('trvae_nb_loss');
     const B = tiny.batchSize;
-    const { lay, state, loss } = trainingLoss(graph, tiny, 'float64', B);
-    const rng = createRng(13);
-    const { params, stats } = initialState(tiny);
-    const values = new Map<string, Float64Array>();
-    for (const [k, v] of params) values.set(k, Float64Array.from(v, (x) => x + 0.05 * rng.normal()));
-    for (const [k, v] of stats) values.set(k, Float64Array.from(v));
-    const counts = Float64Array.from({ length: B * tiny.nGenes }, () => Math.floor(rng.next() * 12));
-    values.set('counts', counts);
-    values.set('size_factors', Float64Array.from({ length: B }, (_, i) => 60 + i));
-    values.set('x', Float64Array.from(counts, (v) => Math.log1p(v)));
-    const codes = Array.from({ length: B }, (_, i) => i % 2);
-    values.set('c', Float64Array.from({ length: B * 2 }, (_, i) => (codes[Math.floor(i / 2)] === i % 2 ? 1 : 0)));
-    values.set('eps', Float64Array.from({ length: B * tiny.latent }, () => rng.normal()));
-    for (const m of lay.masks) values.set(m.name, Float64Array.from({ length: B * m.width }, () => (rng.next() < tiny.dropout ? 0 : 1 / (1 - tiny.dropout))));
-    values.set('alpha', Float64Array.of(tiny.alpha));
-    values.set('beta', Float64Array.of(tiny.beta));
-    values.set('eta', Float64Array.of(tiny.eta));
-    const wrt = lay.params.map((p) => state.params.get(p.name)!);
-    const { maxError, analytic } = await checkGraphGradients(graph, loss.total, wrt, values);
+    const { maxError, analytic, lay } = await checkTrainingLossGradients(tiny, 13, (rng) => {
+      const counts = Float64Array.from({ length: B * tiny.nGenes }, () => Math.floor(rng.next() * 12));
+      return [
+        ['counts', counts],
+        ['size_factors', Float64Array.from({ length: B }, (_, i) => 60 + i)],
+        ['x', Float64Array.from(counts, (v) => Math.log1p(v))],
+      ];
+    });
     expect(maxError).toBeLessThan(1e-5);
     for (const p of lay.params) expect(analytic[p.name].some((g) => Math.abs(g) > 1e-8), p.name).toBe(true);
     expect(lay.params.some((p) => p.name === NB_LOG_THETA)).toBe(true);

@@ -1,13 +1,14 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { checkGraphGradients } from '../onnx/gradcheck.ts';
+import { checkTrainingLossGradients } from './loss-gradcheck.ts';
 import { createGraph, input, output } from '../onnx/ir.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
 import { createRng } from '../random.ts';
 import { makeConfig } from './config.ts';
-import { buildTrainStep, trainingLoss } from './graphs.ts';
+import { buildTrainStep } from './graphs.ts';
 import { MMD_SIGMAS, mmdAllPairs } from './mmd.ts';
-import { initialState, layout } from './params.ts';
+import { layout } from './params.ts';
 
 ort.env.wasm.numThreads = 1;
 
@@ -98,24 +99,7 @@ describe('MMD term', () => {
 
 describe('trVAE loss', () => {
   it('gradient of the whole loss (recon + KL + MMD, BN, dropout, clamp) matches finite differences', async () => {
-    const graph = createGraph('trvae_loss');
-    const B = tiny.batchSize;
-    const { lay, state, loss } = trainingLoss(graph, tiny, 'float64', B);
-    const rng = createRng(11);
-    const { params, stats } = initialState(tiny);
-    const values = new Map<string, Float64Array>();
-    for (const [k, v] of params) values.set(k, Float64Array.from(v, (x) => x + 0.05 * rng.normal()));
-    for (const [k, v] of stats) values.set(k, Float64Array.from(v));
-    values.set('x', randomArray(rng, B * tiny.nGenes, () => Math.abs(rng.normal()) * 2));
-    const codes = Array.from({ length: B }, (_, i) => i % 2);
-    values.set('c', Float64Array.from({ length: B * 2 }, (_, i) => (codes[Math.floor(i / 2)] === i % 2 ? 1 : 0)));
-    values.set('eps', randomArray(rng, B * tiny.latent));
-    for (const m of lay.masks) values.set(m.name, randomArray(rng, B * m.width, () => (rng.next() < tiny.dropout ? 0 : 1 / (1 - tiny.dropout))));
-    values.set('alpha', Float64Array.of(tiny.alpha));
-    values.set('beta', Float64Array.of(tiny.beta));
-    values.set('eta', Float64Array.of(tiny.eta));
-    const wrt = lay.params.map((p) => state.params.get(p.name)!);
-    const { maxError, analytic } = await checkGraphGradients(graph, loss.total, wrt, values);
+    const { maxError, analytic, lay } = await checkTrainingLossGradients(tiny, 11, (rng) => [['x', randomArray(rng, tiny.batchSize * tiny.nGenes, () => Math.abs(rng.normal()) * 2)]]);
     expect(maxError).toBeLessThan(1e-5);
     // Every parameter receives a gradient (nothing is cut off from the loss).
     for (const p of lay.params) expect(analytic[p.name].some((g) => Math.abs(g) > 1e-8), p.name).toBe(true);
