@@ -1,8 +1,5 @@
-// Inverted-dropout multipliers from Philox (philox.wgsl prepended): 0 with probability p, else 1/(1 − p).
+// Inverted-dropout multipliers from Philox (philox.wgsl, with the bindings, prepended): 0 with probability p, else 1/(1 − p).
 // The keep test compares integers, so the CPU path gives the identical mask.
-
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> params: NoiseParams;
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {

@@ -1,8 +1,5 @@
-// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl and math.wgsl
+// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl, with the bindings, and math.wgsl
 // prepended). Each Philox output quadruple gives two (u1, u2) pairs → four normals.
-
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> params: NoiseParams;
 
 const PI: f32 = 3.14159265358979;
 

@@ -1,6 +1,7 @@
 // Philox 4×32-10 (Salmon et al., SC'11), the counter-based generator of Random123, cuRAND and JAX:
-// 10 rounds of multiply/xor on a 128-bit counter under a 64-bit key. Prepended to the noise kernels;
-// src/cpu/philox.ts computes the same bits. Counter layout: (block, step, stream, 0), key = seed.
+// 10 rounds of multiply/xor on a 128-bit counter under a 64-bit key. Prepended to the noise kernels,
+// with their bindings; src/cpu/philox.ts computes the same bits. Counter layout: (block, step,
+// stream, 0), key = seed.
 
 struct NoiseParams {
   count: u32,       // elements to write
@@ -12,6 +13,9 @@ struct NoiseParams {
   threshold: u32,   // dropout: drop when the top 24 bits are below this (round(p · 2^24))
   keep_scale: f32,  // dropout: value of a kept unit, 1 / (1 − p)
 }
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<uniform> params: NoiseParams;
 
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
   // 32×32 → 64-bit product from 16-bit halves (WGSL has no 64-bit integers).

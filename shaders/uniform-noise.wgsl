@@ -1,7 +1,4 @@
-// Uniform [0, 1) noise from Philox (philox.wgsl prepended): out[i] = top 24 bits of output i / 2^24.
-
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> params: NoiseParams;
+// Uniform [0, 1) noise from Philox (philox.wgsl, with the bindings, prepended): out[i] = top 24 bits of output i / 2^24.
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
