@@ -1,5 +1,6 @@
-// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl, with the bindings, and math.wgsl
-// prepended). Each Philox output quadruple gives two (u1, u2) pairs → four normals.
+// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl, with the
+// bindings, and math.wgsl prepended). Each Philox output quadruple gives two (u1, u2) pairs → four
+// normals.
 
 const PI: f32 = 3.14159265358979;
 
