@@ -5,7 +5,7 @@ import FileSystemStore from '@zarrita/storage/fs';
 import * as zarr from 'zarrita';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { CsrBlock } from '../source/types.ts';
-import { crc32c } from './crc32c.ts';
+import { crc32c } from '../source/crc32c.ts';
 import { writeAnnDataGroup, type AnnDataInput } from './anndata-writer.ts';
 import { directorySink } from './sink.ts';
 import { writeConsolidatedRoot, type NodeMetadata } from './zarr-v3.ts';

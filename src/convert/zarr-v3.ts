@@ -2,7 +2,7 @@
 // "sharding_indexed": inner chunks blosc-lz4 byte-shuffled, the shard index at the end
 // (uint64 offset + uint64 length per inner chunk, little-endian, empty = 2^64 − 1) followed by its crc32c.
 import { Blosc } from 'numcodecs';
-import { crc32c } from './crc32c.ts';
+import { crc32c } from '../source/crc32c.ts';
 import type { StoreSink } from './sink.ts';
 
 export type NumericDtype = 'int8' | 'uint8' | 'int16' | 'uint16' | 'int32' | 'uint32' | 'int64' | 'float32' | 'float64' | 'bool';

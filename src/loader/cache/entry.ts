@@ -1,7 +1,7 @@
 // One cache entry on disk: a header that repeats the full key (guards against name collisions),
 // the payload length and its crc32c, then the payload. A short or corrupt file fails the check
 // and is refetched instead of being served.
-import { crc32c } from '../../convert/crc32c.ts';
+import { crc32c } from '../../source/crc32c.ts';
 
 const MAGIC = 0x31435654; // "TVC1"
 const HEADER = 16; // magic, key length, payload length, crc32c

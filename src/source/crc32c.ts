@@ -1,4 +1,5 @@
-// CRC-32C (Castagnoli), as the zarr v3 "crc32c" codec appends to each shard index.
+// CRC-32C (Castagnoli): the zarr v3 "crc32c" codec of shard indexes (written by src/convert) and
+// the chunk cache's entry checksum (src/loader/cache).
 
 const table = (() => {
   const t = new Uint32Array(256 * 8);
