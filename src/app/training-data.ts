@@ -4,8 +4,8 @@
 // through the loader and the page reads only a sample of cells for the results.
 import type { InMemoryDataset } from '../model/train/memory-batches.ts';
 import {
-  categoryCode,
   detectInputKind,
+  heldOutPredicate,
   highlyVariableGenes,
   loadExpression,
   readCategorical,
@@ -55,10 +55,9 @@ async function readLabels(source: AnnDataSource, choices: TrainingChoices, signa
   const { holdout } = choices;
   if (!holdout) return { conditions, cellTypes, excluded: (row) => conditions.codes[row] < 0 };
   if (!cellTypes) throw new Error('a held-out pair needs a cell type key');
-  const ct = categoryCode(cellTypes, holdout.cellType, 'held-out cell type');
-  const cond = categoryCode(conditions, holdout.condition, 'held-out condition');
+  const isHeldOut = heldOutPredicate(conditions, cellTypes, holdout);
   // Cells without a condition cannot be one-hot encoded: they are left out, like the held-out pair.
-  return { conditions, cellTypes, excluded: (row) => conditions.codes[row] < 0 || (cellTypes.codes[row] === ct && conditions.codes[row] === cond) };
+  return { conditions, cellTypes, excluded: (row) => conditions.codes[row] < 0 || isHeldOut(row) };
 }
 
 const slice = (column: CategoricalColumn, rows: Int32Array): CategoricalColumn => ({

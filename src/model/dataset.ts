@@ -150,6 +150,13 @@ export function parseHoldout(text: string): Holdout {
   return { cellType: text.slice(0, i), condition: text.slice(i + 1) };
 }
 
+/** Whether a row is a cell of the held-out (cell type × condition) pair; an unknown category is an error. */
+export function heldOutPredicate(conditions: CategoricalColumn, cellTypes: CategoricalColumn, holdout: Holdout): (row: number) => boolean {
+  const t = categoryCode(cellTypes, holdout.cellType, 'held-out cell type');
+  const c = categoryCode(conditions, holdout.condition, 'held-out condition');
+  return (row) => cellTypes.codes[row] === t && conditions.codes[row] === c;
+}
+
 export function categoryCode(column: CategoricalColumn, value: string, what: string): number {
   const code = column.categories.indexOf(value);
   if (code < 0) throw new DatasetError(`${what} "${value}" is not a category; categories: ${column.categories.join(', ')}`);

@@ -3,7 +3,7 @@
 // in memory when the data fit its budget), train, and export.
 
 import type { AnnDataSource } from '../source/types.ts';
-import { categoryCode, detectInputKind, highlyVariableGenes, readCategorical, DatasetError, type Holdout, type InputKind } from './dataset.ts';
+import { detectInputKind, heldOutPredicate, highlyVariableGenes, readCategorical, DatasetError, type Holdout, type InputKind } from './dataset.ts';
 import { exportModel } from './export.ts';
 import type { Backend } from './runtime.ts';
 import { createTrainingControl } from './train/control.ts';
@@ -42,9 +42,8 @@ export async function trainFromSource(source: AnnDataSource, options: TrainSourc
   if (options.holdout) {
     if (!options.cellTypeKey) throw new DatasetError('--holdout needs --cell-type-key');
     const cellTypes = await readCategorical(source, options.cellTypeKey, '--cell-type-key', options.signal);
-    const t = categoryCode(cellTypes, options.holdout.cellType, 'held-out cell type');
-    const c = categoryCode(conditions, options.holdout.condition, 'held-out condition');
-    for (let i = 0; i < source.nObs; i++) if (cellTypes.codes[i] === t && conditions.codes[i] === c) heldOut++;
+    const isHeldOut = heldOutPredicate(conditions, cellTypes, options.holdout);
+    for (let i = 0; i < source.nObs; i++) if (isHeldOut(i)) heldOut++;
     log(`held out ${heldOut} cells (${options.holdout.cellType} × ${options.holdout.condition})`);
   }
   const input = !options.input || options.input === 'auto' ? await detectInputKind(source, options.layer) : options.input;
