@@ -30,12 +30,19 @@ export async function createOrtWebGpuSession(
   } catch (e) {
     throw new OrtDeviceError(`ONNX Runtime could not create a WebGPU session: ${(e as Error).message}`);
   }
-  const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
-  if (!device) {
+  try {
+    return { session, device: await ortWebGpuDevice(ort) };
+  } catch (e) {
     await session.release();
-    throw new OrtDeviceError('ONNX Runtime created the session but exposes no GPUDevice (ort.env.webgpu.device)');
+    throw e;
   }
-  return { session, device };
+}
+
+/** The GPUDevice of ORT's WebGPU EP, which exists once a WebGPU session was created. */
+export async function ortWebGpuDevice(ort: OrtModule): Promise<GPUDevice> {
+  const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
+  if (!device) throw new OrtDeviceError('ONNX Runtime exposes no GPUDevice (ort.env.webgpu.device): create a WebGPU session first');
+  return device;
 }
 
 /** Wrap a kernel's output buffer as an ORT float32 tensor of `dims` (the buffer may be larger). */

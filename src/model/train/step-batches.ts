@@ -8,6 +8,7 @@
 // allocated once and rewritten each step.
 import { createCpuTrainingBatch, type TrainingBatchLayout } from '../../cpu/training-batch.ts';
 import { oneHot } from '../../cpu/onehot.ts';
+import { ortWebGpuDevice } from '../../gpu/ort-device.ts';
 import { dropoutMask, normalNoise } from '../../cpu/philox.ts';
 import { countRows, isPoolBatch, type CountRows, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
 import { ort, type Backend } from '../runtime.ts';
@@ -88,8 +89,7 @@ export function createStepBatchBuilder(config: TrvaeConfig, backend: Backend): S
       };
       return (pools = { input, fill, destroy: () => {} });
     }
-    const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
-    if (!device) throw new Error('ONNX Runtime exposes no GPUDevice (ort.env.webgpu.device); create the WebGPU session before the batch builder runs');
+    const device = await ortWebGpuDevice(ort);
     // Loaded only here: the GPU modules use WebGPU globals (GPUBufferUsage) that Node lacks.
     const { createGpuTrainingBatch } = await import('../../gpu/training-batch.ts');
     const gpu = await createGpuTrainingBatch(ort, device, lay);
