@@ -190,6 +190,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
       stats.cacheRequests += t.cacheRequests;
     }
     await loader.close();
+    await pool?.close();
   }
   const seconds = (performance.now() - start) / 1000;
   clearInterval(sampler);

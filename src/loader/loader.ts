@@ -37,7 +37,7 @@ export interface LoaderOptions extends Partial<Omit<SamplingParameters, 'batchSi
   readonly inMemory?: boolean | 'auto';
   /** Default 512 MiB. */
   readonly memoryBudgetBytes?: number;
-  /** How pools are read (default: the source, in this thread). */
+  /** How pools are read (default: the source, in this thread). The caller closes a reader it gives. */
   readonly reader?: RowReader;
   readonly signal?: AbortSignal;
 }
@@ -215,7 +215,9 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
     }
   }
 
-  return { params, sampler, selection, inMemory, epoch, transfer: () => reader.transfer(), close: () => reader.close() };
+  // a reader from the options is the caller's to close; the default one is this loader's
+  const close = async (): Promise<void> => (options.reader ? undefined : baseReader.close());
+  return { params, sampler, selection, inMemory, epoch, transfer: () => reader.transfer(), close };
 }
 
 function identityMap(n: number): Int32Array {

@@ -86,6 +86,6 @@ function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<stri
       return { blocks: [gatherRows(block, positions)], obs: Object.fromEntries(want.map((name) => [name, gatherObs(obs[name]!, positions)])) };
     },
     transfer: () => ({ ...transferred }),
-    close: () => loadedThrough.close(),
+    close: async () => {}, // the reader it was loaded through belongs to the caller
   };
 }

@@ -21,7 +21,7 @@ export interface PooledReaderOptions {
 export interface PooledReader {
   /** This thread's source: metadata, obs, and X when there are no workers. */
   readonly source: AnnDataSource;
-  /** Where the loader reads pools. Closing it is a no-op: close the PooledReader. */
+  /** Where the loader reads pools (closed with the PooledReader). */
   readonly reader: RowReader;
   readonly workers: number;
   cacheStats(): Promise<ChunkCacheStats | null>;
@@ -85,10 +85,9 @@ export async function openPooledReader(input: ReadWorkerInput, options: PooledRe
     await source.close();
     throw e;
   }
-  const reader: RowReader = { read: (runs, o) => pool.read(runs, o), transfer: () => pool.transfer(), close: async () => {} };
   return {
     source,
-    reader,
+    reader: pool,
     workers,
     cacheStats: async () => sumStats([cache?.stats(), ...(await Promise.all(spawned.map((w) => w.api.cacheStats())))].filter((s): s is ChunkCacheStats => !!s)),
     clearCache: async () => {
