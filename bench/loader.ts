@@ -8,10 +8,10 @@
 // "Flat in dataset size" is judged on equal work: the peaks over the first --equal-cells cells of
 // every run (default: the full pools the smallest dataset has, with a full pool prefetched behind
 // them), so that a longer epoch does not simply sample more garbage-collection timings and a small
-// dataset's partial last pool does not lower its peak. Children run with glibc's mmap threshold fixed at 128 KiB
-// (MALLOC_MMAP_THRESHOLD_): glibc otherwise raises it after large frees and keeps freed ArrayBuffer
-// memory in its heap, so RSS creeps with run time (browsers allocate ArrayBuffers with their own
-// allocator); --glibc-default-malloc keeps glibc's dynamic threshold.
+// dataset's partial last pool does not lower its peak. Children run with glibc's mmap threshold
+// fixed at 128 KiB (MALLOC_MMAP_THRESHOLD_): glibc otherwise raises it after large frees and keeps
+// freed ArrayBuffer memory in its heap, so RSS creeps with run time (browsers allocate ArrayBuffers
+// with their own allocator); --glibc-default-malloc keeps glibc's dynamic threshold.
 // Prints a table and writes bench-results/loader.json.
 //
 //   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
