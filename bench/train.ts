@@ -77,7 +77,7 @@ if (values.child !== undefined) {
     if (r.status === 0) numpy = JSON.parse(r.stdout);
     else console.error(`numpy reference failed: ${r.stderr}`);
   }
-  const torch: { msPerStep: number; cellsPerSecond: number; threads: number; torch: string }[] = [];
+  const torch: { msPerStep: number; cellsPerSecond: number; threads: number; torch: string; gemmGflops: number }[] = [];
   if (values.torch) {
     for (const threads of values.threads.split(',')) {
       const r = spawnSync(values.torch, [new URL('./train_torch.py', import.meta.url).pathname, String(steps), threads], { encoding: 'utf8' });
@@ -90,6 +90,7 @@ if (values.child !== undefined) {
   if (numpy) rows.push(`| paper [512,128] z20 | numpy reference (hand-written step, for scale) | BLAS ${numpy.threads} | 512 | ${numpy.msPerStep.toFixed(0)} | ${Math.round(numpy.cellsPerSecond)} | – | – |`);
   const table = ['| model | backend | threads | batch | ms/step | cells/s | graph nodes | session s |', '| --- | --- | --- | --- | --- | --- | --- | --- |', ...rows].join('\n');
   console.log(table);
+  for (const t of torch) console.log(`PyTorch a @ b, 512 × 2,002 × 512, ${t.threads} thread(s): ${t.gemmGflops.toFixed(1)} GFLOP/s (ORT-web WASM: npm run bench:train-profile)`);
   const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavg: loadavg() };
   console.log(`\n${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}`);
   await mkdir('bench-results', { recursive: true });

@@ -3,7 +3,7 @@ PyTorch on the same CPU for the same model"). The paper's trVAE in plain PyTorch
 step = forward, backward, gradient clipping by value and Adam, timed like the ONNX step.
 
   PYTHON=/path/to/python-with-torch python bench/train_torch.py STEPS THREADS
-      -> JSON {msPerStep, cellsPerSecond, threads, torch}
+      -> JSON {msPerStep, cellsPerSecond, threads, torch, gemmGflops (512 × 2,002 × 512)}
 
 Not run in CI (PyTorch is not a dependency); bench/train.ts calls it with --torch PYTHON.
 """
@@ -88,7 +88,15 @@ def bench(steps, threads):
     for _ in range(steps):
         step()
     ms = (time.perf_counter() - start) * 1000 / steps
-    print(json.dumps({"msPerStep": ms, "cellsPerSecond": B * 1000 / ms, "threads": threads, "torch": torch.__version__}))
+    # the GEMM rate on the step's largest product, to compare with bench/train-profile.ts
+    a, b = torch.randn(512, 2002), torch.randn(2002, 512)
+    for _ in range(3):
+        a @ b
+    start = time.perf_counter()
+    for _ in range(20):
+        a @ b
+    gemm_ms = (time.perf_counter() - start) * 1000 / 20
+    print(json.dumps({"msPerStep": ms, "cellsPerSecond": B * 1000 / ms, "threads": threads, "torch": torch.__version__, "gemmGflops": 2 * 512 * 2002 * 512 / (gemm_ms * 1e6)}))
 
 
 if __name__ == "__main__":
