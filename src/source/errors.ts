@@ -16,6 +16,14 @@ export type SourceErrorCode =
   | 'encoding'
   /** The data contradicts itself: indptr not monotone, indices out of range, missing arrays, not HDF5. */
   | 'malformed'
+  /** Stored bytes are damaged: a compressed frame, a checksum or a decoded size does not match. */
+  | 'corrupt'
+  /** A chunk that must exist is missing (e.g. inside a sparse matrix's data/indices): the store is incomplete. */
+  | 'incomplete'
+  /** The store changed while being read (ETag / Last-Modified differ from the ones seen at open). */
+  | 'changed'
+  /** The matrix holds values training cannot use (NaN, ±Inf, negative counts). */
+  | 'bad-values'
   /** Bad input from the caller: a row run out of range, an unknown layer or obs column. */
   | 'invalid-argument'
   | 'aborted';
