@@ -28,15 +28,18 @@ export interface Schedule {
   readonly restoreBest: boolean;
 }
 
+// Training to convergence: early stopping on the validation loss with the best epoch's parameters
+// restored; the LR is reduced only after a long plateau (a short patience stalls small, noisy runs).
+// The number of epochs is chosen from a target number of steps by the pipeline (src/model/options.ts).
 export const defaultSchedule: Schedule = {
   epochs: 100,
-  earlyStoppingPatience: 20,
-  lrPatience: 10,
+  earlyStoppingPatience: 50,
+  lrPatience: 25,
   lrFactor: 0.1,
   minLearningRate: 1e-7,
   klWarmupEpochs: 0,
   lossEvery: 10,
-  restoreBest: false,
+  restoreBest: true,
 };
 
 export interface EpochRecord {
