@@ -1,6 +1,7 @@
 // AnnDataSource → zarr v3 AnnData store (annbatch layout), optionally pre-shuffled into annbatch's
 // collection layout. Everything that can fail on the source (obs columns, var names, X) is read
 // or checked before the first byte is written.
+import { TrvaeError } from '../errors.ts';
 import type { AnnDataSource, CsrBlock, DenseBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { gatherObs, gatherRows } from '../loader/blocks.ts';
 import { createRng, permutation } from '../loader/prng.ts';
@@ -8,8 +9,9 @@ import { defaultLayout, indexDtypeFor, writeAnnDataGroup, type AnnDataInput, typ
 import type { StoreSink } from './sink.ts';
 import { writeConsolidatedRoot, type NodeMetadata } from './zarr-v3.ts';
 
-export class ConvertError extends Error {
+export class ConvertError extends TrvaeError {
   override readonly name = 'ConvertError';
+  readonly code = 'unconvertible';
 }
 
 export interface ConvertProgress {

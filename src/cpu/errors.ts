@@ -1,8 +1,11 @@
 // Typed errors of the batch kernels (GPU and CPU path alike): each names what is wrong and how to fix it.
 
+import { TrvaeError } from '../errors.ts';
+
 /** An input of a kernel is malformed or out of range; `input` is the argument's name as the API spells it. */
-export class KernelInputError extends Error {
+export class KernelInputError extends TrvaeError {
   override readonly name = 'KernelInputError';
+  readonly code = 'invalid-input';
   constructor(
     readonly input: string,
     message: string,
@@ -12,6 +15,7 @@ export class KernelInputError extends Error {
 }
 
 /** An input is valid but exceeds what the device can bind or dispatch; the message says how to split it. */
-export class KernelLimitError extends Error {
+export class KernelLimitError extends TrvaeError {
   override readonly name = 'KernelLimitError';
+  readonly code = 'device-limit';
 }

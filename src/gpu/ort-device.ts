@@ -2,13 +2,15 @@
 // tensors with no CPU round trip. Order matters: ORT's JSEP build ignores a device set from outside
 // and silently computes garbage on foreign buffers, so the session is created first and the kernels
 // then use the device ORT made (`ort.env.webgpu.device`), which works in both builds.
+import { TrvaeError } from '../errors.ts';
 import type * as Ort from 'onnxruntime-web';
 
 /** The onnxruntime-web namespace: `import * as ort from 'onnxruntime-web/webgpu'` (or the default build). */
 export type OrtModule = typeof Ort;
 
-export class OrtDeviceError extends Error {
+export class OrtDeviceError extends TrvaeError {
   override readonly name = 'OrtDeviceError';
+  readonly code = 'ort-device';
 }
 
 export interface OrtWebGpuSession {

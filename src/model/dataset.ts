@@ -1,6 +1,7 @@
 // Reading an AnnData source into memory for training and evaluation in Node (the CLI): obs keys,
 // highly variable genes (scanpy's seurat flavour), and the log-normalised expression of those genes.
 
+import { TrvaeError } from '../errors.ts';
 import { geneMapFromSelection } from '../cpu/csr-pool.ts';
 import { gatherNormalize } from '../cpu/gather-normalize.ts';
 import { accumulateCsr, createGeneMoments, seuratHvg, variances, type HvgInput } from '../cpu/hvg.ts';
@@ -8,8 +9,9 @@ import { defaultNormalize, type NormalizeOptions } from '../cpu/normalize-option
 import type { AnnDataSource, CsrBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import type { PoolInput } from './batch.ts';
 
-export class DatasetError extends Error {
+export class DatasetError extends TrvaeError {
   override readonly name = 'DatasetError';
+  readonly code = 'invalid-dataset';
 }
 
 /** 'counts': raw counts (normalize_total 1e4 + log1p here); 'log1p': already log-normalised (used as is). */

@@ -1,6 +1,7 @@
 // Export of a trained model: the inference graphs as standalone .onnx files (weights embedded,
 // symbolic batch) and model.json with everything needed to use them.
 
+import { TrvaeError } from '../errors.ts';
 import { INFERENCE_OUTPUTS, inferenceModelBytes } from './inference.ts';
 import type { ModelState } from './train/state.ts';
 import type { EpochRecord } from './train/train.ts';
@@ -35,8 +36,9 @@ export interface ModelJson extends ModelMetadata {
 
 const KINDS: readonly InferenceKind[] = ['encode', 'mmd', 'predict'];
 
-export class ExportError extends Error {
+export class ExportError extends TrvaeError {
   override readonly name = 'ExportError';
+  readonly code = 'invalid-model';
 }
 
 /** File name → contents. */

@@ -1,6 +1,8 @@
 // One typed error for everything that can go wrong while reading AnnData, so callers can branch on
 // `code` and show `message` (which names the file or URL and what to change) to a person.
 
+import { TrvaeError } from '../errors.ts';
+
 export type SourceErrorCode =
   /** The server answered a Range request with the whole file, or without Content-Range. */
   | 'range-unsupported'
@@ -28,7 +30,7 @@ export type SourceErrorCode =
   | 'invalid-argument'
   | 'aborted';
 
-export class SourceError extends Error {
+export class SourceError extends TrvaeError {
   override readonly name = 'SourceError';
   readonly code: SourceErrorCode;
   /** URL or file name of what was being read. */

@@ -1,6 +1,7 @@
 // Checkpoint (de)serialisation — a JSON header and the float32 arrays after it — and its storage
 // in the origin-private file system (OPFS).
 
+import { TrvaeError } from '../../errors.ts';
 import type { NamedArrays } from '../trvae/params.ts';
 import type { ModelState } from './state.ts';
 import type { Checkpoint } from './train.ts';
@@ -11,8 +12,9 @@ type Header = Omit<Checkpoint, 'state'> & {
   readonly state: { readonly step: number; readonly arrays: { readonly group: string; readonly name: string; readonly length: number }[] };
 };
 
-export class CheckpointError extends Error {
+export class CheckpointError extends TrvaeError {
   override readonly name = 'CheckpointError';
+  readonly code = 'invalid-checkpoint';
 }
 
 export function encodeCheckpoint(checkpoint: Checkpoint): Uint8Array {

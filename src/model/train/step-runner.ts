@@ -2,6 +2,7 @@
 // the next step's input. On WebGPU the state stays in GPU buffers (outputs with location
 // 'gpu-buffer'); on WASM it lives in CPU tensors. Loss scalars are read only when asked for.
 
+import { TrvaeError } from '../../errors.ts';
 import { createSession, ort, readTensor, type Backend } from '../runtime.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
@@ -29,8 +30,9 @@ export interface StepHyperparameters {
   readonly eta: number;
 }
 
-export class NonFiniteLossError extends Error {
+export class NonFiniteLossError extends TrvaeError {
   override readonly name = 'NonFiniteLossError';
+  readonly code = 'non-finite-loss';
   constructor(
     readonly term: LossTerm,
     readonly step: number,

@@ -1,5 +1,7 @@
 // The trVAE model and training configuration, with the paper's defaults.
 
+import { TrvaeError } from '../../errors.ts';
+
 export type ReconstructionLoss = 'mse' | 'sse' | 'nb';
 
 export interface TrvaeConfig {
@@ -58,8 +60,9 @@ export const defaultConfig: Omit<TrvaeConfig, 'nGenes' | 'nConditions'> = {
   seed: 0,
 };
 
-export class ConfigError extends Error {
+export class ConfigError extends TrvaeError {
   override readonly name = 'ConfigError';
+  readonly code = 'invalid-config';
 }
 
 export function makeConfig(partial: Partial<TrvaeConfig> & Pick<TrvaeConfig, 'nGenes' | 'nConditions'>): TrvaeConfig {
