@@ -148,7 +148,7 @@ export interface Holdout {
 
 export function parseHoldout(text: string): Holdout {
   const i = text.lastIndexOf(':');
-  if (i <= 0 || i === text.length - 1) throw new DatasetError(`--holdout must be CELLTYPE:CONDITION, got "${text}"`);
+  if (i <= 0 || i === text.length - 1) throw new DatasetError(`--holdout must be CELLTYPE:CONDITION (both set), got "${text}"`);
   return { cellType: text.slice(0, i), condition: text.slice(i + 1) };
 }
 
