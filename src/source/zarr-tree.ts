@@ -1,9 +1,15 @@
-// The container tree of a zarr store (v2 or v3, consolidated or not), read with zarrita.
+// The container tree of a zarr store (v2 or v3, consolidated or not), read with zarrita, which
+// trusts what it reads. Here every chunk is checked: its decoded length against the chunk's shape,
+// every shard index's crc32c, and — for the data and indices of a sparse matrix, whose extent
+// indptr fixes — that no chunk is missing (zarr's "missing chunk = fill value" would put zeros in
+// column 0 there). A problem is a SourceError naming the array and the chunk's key.
 
 import * as zarr from 'zarrita';
+import { installCheckedCodecs, verifyCrc32c } from './checked-codecs.ts';
 import { SourceError } from './errors.ts';
-import type { AbsolutePath, SourceStore } from './store.ts';
+import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from './store.ts';
 import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type TreeNode } from './tree.ts';
+import { arrayLayout, coordsOfKey, firstMissingInnerChunk, type ArrayLayout } from './zarr-layout.ts';
 
 type Listing = ReadonlyMap<string, string[]>;
 
@@ -34,6 +40,118 @@ function dtypeName(dtype: string): string {
   return dtype;
 }
 
+/** What the guard knows about an opened array. */
+interface GuardedArray {
+  readonly layout: ArrayLayout;
+  /**
+   * Data or indices of a sparse matrix: a missing chunk is an incomplete store, not fill values.
+   * A dense array keeps zarr's rule (missing chunk = fill value): writers such as zarr-python 3
+   * (write_empty_chunks=False) leave out chunks that hold only the fill value, so a gap in a dense
+   * X is legitimate data; a NaN fill value is then caught by the bad-values check.
+   */
+  readonly complete: boolean;
+}
+
+const isMetadataKey = (key: string): boolean => /\/(zarr\.json|\.zarray|\.zattrs|\.zgroup|\.zmetadata)$/.test(key);
+
+/**
+ * The store zarrita reads through: keeps the metadata documents it passes (for the array layouts)
+ * and checks chunk and shard-index reads of the arrays registered in `arrays`.
+ */
+function guardStore(inner: zarr.AsyncReadable, label: string, arrays: Map<string, GuardedArray>, documents: Map<string, Uint8Array>): zarr.AsyncReadable {
+  const owner = (key: string): { array: GuardedArray; coords: number[] } | undefined => {
+    for (let cut = key.lastIndexOf('/'); cut > 0; cut = key.lastIndexOf('/', cut - 1)) {
+      const array = arrays.get(key.slice(0, cut));
+      if (!array) continue;
+      const coords = coordsOfKey(array.layout, key);
+      return coords ? { array, coords } : undefined;
+    }
+    return undefined;
+  };
+  const missing = (key: string, what: string): SourceError =>
+    new SourceError('incomplete', `${label}${key}`, `${label}: ${key.slice(1)} is missing (${what}). The store is incomplete: copy or upload it again.`);
+  return {
+    async get(key: AbsolutePath, opts?: GetOptions) {
+      const bytes = await inner.get(key, opts);
+      if (isMetadataKey(key)) {
+        if (bytes) documents.set(key, bytes);
+        return bytes;
+      }
+      if (!bytes && owner(key)?.array.complete) throw missing(key, 'a chunk of a sparse matrix, whose extent indptr fixes');
+      return bytes;
+    },
+    async getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions) {
+      const bytes = await inner.getRange!(key, range, opts);
+      const found = owner(key);
+      const shard = found?.array.layout.shard;
+      if (!found || !shard) return bytes;
+      const isIndex = 'suffixLength' in range && range.suffixLength === shard.indexBytes;
+      if (!bytes) {
+        // A shard whose index was read (so it existed) cannot lose a chunk: gone now is a change, not fill values.
+        if (!isIndex) throw missing(key, `the shard vanished after its index was read`);
+        if (found.array.complete) throw missing(key, 'a shard of a sparse matrix, whose extent indptr fixes');
+        return bytes;
+      }
+      if (!isIndex) return bytes;
+      let entries = bytes;
+      if (shard.indexChecksum) {
+        try {
+          entries = verifyCrc32c(bytes);
+        } catch (error) {
+          throw new SourceError('corrupt', `${label}${key}`, `${label}: corrupt shard index in ${key.slice(1)} (${(error as Error).message}). The shard is damaged, or the server sent other bytes than asked for; re-write or re-upload it.`, { cause: error });
+        }
+      }
+      if (found.array.complete) {
+        const gap = firstMissingInnerChunk(found.array.layout, found.coords, entries);
+        if (gap) throw missing(key, `its index has no inner chunk [${gap.join(', ')}], inside the extent of a sparse matrix's ${found.array.layout.path.split('/').pop()}`);
+      }
+      return bytes;
+    },
+  };
+}
+
+/** The SourceError inside a zarrita error (it wraps codec failures in CodecPipelineError). */
+function sourceErrorIn(error: unknown): SourceError | undefined {
+  for (let e = error; e instanceof Error; e = (e as Error & { cause?: unknown }).cause) if (e instanceof SourceError) return e;
+  return undefined;
+}
+
+/**
+ * Wraps zarrita's getChunk: a decode failure names the array and the chunk's key, and a chunk that
+ * decodes to more or fewer elements than its shape holds (a damaged frame, a dtype changed in the
+ * metadata) is an error instead of being copied into the result.
+ */
+const checkedChunks = zarr.defineArrayExtension((array, where: { label: string; layout: ArrayLayout }) => ({
+  async getChunk(coords: number[], options?: { signal?: AbortSignal }, opts?: { useSharedArrayBuffer?: boolean }) {
+    const { label, layout } = where;
+    const name = (): string => {
+      if (!layout.shard) return layout.keyOf(coords).slice(1);
+      const per = layout.shard.chunksPerShard;
+      return `inner chunk [${coords.join(', ')}] of ${layout.keyOf(coords.map((c, i) => Math.floor(c / per[i]!))).slice(1)}`;
+    };
+    let chunk;
+    try {
+      chunk = await array.getChunk(coords, options, opts);
+    } catch (error) {
+      const inner = sourceErrorIn(error);
+      if (inner && inner.location.startsWith(label)) throw inner;
+      if (inner?.code === 'aborted') throw inner;
+      if (error instanceof zarr.UnknownCodecError) throw new SourceError('encoding', `${label}${layout.path}`, `${label}: ${layout.path.slice(1)} uses a codec this reader does not know: ${error.message}`, { cause: error });
+      const problem = inner ? inner.message : `it could not be decoded (${(error as Error).message})`;
+      throw new SourceError('corrupt', `${label}${layout.path}`, `${label}: ${name()} is damaged: ${problem}. Re-write or re-upload the store.`, { cause: error });
+    }
+    const expected = array.chunks.reduce((a, b) => a * b, 1);
+    if (chunk.data.length !== expected) {
+      throw new SourceError(
+        'corrupt',
+        `${label}${layout.path}`,
+        `${label}: ${name()} decodes to ${chunk.data.length} elements, but its shape [${array.chunks.join(', ')}] holds ${expected} (a damaged chunk, or a data type in the metadata that is not the one written).`,
+      );
+    }
+    return chunk;
+  },
+}));
+
 function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, label: string): ArrayNode {
   return {
     kind: 'array',
@@ -56,7 +174,10 @@ function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, 
   };
 }
 
+const sparseEncodings = new Set(['csr_matrix', 'csc_matrix']);
+
 export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
+  installCheckedCodecs();
   const label = store.label;
   let readable: zarr.AsyncReadable = store;
   let listing: Listing | undefined;
@@ -70,9 +191,19 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
     if (error instanceof SourceError) throw error;
     throw new SourceError('malformed', label, `The consolidated metadata of ${label} is unreadable: ${(error as Error).message}`, { cause: error });
   }
-  const root = zarr.root(readable);
+  const arrays = new Map<string, GuardedArray>();
+  const documents = new Map<string, Uint8Array>();
+  const root = zarr.root(guardStore(readable, label, arrays, documents));
 
-  async function open(path: string): Promise<TreeNode | undefined> {
+  /** The array's own metadata document, as zarrita read it a moment ago. */
+  function layoutOf(path: string): ArrayLayout | undefined {
+    const key = `/${path}`;
+    const bytes = documents.get(`${key}/zarr.json`) ?? documents.get(`${key}/.zarray`);
+    if (!bytes) return undefined;
+    return arrayLayout(key, JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>, label);
+  }
+
+  async function open(path: string, parentAttrs?: Attrs): Promise<TreeNode | undefined> {
     let node;
     try {
       node = await zarr.open(root.resolve(path || '/'));
@@ -81,7 +212,13 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
       if (error instanceof zarr.NotFoundError) return undefined;
       throw new SourceError('malformed', `${label}/${path}`, `The zarr metadata of ${path || 'the root'} in ${label} is unreadable: ${(error as Error).message}`, { cause: error });
     }
-    return node instanceof zarr.Array ? arrayNode(path, node, label) : groupNode(path, node.attrs as Attrs);
+    if (!(node instanceof zarr.Array)) return groupNode(path, node.attrs as Attrs);
+    const layout = layoutOf(path);
+    if (!layout) return arrayNode(path, node, label);
+    const name = path.slice(path.lastIndexOf('/') + 1);
+    const complete = (name === 'data' || name === 'indices') && sparseEncodings.has(String(parentAttrs?.['encoding-type']));
+    arrays.set(layout.path, { layout, complete });
+    return arrayNode(path, checkedChunks(node, { label, layout }), label);
   }
 
   function groupNode(path: string, attrs: Attrs): GroupNode {
@@ -89,7 +226,7 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
       kind: 'group',
       path,
       attrs,
-      child: (name) => open(joinPath(path, name)),
+      child: (name) => open(joinPath(path, name), attrs),
       async keys() {
         if (listing) return listing.get(path) ?? [];
         return store.list ? store.list(`/${path}` as AbsolutePath) : undefined;

@@ -1,11 +1,12 @@
 // A blosc (v1 frame) decoder for lz4 with byte shuffle, the codec annbatch and our writer use,
 // in plain TypeScript (~5× faster than numcodecs' embind path on this data). Anything else
-// (other compressors, bitshuffle) and encoding go to numcodecs' Blosc.
+// (other compressors, bitshuffle) and encoding go to numcodecs' Blosc. Every frame's header is
+// checked against the bytes present and the chunk's size first: damaged bytes fail, never decode.
 import * as zarr from 'zarrita';
 import { Blosc } from 'numcodecs';
+import { checkBloscHeader, damagedFrame, expectedDecodedBytes, memcpyed, type ChunkMeta } from '../../source/blosc-frame.ts';
 import { lz4DecompressBlock } from './lz4-block.ts';
 
-const MEMCPYED = 0x02;
 const BYTE_SHUFFLE = 0x01;
 const BIT_SHUFFLE = 0x04;
 const DONT_SPLIT = 0x10;
@@ -42,23 +43,25 @@ function scratch(bytes: number): Uint8Array {
   return scratchBuffer;
 }
 
-/** Decodes a blosc frame; undefined when the frame uses something this decoder does not handle. */
-export function decodeBloscLz4(frame: Uint8Array): Uint8Array | undefined {
-  if (frame.length < 16) return undefined;
+/**
+ * Decodes a blosc frame (checked first with checkBloscHeader); undefined when the frame uses a
+ * compressor or shuffle this decoder does not handle. Throws a 'corrupt' SourceError for a
+ * damaged frame: every block offset, split length and decompressed length is checked.
+ */
+export function decodeBloscLz4(frame: Uint8Array, expected?: number): Uint8Array | undefined {
+  const { flags, typesize, nbytes, blocksize, cbytes } = checkBloscHeader(frame, expected);
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const flags = frame[2]!;
-  const typesize = frame[3]!;
-  const nbytes = dv.getUint32(4, true);
-  const blocksize = dv.getUint32(8, true);
   const out = new Uint8Array(nbytes);
-  if (flags & MEMCPYED) {
+  if (flags & memcpyed) {
     out.set(frame.subarray(16, 16 + nbytes));
     return out;
   }
-  if ((flags >>> 5) !== LZ4 || flags & BIT_SHUFFLE || blocksize === 0 || typesize === 0) return undefined;
+  if ((flags >>> 5) !== LZ4 || flags & BIT_SHUFFLE) return undefined;
+  if (nbytes === 0) return out;
   const shuffled = (flags & BYTE_SHUFFLE) !== 0 && typesize > 1;
   const nblocks = Math.ceil(nbytes / blocksize);
   const leftover = nbytes % blocksize;
+  const dataStart = 16 + 4 * nblocks;
   const tmp = shuffled ? scratch(blocksize) : out;
   for (let b = 0; b < nblocks; b++) {
     const isLeftover = leftover > 0 && b === nblocks - 1;
@@ -66,13 +69,24 @@ export function decodeBloscLz4(frame: Uint8Array): Uint8Array | undefined {
     const nsplits = !(flags & DONT_SPLIT) && !isLeftover ? typesize : 1;
     const neblock = Math.floor(bsize / nsplits);
     let s = dv.getInt32(16 + 4 * b, true);
+    if (s < dataStart || s >= cbytes) throw damagedFrame(`block ${b} starts at byte ${s}, outside the frame's data [${dataStart}, ${cbytes})`);
     let t = shuffled ? 0 : b * blocksize;
     for (let j = 0; j < nsplits; j++) {
-      const cbytes = dv.getInt32(s, true);
+      if (s + 4 > cbytes) throw damagedFrame(`block ${b} runs past the end of the frame`);
+      const splitBytes = dv.getInt32(s, true);
       s += 4;
-      if (cbytes === neblock) tmp.set(frame.subarray(s, s + cbytes), t);
-      else if (lz4DecompressBlock(frame.subarray(s, s + cbytes), tmp, t, t + neblock) !== neblock) return undefined;
-      s += cbytes;
+      if (splitBytes <= 0 || s + splitBytes > cbytes) throw damagedFrame(`block ${b} says ${splitBytes} compressed bytes, ${cbytes - s} are left in the frame`);
+      if (splitBytes === neblock) tmp.set(frame.subarray(s, s + splitBytes), t);
+      else {
+        let written: number;
+        try {
+          written = lz4DecompressBlock(frame.subarray(s, s + splitBytes), tmp, t, t + neblock);
+        } catch (error) {
+          throw damagedFrame(`block ${b}: ${(error as Error).message}`);
+        }
+        if (written !== neblock) throw damagedFrame(`block ${b} decompresses to ${written} bytes instead of ${neblock}`);
+      }
+      s += splitBytes;
       t += neblock;
     }
     if (shuffled) unshuffle(typesize, tmp, out, b * blocksize, bsize);
@@ -82,28 +96,34 @@ export function decodeBloscLz4(frame: Uint8Array): Uint8Array | undefined {
 
 type BloscConfig = { cname?: string; clevel?: number; shuffle?: string | number; blocksize?: number };
 
-/** zarrita codec: fast decode, numcodecs for the rest. */
+/**
+ * zarrita codec: validates every frame, decodes blosc-lz4 itself and the rest (other compressors,
+ * bitshuffle) with numcodecs. A damaged frame is an error, never handed to numcodecs to guess at.
+ */
 class FastBloscCodec {
+  /** Tells installCheckedCodecs (src/source) that this decoder checks frames itself. */
+  static readonly checksFrames = true;
   readonly kind = 'bytes_to_bytes';
   #fallback: { encode(b: Uint8Array): Uint8Array | Promise<Uint8Array>; decode(b: Uint8Array): Uint8Array | Promise<Uint8Array> };
-  constructor(config: BloscConfig) {
+  readonly #expected: number | undefined;
+  constructor(config: BloscConfig, meta?: ChunkMeta) {
     const shuffle = config.shuffle === 'noshuffle' ? 0 : config.shuffle === 'bitshuffle' ? 2 : typeof config.shuffle === 'number' ? config.shuffle : 1;
     this.#fallback = Blosc.fromConfig({ id: 'blosc', cname: config.cname ?? 'lz4', clevel: config.clevel ?? 5, shuffle: shuffle as never, blocksize: config.blocksize ?? 0 });
+    this.#expected = expectedDecodedBytes(meta);
   }
-  static fromConfig(config: BloscConfig): FastBloscCodec {
-    return new FastBloscCodec(config ?? {});
+  static fromConfig(config: BloscConfig, meta?: ChunkMeta): FastBloscCodec {
+    return new FastBloscCodec(config ?? {}, meta);
   }
   encode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array> {
     return this.#fallback.encode(bytes);
   }
-  decode(bytes: Uint8Array): Uint8Array | Promise<Uint8Array> {
-    try {
-      const fast = decodeBloscLz4(bytes);
-      if (fast) return fast;
-    } catch {
-      // a frame this decoder misreads is decoded by the reference implementation instead
-    }
-    return this.#fallback.decode(bytes);
+  async decode(bytes: Uint8Array): Promise<Uint8Array> {
+    const fast = decodeBloscLz4(bytes, this.#expected);
+    if (fast) return fast;
+    const { nbytes } = checkBloscHeader(bytes, this.#expected);
+    const decoded = await this.#fallback.decode(bytes);
+    if (decoded.length !== nbytes) throw damagedFrame(`it decodes to ${decoded.length} bytes, its header says ${nbytes}`);
+    return decoded;
   }
 }
 

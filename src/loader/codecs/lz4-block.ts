@@ -13,9 +13,10 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, at = 0, end
     if (literals === 15) {
       let b: number;
       do {
+        if (s >= n) throw new RangeError('lz4: literal length runs past the end of the block');
         b = src[s++]!;
         literals += b;
-      } while (b === 255 && s < n);
+      } while (b === 255);
     }
     if (literals > 0) {
       if (d + literals > end || s + literals > n) throw new RangeError('lz4: literal run past the end of the block');
@@ -26,6 +27,7 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, at = 0, end
       d += literals;
     }
     if (s >= n) break; // the last sequence has literals only
+    if (s + 2 > n) throw new RangeError('lz4: match offset past the end of the block');
     const offset = src[s]! | (src[s + 1]! << 8);
     s += 2;
     if (offset === 0 || offset > d - at) throw new RangeError('lz4: match offset outside the output');
@@ -33,9 +35,10 @@ export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, at = 0, end
     if ((token & 15) === 15) {
       let b: number;
       do {
+        if (s >= n) throw new RangeError('lz4: match length runs past the end of the block');
         b = src[s++]!;
         length += b;
-      } while (b === 255 && s < n);
+      } while (b === 255);
     }
     if (d + length > end) throw new RangeError('lz4: match past the end of the block');
     const from = d - offset;
