@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { accumulateCsr, createGeneMoments, mergeMoments, seuratHvg, variances, type GeneMoments, type HvgInput } from './hvg.ts';
+import { findBadValues } from './bad-values.ts';
 import { hvgFixture } from './hvg-fixture.ts';
 import { randomCsr } from './random-csr.ts';
 import type { CsrBlock } from '../source/types.ts';
@@ -56,5 +57,47 @@ describe('highly variable genes (CPU)', () => {
     expect(Number.isNaN(hvg.dispersions[3])).toBe(true);
     expect(Array.from(hvg.selected)).toEqual([1, 2]);
     expect(() => seuratHvg([1], [1, 2], 1)).toThrow(/variance/);
+  });
+});
+
+describe('values training cannot use', () => {
+  const block = (data: number[]): CsrBlock => ({
+    format: 'csr',
+    nRows: 3,
+    nCols: 4,
+    indptr: Int32Array.from([0, 2, 3, data.length]),
+    indices: Int32Array.from([0, 2, 1, 3, 0, 1].slice(0, data.length)),
+    data: Float32Array.from(data),
+  });
+
+  it('the moments pass refuses NaN, ±Inf and negative values with a count and the first cell and gene', () => {
+    const acc = createGeneMoments(4);
+    const bad = block([1, 2, NaN, Infinity, -1, -Infinity]);
+    let error: unknown;
+    try {
+      accumulateCsr(acc, bad, [0, 1, 2], { kind: 'counts', targetSum: 1e4 }, { firstRow: 100, where: 'data.zarr: X', geneName: (g) => `g${g}` });
+    } catch (e) {
+      error = e;
+    }
+    expect(error).toMatchObject({ code: 'bad-values' });
+    expect((error as Error).message).toBe(
+      "data.zarr: X holds 4 values training cannot use (1 NaN, 2 ±Inf, 1 negative); the first at cell 101, gene 1 ('g1'): NaN. Training needs finite values: fix or drop these cells/genes (e.g. in scanpy, replace NaN with 0 only if that is what they mean) and write the file again.",
+    );
+    expect(acc.count).toBe(0);
+    // only the rows asked for count: row 0 is clean
+    accumulateCsr(acc, bad, [0], { kind: 'log1p' });
+    expect(acc.count).toBe(1);
+  });
+
+  it('negative log-normalised values are named as scaled data; findBadValues reads dense blocks too', () => {
+    expect(() => accumulateCsr(createGeneMoments(4), block([1, 2, -0.5]), [0, 1], { kind: 'log1p' })).toThrow(/looks scaled or centred/);
+    const found = findBadValues({ format: 'dense', nRows: 2, nCols: 3, values: Float32Array.from([0, 1, 2, 3, -Infinity, NaN]) }, 10);
+    expect(found).toEqual({ count: 2, nan: 1, infinite: 1, negative: 0, first: { row: 11, gene: 1, value: -Infinity } });
+    expect(findBadValues(block([1, 2, 3]))).toBeUndefined();
+  });
+
+  it('seuratHvg refuses NaN moments (the GPU path) and an X where no gene varies, instead of crashing', () => {
+    expect(() => seuratHvg([1, NaN, 2], [1, 1, 1], 1)).toThrow(expect.objectContaining({ code: 'bad-values', message: expect.stringMatching(/gene 1 has mean NaN/) }));
+    expect(() => seuratHvg([0, 0, 0], [0, 0, 0], 2)).toThrow(/none of the 3 genes varies.*all zeros/);
   });
 });

@@ -2,7 +2,9 @@
 // (Chan et al.'s parallel update, float64), then scanpy's highly_variable_genes(flavor='seurat',
 // n_top_genes=N). The moments are of normalised expression on the linear scale (scanpy's expm1 of the
 // log data), so counts are normalised on the fly and log1p data is expm1'd.
+import { SourceError } from '../source/errors.ts';
 import type { CsrBlock } from '../source/types.ts';
+import { badValuesError, badValuesOf, createBadValueTally, noteBadValue, type BadValueNames, type BadValueTally } from './bad-values.ts';
 import { KernelInputError } from './errors.ts';
 import { validateRowIds } from './csr-pool.ts';
 
@@ -44,11 +46,21 @@ export function variances(acc: GeneMoments): Float64Array {
   return acc.m2.map((m) => (acc.count > 1 ? m / (acc.count - 1) : NaN));
 }
 
+export interface AccumulateOptions extends Omit<BadValueNames, 'kind'> {
+  /** Reused buffers of nGenes entries. */
+  readonly scratch?: { sum: Float64Array; nnz: Int32Array; dev: Float64Array };
+  /** Dataset row of pool row 0, for the bad-values message. */
+  readonly firstRow?: number;
+}
+
 /**
  * CPU path: moments of one batch of pool rows (two passes over its non-zeros, float64), merged into acc.
- * Zeros count: a gene's M2 adds (rows − nnz_g)·mean² for the cells that lack it.
+ * Zeros count: a gene's M2 adds (rows − nnz_g)·mean² for the cells that lack it. This pass sees
+ * every stored value first: NaN, ±Inf or a negative value throws a 'bad-values' SourceError
+ * (src/cpu/bad-values.ts) before anything is merged.
  */
-export function accumulateCsr(acc: GeneMoments, pool: CsrBlock, rowIds: ArrayLike<number>, input: HvgInput, scratch?: { sum: Float64Array; nnz: Int32Array; dev: Float64Array }): void {
+export function accumulateCsr(acc: GeneMoments, pool: CsrBlock, rowIds: ArrayLike<number>, input: HvgInput, options: AccumulateOptions = {}): void {
+  const { scratch } = options;
   const nGenes = acc.mean.length;
   if (pool.nCols !== nGenes) throw new KernelInputError('pool.nCols', `is ${pool.nCols}, the moments are of ${nGenes} genes`);
   validateRowIds(rowIds, pool.nRows, Number.MAX_SAFE_INTEGER);
@@ -60,6 +72,15 @@ export function accumulateCsr(acc: GeneMoments, pool: CsrBlock, rowIds: ArrayLik
   const { indptr, indices, data } = pool;
   const value = (j: number, factor: number) => (input.kind === 'counts' ? data[j] * factor : Math.expm1(data[j]));
   const factors = new Float64Array(n);
+  let bad: BadValueTally | undefined;
+  for (let i = 0; i < n; i++) {
+    const r = rowIds[i];
+    for (let j = indptr[r]; j < indptr[r + 1]; j++) {
+      const x = data[j];
+      if (!(x >= 0 && x !== Infinity)) noteBadValue((bad ??= createBadValueTally()), (options.firstRow ?? 0) + r, indices[j], x);
+    }
+  }
+  if (bad) throw badValuesError(badValuesOf(bad)!, { ...options, kind: input.kind });
   for (let i = 0; i < n; i++) {
     const r = rowIds[i];
     if (input.kind === 'counts') {
@@ -115,6 +136,13 @@ export function seuratHvg(mean: ArrayLike<number>, variance: ArrayLike<number>, 
   if (variance.length !== nGenes) throw new KernelInputError('variance', `has ${variance.length} entries for ${nGenes} means`);
   if (!(Number.isInteger(nTop) && nTop > 0)) throw new KernelInputError('nTop', `must be a positive integer; got ${nTop}`);
   if (!(Number.isInteger(nBins) && nBins > 0)) throw new KernelInputError('nBins', `must be a positive integer; got ${nBins}`);
+  if (nGenes === 0) throw new SourceError('malformed', 'X', 'X has 0 genes (var is empty): there are no genes to select from.');
+  for (let g = 0; g < nGenes; g++) {
+    // Moments from the GPU path, or merged ones, may carry a NaN the CPU pass would have refused.
+    if (!(Number.isFinite(mean[g]) && Number.isFinite(variance[g]) && mean[g] >= 0)) {
+      throw new SourceError('bad-values', 'X', `gene ${g} has mean ${mean[g]} and variance ${variance[g]}: X holds NaN, ±Inf or negative values. Training needs finite, non-negative counts or log-normalised values.`);
+    }
+  }
   const means = new Float64Array(nGenes);
   const dispersions = new Float64Array(nGenes);
   for (let g = 0; g < nGenes; g++) {
@@ -162,11 +190,12 @@ export function seuratHvg(mean: ArrayLike<number>, variance: ArrayLike<number>, 
   const dispersionsNorm = dispersions.map((d, g) => (d - avg[bin[g]]) / dev[bin[g]]);
   // Genes at or above the nTop-th highest normalised dispersion (NaN never; ties may add genes).
   const finite = dispersionsNorm.filter((v) => !Number.isNaN(v)).sort().reverse();
-  const highlyVariable = new Uint8Array(nGenes);
-  if (finite.length > 0) {
-    const cut = finite[Math.min(nTop, finite.length) - 1];
-    for (let g = 0; g < nGenes; g++) highlyVariable[g] = dispersionsNorm[g] >= cut ? 1 : 0;
+  if (finite.length === 0) {
+    throw new SourceError('bad-values', 'X', `none of the ${nGenes} genes varies across cells (every gene's variance is 0): is X all zeros, or constant per gene?`);
   }
+  const highlyVariable = new Uint8Array(nGenes);
+  const cut = finite[Math.min(nTop, finite.length) - 1];
+  for (let g = 0; g < nGenes; g++) highlyVariable[g] = dispersionsNorm[g] >= cut ? 1 : 0;
   const selected: number[] = [];
   highlyVariable.forEach((h, g) => h && selected.push(g));
   return { means, dispersions, dispersionsNorm, highlyVariable, selected: Int32Array.from(selected) };
