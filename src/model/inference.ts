@@ -3,7 +3,7 @@
 
 import { oneHot } from '../cpu/onehot.ts';
 import { serializeGraph } from './onnx/serialize.ts';
-import { createSession, ort, readTensor, type Backend } from './runtime.ts';
+import { cpuBackend, createSession, ort, readTensor, type Backend } from './runtime.ts';
 import type { ModelState } from './train/state.ts';
 import type { TrvaeConfig } from './trvae/config.ts';
 import { buildInference, type InferenceKind } from './trvae/graphs.ts';
@@ -57,7 +57,7 @@ export async function createInferenceRunner(
   kind: InferenceKind,
   config: TrvaeConfig,
   source: { readonly state: ModelState } | { readonly model: Uint8Array },
-  backend: Backend = 'wasm',
+  backend: Backend = cpuBackend,
   chunkSize = 1024,
 ): Promise<InferenceRunner> {
   const bytes = 'model' in source ? source.model : inferenceModelBytes(kind, config);

@@ -3,7 +3,7 @@
 // resumable checkpoints at epoch boundaries.
 
 import type { RawBatch } from '../batch.ts';
-import type { Backend } from '../runtime.ts';
+import { cpuBackend, type Backend } from '../runtime.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
 import type { LossTerm } from '../trvae/graphs.ts';
 import { yieldToEventLoop, type TrainingControl } from './control.ts';
@@ -107,7 +107,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   const resume = options.resume;
   const config = resume?.config ?? options.config;
   const schedule: Schedule = { ...defaultSchedule, ...resume?.schedule, ...options.schedule };
-  const backend = options.backend ?? 'wasm';
+  const backend = options.backend ?? cpuBackend;
   const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
   // After the runner: on WebGPU its session settles the device the batch kernels run on.
   const stepBatches = createStepBatchBuilder(config, backend);
