@@ -2,8 +2,9 @@
 // listed with its size, opened like any other store, deleted when no longer needed.
 import * as Comlink from 'comlink';
 import type { ConvertProgress } from '../convert/convert.ts';
+import type { ConvertWorkerApi } from '../convert/convert-worker-api.ts';
+import { spawnConvertWorker } from '../convert/convert-worker.ts';
 import { opfsStoresFolder } from '../source/opfs-store.ts';
-import type { ConvertWorkerApi } from '../../workers/convert.worker.ts';
 import { formatBytes, formatInt, h } from './dom.ts';
 import type { WorkerInput } from './open-dataset.ts';
 
@@ -75,8 +76,7 @@ export function renderSaveCopy(input: WorkerInput, suggestedName: string, onSave
     save.disabled = true;
     cancel.disabled = false;
     progress.hidden = false;
-    worker = new Worker(new URL('../../workers/convert.worker.ts', import.meta.url), { type: 'module', name: 'convert' });
-    api = Comlink.wrap<ConvertWorkerApi>(worker);
+    ({ worker, api } = spawnConvertWorker());
     const started = performance.now();
     const died = new Promise<never>((_, reject) => worker?.addEventListener('error', (e) => reject(new Error(e.message || 'the convert worker could not start'))));
     try {

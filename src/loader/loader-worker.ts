@@ -1,12 +1,12 @@
 // The loader inside a dedicated worker (workers/loader.worker.ts): it opens the source, runs the
 // sampler and the prefetching pool loop, and hands each batch to the page by transfer. Reads go
 // through a pool of read workers, each with its own source and the OPFS chunk cache under it.
-import * as Comlink from 'comlink';
-import type { ObsValues } from '../source/types.ts';
+import { withTransfer } from '../rpc/transferables.ts';
 import type { ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openLoader, type Batch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
 import { defaultWorkerCount, openPooledReader, type PooledReader } from './pooled-reader.ts';
 import type { CacheSettings, ReadWorkerInput } from './read-worker.ts';
+import { cacheSettings } from './read-workers.ts';
 import type { SpawnedWorker } from './worker-pool.ts';
 
 /** LoaderOptions minus what cannot cross threads; the filter goes as text or typed data. */
@@ -39,25 +39,6 @@ export interface LoaderWorkerApi {
   close(): Promise<void>;
 }
 
-function batchBuffers(batch: Batch): ArrayBuffer[] {
-  const set = new Set<ArrayBuffer>();
-  const add = (a: ArrayBufferView | undefined) => {
-    if (a && a.buffer instanceof ArrayBuffer) set.add(a.buffer);
-  };
-  if (batch.X.format === 'csr') [batch.X.indptr, batch.X.indices, batch.X.data].forEach(add);
-  else add(batch.X.values);
-  add(batch.dense);
-  add(batch.rows);
-  for (const v of Object.values(batch.obs) as ObsValues[]) {
-    if (v.kind === 'categorical') add(v.codes);
-    else if (v.kind !== 'string') {
-      add(v.values);
-      add(v.mask);
-    }
-  }
-  return [...set];
-}
-
 export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): LoaderWorkerApi {
   let pooled: PooledReader | undefined;
   let loader: Loader | undefined;
@@ -77,8 +58,7 @@ export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): Loa
       await close();
       const { workers: requested, cache: cacheSetting, ...loaderOptions } = options;
       const workers = requested ?? defaultWorkerCount();
-      const cache: CacheSettings | undefined = cacheSetting === false ? undefined : (cacheSetting ?? { kind: 'opfs', location: 'trvae-cache' });
-      pooled = await openPooledReader(input, { workers, cache, spawnReadWorker });
+      pooled = await openPooledReader(input, { workers, cache: cacheSettings(cacheSetting), spawnReadWorker });
       const { source, reader } = pooled;
       loader = await openLoader(source, { ...loaderOptions, reader });
       return {
@@ -103,7 +83,7 @@ export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): Loa
         running = undefined;
         return null;
       }
-      return Comlink.transfer(step.value, batchBuffers(step.value));
+      return withTransfer(step.value);
     },
     cancel() {
       running?.controller.abort();

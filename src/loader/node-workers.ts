@@ -1,8 +1,8 @@
 // Node worker threads for the pool (CLI, benchmarks): the same read worker code as the browser.
 import { fileURLToPath } from 'node:url';
 import { Worker } from 'node:worker_threads';
-import * as Comlink from 'comlink';
 import nodeEndpoint from 'comlink/dist/esm/node-adapter.mjs';
+import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { ReadWorkerApi } from './read-worker.ts';
 import type { SpawnedWorker } from './worker-pool.ts';
 
@@ -12,5 +12,5 @@ const bootstrap = `require(${JSON.stringify(fileURLToPath(import.meta.resolve('t
 
 export function spawnNodeReadWorker(): SpawnedWorker {
   const worker = new Worker(bootstrap, { eval: true });
-  return { api: Comlink.wrap<ReadWorkerApi>(nodeEndpoint(worker)), terminate: () => void worker.terminate() };
+  return { api: wrapWorkerApi<ReadWorkerApi>(nodeEndpoint(worker)), terminate: () => void worker.terminate() };
 }

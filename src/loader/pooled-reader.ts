@@ -6,6 +6,7 @@ import type { AnnDataSource } from '../source/types.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
 import { openCache, type CacheSettings, type ReadWorkerInput } from './read-worker.ts';
+import { defaultCacheSettings } from './read-workers.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { openWorkerPool, type SpawnedWorker, type WorkerPool } from './worker-pool.ts';
@@ -55,7 +56,7 @@ export async function openPooledReader(input: ReadWorkerInput, options: PooledRe
   const settings = typeof input === 'string' ? options.cache : undefined;
   const stats = createTransferStats();
   // one share of the budget for this thread's cache and one for each worker's
-  const share = settings && { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? 2 * 2 ** 30) / (workers + 1)) };
+  const share = settings && { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? defaultCacheSettings.budgetBytes) / (workers + 1)) };
   const cache: ChunkCache | undefined = share ? await openCache(share) : undefined;
   const source = await openSource(input, { wrapStore: (s) => (cache ? withChunkCache(s, cache, stats) : withTransferCounting(s, stats)) });
   if (workers === 0) {

@@ -1,9 +1,9 @@
 // What a read worker does: open its own source (with the chunk cache under the reader) and read
 // the runs it is given. The same object is exposed with comlink from a browser dedicated worker
 // (workers/loader-read.worker.ts) and from a Node worker thread (workers/loader-read.node.ts).
-import * as Comlink from 'comlink';
+import { withTransfer } from '../rpc/transferables.ts';
 import { openSource } from '../source/index.ts';
-import type { AnnDataSource, ObsValues, ReadRowsOptions, RowRead, RowRun } from '../source/types.ts';
+import type { AnnDataSource, ReadRowsOptions, RowRead, RowRun } from '../source/types.ts';
 import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
@@ -79,24 +79,6 @@ export async function openCache(settings: CacheSettings): Promise<ChunkCache> {
   return openChunkCache(backend, { budgetBytes: settings.budgetBytes });
 }
 
-/** Every ArrayBuffer under a read, once (a buffer may back several views). */
-export function readBuffers(read: RowRead): ArrayBuffer[] {
-  const buffers = new Set<ArrayBuffer>();
-  const add = (a: ArrayBufferView): void => {
-    if (a.buffer instanceof ArrayBuffer) buffers.add(a.buffer);
-  };
-  if (read.block.format === 'csr') [read.block.indptr, read.block.indices, read.block.data].forEach(add);
-  else add(read.block.values);
-  for (const v of Object.values(read.obs) as ObsValues[]) {
-    if (v.kind === 'categorical') add(v.codes);
-    else if (v.kind === 'numeric' || v.kind === 'boolean') {
-      add(v.values);
-      if (v.mask) add(v.mask);
-    }
-  }
-  return [...buffers];
-}
-
 export function createReadWorkerApi(): ReadWorkerApi {
   let source: AnnDataSource | undefined;
   let cache: ChunkCache | undefined;
@@ -118,7 +100,7 @@ export function createReadWorkerApi(): ReadWorkerApi {
       // cumulative: a before/after difference would also count a concurrent read's bytes
       const transfer: TransferStats = { ...stats };
       // the typed arrays move to the caller's thread without a copy
-      return Comlink.transfer({ read, transfer }, readBuffers(read));
+      return withTransfer({ read, transfer });
     },
     memory: (collect) => liveMemory(collect),
     cacheStats: () => cache?.stats() ?? null,

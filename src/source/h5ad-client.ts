@@ -1,22 +1,18 @@
 // A dropped .h5ad File/Blob as an AnnDataSource. On the page, all reading happens in a dedicated
-// worker (workers/h5ad.worker.ts) and this side forwards calls and rebuilds typed errors; already
+// worker (workers/h5ad.worker.ts, see h5ad-worker-api.ts) and this side forwards calls; already
 // inside a dedicated worker (e.g. the loader's), the file is read right there.
 
 import * as Comlink from 'comlink';
-import type { H5adSummary, H5adWorkerApi, WorkerResult } from '../../workers/h5ad.worker.ts';
+import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { AnnDataOpenOptions } from './anndata.ts';
 import { SourceError } from './errors.ts';
-import type { AnnDataSource, ObsValues, RowRead } from './types.ts';
+import type { H5adSummary, H5adWorkerApi } from './h5ad-worker-api.ts';
+import type { AnnDataSource, ObsValues } from './types.ts';
 
 export interface H5adBlobOptions extends AnnDataOpenOptions {
   readonly createWorker?: () => Worker;
   /** Bytes per single HDF5 read inside the worker (default 256 MiB; always < 2 GiB). */
   readonly maxReadBytes?: number;
-}
-
-function unwrap<T>(result: WorkerResult<T>): T {
-  if (result.ok) return result.value;
-  throw new SourceError(result.code, result.location, result.message);
 }
 
 /** Rejects with 'aborted' as soon as the signal fires (the worker finishes its current read and drops it). */
@@ -40,7 +36,7 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
     return openH5adBlobHere(blob, name, options);
   }
   const worker = options.createWorker?.() ?? new Worker(new URL('../../workers/h5ad.worker.ts', import.meta.url), { type: 'module', name: `h5ad ${name}` });
-  const api = Comlink.wrap<H5adWorkerApi>(worker);
+  const api = wrapWorkerApi<H5adWorkerApi>(worker);
   const stop = () => {
     api[Comlink.releaseProxy]();
     worker.terminate();
@@ -52,7 +48,7 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
       ...(options.countCategoriesUpTo !== undefined ? { countCategoriesUpTo: options.countCategoriesUpTo } : {}),
       ...(options.maxReadBytes !== undefined ? { maxReadBytes: options.maxReadBytes } : {}),
     };
-    summary = unwrap(await abortable(api.open(blob, name, openOptions) as Promise<WorkerResult<H5adSummary>>, options.signal, name));
+    summary = await abortable(api.open(blob, name, openOptions), options.signal, name);
   } catch (error) {
     stop();
     throw error;
@@ -60,17 +56,17 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
   const label = summary.label;
   return {
     ...summary,
-    varNames: async () => unwrap((await api.varNames()) as WorkerResult<string[]>),
-    obsNames: async () => unwrap((await api.obsNames()) as WorkerResult<string[]>),
-    readObs: async (column, signal) => unwrap(await abortable(api.readObs(column) as Promise<WorkerResult<ObsValues>>, signal, label)),
+    varNames: () => api.varNames(),
+    obsNames: () => api.obsNames(),
+    readObs: (column, signal) => abortable<ObsValues>(api.readObs(column), signal, label),
     async readRows(runs, readOptions = {}) {
       const { signal, ...rest } = readOptions;
       const plain = { ...rest, ...(rest.obs ? { obs: [...rest.obs] } : {}) };
-      return unwrap(await abortable(api.readRows(runs.map(({ start, end }) => ({ start, end })), plain) as Promise<WorkerResult<RowRead>>, signal, label));
+      return abortable(api.readRows(runs.map(({ start, end }) => ({ start, end })), plain), signal, label);
     },
     async close() {
       try {
-        unwrap((await api.close()) as WorkerResult<void>);
+        await api.close();
       } finally {
         stop();
       }

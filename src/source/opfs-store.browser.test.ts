@@ -4,7 +4,7 @@ import * as Comlink from 'comlink';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import expectedJson from '../../test/fixtures/anndata/small-csr.expected.json';
 import { expectedCsrRows, expectedToPlain, obsToPlain, type Expected } from '../../test/fixtures/expected.ts';
-import type { ConvertWorkerApi } from '../../workers/convert.worker.ts';
+import { spawnConvertWorker } from '../convert/convert-worker.ts';
 import { openSource, SourceError } from './index.ts';
 import { opfsStoresFolder } from './opfs-store.ts';
 
@@ -27,8 +27,7 @@ afterAll(async () => {
 describe('local copies in OPFS', () => {
   it('a copy saved by the convert worker reads value for value like the original h5ad', async () => {
     const file = new File([await (await fetch(`${servers.ok}/anndata/small-csr.gzip.h5ad`)).arrayBuffer()], 'small.h5ad');
-    const worker = new Worker(new URL('../../workers/convert.worker.ts', import.meta.url), { type: 'module' });
-    const api = Comlink.wrap<ConvertWorkerApi>(worker);
+    const { worker, api } = spawnConvertWorker();
     const phases = new Set<string>();
     const summary = await api.save(file, 'small.zarr', {}, Comlink.proxy((p: { phase: string }) => phases.add(p.phase)));
     expect(summary).toMatchObject({ nObs: 50, encoding: 'csr_matrix' });
