@@ -2,7 +2,7 @@
 // WGSL kernels on the page's WebGPU adapter (SwiftShader when the machine has no GPU).
 import { probeAdapter, describeAdapter } from '../src/gpu/adapter.ts';
 import { createBatchGatherer } from '../src/gpu/gather-normalize.ts';
-import { createMmdEvaluator } from '../src/gpu/mmd.ts';
+import { createGpuGeneMoments } from '../src/gpu/hvg.ts';
 import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
 import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
 import { benchShape, type BenchRow } from './kernels-shape.ts';
@@ -26,7 +26,7 @@ export async function runGpuBench(): Promise<{ adapter: string; rows: BenchRow[]
   });
   const label = `${describeAdapter(report)} (WebGPU)`;
   const rows: BenchRow[] = [];
-  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, mmdRows, mmdDims } = benchShape;
+  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, hvgRows } = benchShape;
 
   const pool = randomCsr({ nRows: poolRows, nCols: nVars, meanNnz, seed: 1, indexType: 'uint16' });
   const rand = uniformStream(2);
@@ -51,16 +51,11 @@ export async function runGpuBench(): Promise<{ adapter: string; rows: BenchRow[]
   rows.push({ kernel: 'pool upload', backend: label, size: `${poolRows} rows, ${pool.indptr[poolRows]} nnz`, seconds: uploadSeconds });
   gatherer.destroy();
 
-  for (const n of mmdRows) {
-    const evaluator = await createMmdEvaluator(device, { dims: mmdDims, nGroups: 2, maxRows: n });
-    const y = Float32Array.from({ length: n * mmdDims }, () => rand() * 2 - 1);
-    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
-    const s = await timed(n > 1000 ? 1 : 3, async () => {
-      await evaluator.run(y, n, codes);
-    }, n <= 1000);
-    rows.push({ kernel: 'mmd (19 σ, 2 groups)', backend: label, size: `${n} rows × ${mmdDims}`, seconds: s });
-    evaluator.destroy();
-  }
+  const moments = await createGpuGeneMoments(device, { nVars, input: { kind: 'counts', targetSum: 1e4 } });
+  const hvgIds = Int32Array.from({ length: hvgRows }, (_, i) => i);
+  const hvgSeconds = await timed(1, () => moments.add(pool, hvgIds));
+  rows.push({ kernel: 'gene moments (HVG)', backend: label, size: `${hvgRows} × ${nVars} genes`, seconds: hvgSeconds, cellsPerSecond: hvgRows / hvgSeconds });
+  moments.destroy();
   device.destroy();
   return { adapter: label, rows };
 }

@@ -16,7 +16,6 @@ export const benchShape = {
   batch: 4096,
   nSelected: 2000,
   repeats: 5,
-  mmdRows: [512, 4096],
-  /** Width of trVAE's MMD layer (first decoder block) in the default architecture. */
-  mmdDims: 128,
+  /** Rows of the pool whose per-gene moments (all genes, for HVG selection) are accumulated. */
+  hvgRows: 2048,
 } as const;

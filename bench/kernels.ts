@@ -1,6 +1,6 @@
-// `npm run bench:kernels`: gather+normalise throughput and MMD time, GPU (WGSL kernels in headless
-// Chromium; SwiftShader when the machine has no GPU) vs the CPU path (TypeScript, in Node). Prints a
-// table and writes bench-results/kernels.json.
+// `npm run bench:kernels`: gather+normalise and per-gene moment (HVG) throughput, GPU (WGSL kernels
+// in headless Chromium; SwiftShader when the machine has no GPU) vs the CPU path (TypeScript, in
+// Node). Prints a table and writes bench-results/kernels.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { chromium } from 'playwright';
@@ -8,7 +8,7 @@ import { createServer } from 'vite';
 import { chromiumArgs, requireChromium } from '../scripts/chromium.ts';
 import { gatherNormalize } from '../src/cpu/gather-normalize.ts';
 import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
-import { mmd } from '../src/cpu/mmd.ts';
+import { accumulateCsr, createGeneMoments } from '../src/cpu/hvg.ts';
 import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
 import { benchShape, type BenchRow } from './kernels-shape.ts';
 
@@ -20,7 +20,7 @@ function timed(repeats: number, body: () => void, warmUp = true): number {
 }
 
 function cpuBench(): BenchRow[] {
-  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, mmdRows, mmdDims } = benchShape;
+  const { poolRows, nVars, meanNnz, batch, nSelected, repeats, hvgRows } = benchShape;
   const backend = `CPU path (Node ${process.version}, 1 thread)`;
   const pool = randomCsr({ nRows: poolRows, nCols: nVars, meanNnz, seed: 1, indexType: 'uint16' });
   const rand = uniformStream(2);
@@ -33,11 +33,9 @@ function cpuBench(): BenchRow[] {
     gatherNormalize(pool, batches[next++ % batches.length], geneMap, nSelected, { targetSum: 1e4, log1p: true }, out);
   });
   const rows: BenchRow[] = [{ kernel: 'gather+normalize+log1p', backend, size: `${batch} × ${nSelected} of ${nVars} genes`, seconds, cellsPerSecond: batch / seconds }];
-  for (const n of mmdRows) {
-    const y = Float32Array.from({ length: n * mmdDims }, () => rand() * 2 - 1);
-    const codes = Int32Array.from({ length: n }, (_, i) => i % 2);
-    rows.push({ kernel: 'mmd (19 σ, 2 groups)', backend, size: `${n} rows × ${mmdDims}`, seconds: timed(n > 1000 ? 1 : 3, () => mmd(y, n, mmdDims, codes, 2), n <= 1000) });
-  }
+  const hvgIds = Int32Array.from({ length: hvgRows }, (_, i) => i);
+  const hvgSeconds = timed(1, () => accumulateCsr(createGeneMoments(nVars), pool, hvgIds, { kind: 'counts', targetSum: 1e4 }));
+  rows.push({ kernel: 'gene moments (HVG)', backend, size: `${hvgRows} × ${nVars} genes`, seconds: hvgSeconds, cellsPerSecond: hvgRows / hvgSeconds });
   return rows;
 }
 

@@ -1,7 +1,6 @@
 // Median of the positive row totals of a batch (scanpy's normalize_total target_sum=None, per batch),
 // written to result[0]. One workgroup; each total's rank is counted directly (O(n²), n = batch rows).
-
-struct Params { count: u32 }
+// Params: src/gpu/batch-median.ts.
 
 @group(0) @binding(0) var<storage, read> totals: array<f32>;
 @group(0) @binding(1) var<storage, read_write> result: array<f32>;  // [median, low middle, high middle]

@@ -1,13 +1,6 @@
 // Per-column mean and M2 = Σ (x − mean)² of a dense [rows, cols] float32 batch, per chunk of up to 256
 // rows (two passes in f32 over few values; the CPU merges chunks in f64 with Chan's formula). Optional
-// expm1 of each value first, for log1p data (math.wgsl prepended).
-
-struct Params {
-  rows: u32,
-  cols: u32,
-  chunk_rows: u32,
-  expm1_input: u32,
-}
+// expm1 of each value first, for log1p data (math.wgsl included). Params: src/gpu/hvg.ts.
 
 @group(0) @binding(0) var<storage, read> x: array<f32>;
 @group(0) @binding(1) var<storage, read_write> moments: array<vec2<f32>>;  // [chunk, col] → (mean, M2)

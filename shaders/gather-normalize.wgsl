@@ -1,18 +1,7 @@
 // CSR pool rows → dense float32 batch with gene selection, fused with normalize_total, log1p and
 // per-gene scaling. One workgroup per batch row; the dispatch covers one pool segment (a piece of the
-// pool small enough to bind). Needs math.wgsl prepended.
-
-struct Params {
-  row_count: u32,     // entries of row_list handled by this dispatch
-  row_offset: u32,    // first entry
-  n_selected: u32,
-  n_vars: u32,
-  packed_u16: u32,    // 1: indices are uint16, two per word (little-endian); 0: one index per word
-  flags: u32,         // bit 0 normalise, bit 1 log1p, bit 2 scale, bit 3 write values (0: totals only)
-  groups_x: u32,      // workgroups along x of the 2-D dispatch
-  target_sum: f32,
-  clip: f32,
-}
+// pool small enough to bind). Includes math.wgsl; Params (flags: bit 0 normalise, bit 1 log1p, bit 2
+// scale, bit 3 write values, else totals only): src/gpu/gather-normalize.ts.
 
 @group(0) @binding(0) var<storage, read> data: array<f32>;
 @group(0) @binding(1) var<storage, read> indices: array<u32>;

@@ -1,4 +1,4 @@
-// Shared f32 helpers, prepended to the kernels that need them (WGSL has no #include).
+// Shared f32 helpers, included by the kernels that list it (src/gpu/kernel.ts assembles the source).
 // WGSL's log() and exp() only promise ~2^-21 absolute error near 0, so small arguments use series.
 
 fn log1p_f32(x: f32) -> f32 {

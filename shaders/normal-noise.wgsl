@@ -1,6 +1,9 @@
-// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl, with the
-// bindings, and math.wgsl prepended). Each Philox output quadruple gives two (u1, u2) pairs → four
-// normals.
+// N(0, 1) noise (the reparameterisation's eps) from Philox by Box–Muller (philox.wgsl and math.wgsl
+// included; uniforms: src/gpu/noise.ts). Each Philox output quadruple, counter (block, step, stream,
+// 0) under key = seed, gives two (u1, u2) pairs → four normals.
+
+@group(0) @binding(0) var<storage, read_write> out: array<f32>;
+@group(0) @binding(1) var<uniform> params: Params;
 
 const PI: f32 = 3.14159265358979;
 
@@ -15,10 +18,10 @@ fn box_muller(bits_u1: u32, bits_u2: u32) -> vec2<f32> {
 
 @compute @workgroup_size(64)
 fn main(@builtin(global_invocation_id) gid: vec3<u32>) {
-  let block = block_index(gid);
+  let block = gid.x + gid.y * params.groups_x * 64u;
   let first = block * 4u;
   if (first >= params.count) { return; }
-  let bits = noise_bits(block);
+  let bits = philox4x32_10(vec4<u32>(block, params.step, params.stream, 0u), params.key0, params.key1);
   let a = box_muller(bits.x, bits.y);
   let b = box_muller(bits.z, bits.w);
   let z = vec4<f32>(a.x, a.y, b.x, b.y);

@@ -1,6 +1,5 @@
 // Integer class codes [rows] → one-hot float32 [rows, n_classes] row-major (codes checked on the CPU).
-
-struct Params { count: u32, n_classes: u32, groups_x: u32 }
+// Params: src/gpu/onehot.ts.
 
 @group(0) @binding(0) var<storage, read> codes: array<u32>;
 @group(0) @binding(1) var<storage, read_write> out: array<f32>;

@@ -1,21 +1,6 @@
 // Philox 4×32-10 (Salmon et al., SC'11), the counter-based generator of Random123, cuRAND and JAX:
-// 10 rounds of multiply/xor on a 128-bit counter under a 64-bit key. Prepended to the noise kernels,
-// with their bindings; src/cpu/philox.ts computes the same bits. Counter layout: (block, step,
-// stream, 0), key = seed.
-
-struct NoiseParams {
-  count: u32,       // elements to write
-  key0: u32,        // seed, low 32 bits
-  key1: u32,        // seed, high bits
-  step: u32,
-  stream: u32,      // which noise of the step (eps, dropout layer k, …)
-  groups_x: u32,    // workgroups along x of the 2-D dispatch
-  threshold: u32,   // dropout: drop when the top 24 bits are below this (round(p · 2^24))
-  keep_scale: f32,  // dropout: value of a kept unit, 1 / (1 − p)
-}
-
-@group(0) @binding(0) var<storage, read_write> out: array<f32>;
-@group(0) @binding(1) var<uniform> params: NoiseParams;
+// 10 rounds of multiply/xor on a 128-bit counter under a 64-bit key. Included by the noise kernels;
+// src/cpu/philox.ts computes the same bits.
 
 fn mulhilo(a: u32, b: u32) -> vec2<u32> {
   // 32×32 → 64-bit product from 16-bit halves (WGSL has no 64-bit integers).
@@ -44,16 +29,7 @@ fn philox4x32_10(counter: vec4<u32>, key0: u32, key1: u32) -> vec4<u32> {
   return c;
 }
 
-/** The four 32-bit outputs of thread `block`: elements 4·block … 4·block + 3. */
-fn noise_bits(block: u32) -> vec4<u32> {
-  return philox4x32_10(vec4<u32>(block, params.step, params.stream, 0u), params.key0, params.key1);
-}
-
 /** Uniform in [0, 1) from the top 24 bits: exact in f32. */
 fn to_unit(bits: u32) -> f32 {
   return f32(bits >> 8u) * (1.0 / 16777216.0);
-}
-
-fn block_index(gid: vec3<u32>) -> u32 {
-  return gid.x + gid.y * params.groups_x * 64u;
 }

@@ -1,6 +1,6 @@
 // Checks on a CSR pool and a gene map before any kernel reads them, so bad input fails loudly
 // instead of producing silently wrong batches.
-import type { CsrBlock } from '../source/types.ts';
+import type { CsrBlock, RowBlock } from '../source/types.ts';
 import { KernelInputError } from './errors.ts';
 
 /**
@@ -81,4 +81,27 @@ export function validateRowIds(rowIds: ArrayLike<number>, nRows: number, maxRows
       throw new KernelInputError('rowIds', `entry ${i} is ${r}, not a pool row in [0, ${nRows})`);
     }
   }
+}
+
+/** A row block as CSR: CSR blocks as they are, dense blocks with their zeros dropped. */
+export function blockToCsr(block: RowBlock): CsrBlock {
+  if (block.format === 'csr') return block;
+  const { nRows, nCols, values } = block;
+  let nnz = 0;
+  for (const v of values) if (v !== 0) nnz++;
+  const indptr = new Int32Array(nRows + 1);
+  const indices = new Int32Array(nnz);
+  const data = new Float32Array(nnz);
+  let e = 0;
+  for (let r = 0; r < nRows; r++) {
+    for (let c = 0; c < nCols; c++) {
+      const v = values[r * nCols + c];
+      if (v !== 0) {
+        indices[e] = c;
+        data[e++] = v;
+      }
+    }
+    indptr[r + 1] = e;
+  }
+  return { format: 'csr', nRows, nCols, indptr, indices, data };
 }

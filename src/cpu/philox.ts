@@ -67,13 +67,6 @@ function forEachBits(count: number, key: NoiseKey, emit: (i: number, bits: numbe
 
 const unit = 1 / 16777216;
 
-/** Uniform [0, 1) floats: top 24 bits / 2^24 (exact in float32, identical to the GPU's). */
-export function uniformNoise(count: number, key: NoiseKey, into?: Float32Array): Float32Array {
-  const out = into ?? new Float32Array(count);
-  forEachBits(count, key, (i, bits) => (out[i] = (bits >>> 8) * unit));
-  return out;
-}
-
 /** N(0, 1) by Box–Muller on pairs of outputs (0,1) and (2,3) of each block, as normal-noise.wgsl. */
 export function normalNoise(count: number, key: NoiseKey, into?: Float32Array): Float32Array {
   const out = into ?? new Float32Array(count);

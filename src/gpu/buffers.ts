@@ -1,42 +1,4 @@
-// Small helpers for moving typed arrays to and from GPU storage buffers.
-
-export type GpuArray = Float32Array | Uint32Array | Int32Array;
-
-export function uploadStorage(device: GPUDevice, data: GpuArray, extraUsage = 0): GPUBuffer {
-  // Storage buffers must be a multiple of 4 bytes and non-empty.
-  const size = Math.max(4, Math.ceil(data.byteLength / 4) * 4);
-  const buffer = device.createBuffer({
-    size,
-    usage: GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST | extraUsage,
-    mappedAtCreation: true,
-  });
-  new Uint8Array(buffer.getMappedRange()).set(new Uint8Array(data.buffer, data.byteOffset, data.byteLength));
-  buffer.unmap();
-  return buffer;
-}
-
-export async function readBuffer(device: GPUDevice, source: GPUBuffer, byteLength = source.size): Promise<ArrayBuffer> {
-  const staging = device.createBuffer({ size: byteLength, usage: GPUBufferUsage.MAP_READ | GPUBufferUsage.COPY_DST });
-  const encoder = device.createCommandEncoder();
-  encoder.copyBufferToBuffer(source, 0, staging, 0, byteLength);
-  device.queue.submit([encoder.finish()]);
-  await staging.mapAsync(GPUMapMode.READ);
-  const copy = staging.getMappedRange().slice(0);
-  staging.unmap();
-  staging.destroy();
-  return copy;
-}
-
-/** Compile a WGSL module and surface compile errors as one exception instead of a console warning. */
-export async function compileShader(device: GPUDevice, code: string, label: string): Promise<GPUShaderModule> {
-  const module = device.createShaderModule({ code, label });
-  const info = await module.getCompilationInfo();
-  const errors = info.messages.filter((m) => m.type === 'error');
-  if (errors.length > 0) {
-    throw new Error(`WGSL ${label}: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}`);
-  }
-  return module;
-}
+// Small helpers for GPU storage buffers, bind groups and compute passes.
 
 const storageUsage = GPUBufferUsage.STORAGE | GPUBufferUsage.COPY_SRC | GPUBufferUsage.COPY_DST;
 
@@ -87,12 +49,6 @@ export function submitDispatch(device: GPUDevice, label: string, pipeline: GPUCo
   device.queue.submit([encoder.finish()]);
 }
 
-/** A compute pipeline from WGSL sources joined in order (helpers first, then the kernel). */
-export async function createPipeline(device: GPUDevice, label: string, ...sources: string[]): Promise<GPUComputePipeline> {
-  const module = await compileShader(device, sources.join('\n'), label);
-  return device.createComputePipelineAsync({ label, layout: 'auto', compute: { module, entryPoint: 'main' } });
-}
-
 /** Bind group over whole buffers (or {buffer, offset, size} slices), in binding order. */
 export function bindBuffers(
   device: GPUDevice,
@@ -104,16 +60,5 @@ export function bindBuffers(
     label,
     layout: pipeline.getBindGroupLayout(0),
     entries: resources.map((r, binding) => ({ binding, resource: 'buffer' in r ? r : { buffer: r } })),
-  });
-}
-
-/** Uniform slots are this far apart so each can be bound at its own offset. */
-export const uniformSlotBytes = 256;
-
-export function createUniformSlots(device: GPUDevice, slots: number, label: string): GPUBuffer {
-  return device.createBuffer({
-    label,
-    size: Math.max(1, slots) * uniformSlotBytes,
-    usage: GPUBufferUsage.UNIFORM | GPUBufferUsage.COPY_DST,
   });
 }

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { CsrBlock } from '../source/types.ts';
 import { probeAdapter } from './adapter.ts';
-import { readBuffer } from './buffers.ts';
+import { readBuffer } from './readback.testkit.ts';
 import { createBatchGatherer } from './gather-normalize.ts';
 import { createOneHotEncoder } from './onehot.ts';
 import { gatherNormalize } from '../cpu/gather-normalize.ts';

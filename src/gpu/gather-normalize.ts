@@ -1,23 +1,14 @@
-// Typed wrapper of shaders/gather-normalize.wgsl (+ batch-median.wgsl for a per-batch median target):
-// a CSR pool uploaded once, then any number of batches gathered from it into reused buffers.
-import mathCode from '../../shaders/math.wgsl?raw';
-import gatherCode from '../../shaders/gather-normalize.wgsl?raw';
-import medianCode from '../../shaders/batch-median.wgsl?raw';
+// Typed wrapper of shaders/gather-normalize.wgsl (+ the batch-median kernel for a per-batch median
+// target): a CSR pool uploaded once, then any number of batches gathered from it into reused buffers.
+import code from '../../shaders/gather-normalize.wgsl?raw';
 import type { CsrBlock } from '../source/types.ts';
 import { KernelInputError, KernelLimitError } from '../cpu/errors.ts';
 import { validateCsrPool, validateGeneMap, validateRowIds } from '../cpu/csr-pool.ts';
 import { inverseStd, validateNormalize, type NormalizeOptions } from '../cpu/normalize-options.ts';
-import {
-  bindBuffers,
-  createPipeline,
-  createStorage,
-  createUniformSlots,
-  encodeDispatch,
-  grid2d,
-  maxBindingBytes,
-  uniformSlotBytes,
-  writePadded,
-} from './buffers.ts';
+import { createBatchMedian } from './batch-median.ts';
+import { bindBuffers, createStorage, grid2d, maxBindingBytes, writePadded } from './buffers.ts';
+import { createKernelPipeline, createParamSlots, defineKernel, defineParams, type ParamSlots } from './kernel.ts';
+import { mathWgsl } from './wgsl-modules.ts';
 
 export interface BatchGathererOptions {
   /** Genes of the pool (var axis). */
@@ -54,11 +45,25 @@ interface Segment {
   indptr: GPUBuffer;
 }
 
+const gatherParams = defineParams({
+  row_count: 'u32', // entries of row_list handled by this dispatch
+  row_offset: 'u32', // first entry
+  n_selected: 'u32',
+  n_vars: 'u32',
+  packed_u16: 'u32', // 1: indices are uint16, two per word (little-endian); 0: one index per word
+  flags: 'u32', // the flag* bits below
+  groups_x: 'u32', // workgroups along x of the 2-D dispatch
+  target_sum: 'f32',
+  clip: 'f32',
+});
+
+const gatherKernel = defineKernel({ label: 'gather-normalize', code, includes: [mathWgsl], params: gatherParams });
+
 const flagNormalize = 1;
 const flagLog1p = 2;
 const flagScale = 4;
+/** Without it a pass only writes the row totals (size factors). */
 const flagWriteValues = 8;
-const paramsBytes = 48;
 
 export async function createBatchGatherer(device: GPUDevice, options: BatchGathererOptions): Promise<BatchGatherer> {
   const { nVars, geneMap, maxBatchRows, normalize } = options;
@@ -75,10 +80,7 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
         `use maxBatchRows ≤ ${Math.floor(bindLimit / (4 * Math.max(1, nSelected)))}`,
     );
   }
-  const [gather, median] = await Promise.all([
-    createPipeline(device, 'gather-normalize', mathCode, gatherCode),
-    normalize.targetSum === 'batch-median' ? createPipeline(device, 'batch-median', medianCode) : undefined,
-  ]);
+  const gather = await createKernelPipeline(device, gatherKernel);
 
   const x = createStorage(device, maxBatchRows * nSelected * 4, 'batch x');
   const sizeFactors = createStorage(device, maxBatchRows * 4, 'batch size factors');
@@ -94,7 +96,7 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   const columns = createStorage(device, columnWords.byteLength, 'gene map and scaling');
   writePadded(device, columns, columnWords);
   // Only for targetSum 'batch-median': a totals pass, the median kernel, then the values pass.
-  const medianStage = median && createMedianStage(device, median, sizeFactors);
+  const medianStage = normalize.targetSum === 'batch-median' ? await createBatchMedian(device, sizeFactors) : undefined;
 
   const flags =
     (normalize.targetSum !== null ? flagNormalize : 0) | (normalize.log1p ? flagLog1p : 0) | (normalize.scale ? flagScale : 0);
@@ -105,8 +107,8 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   let packedU16 = 0;
   let segments: Segment[] = [];
   // Two uniform slots per segment: [totals-only pass, values pass].
-  let params: GPUBuffer | undefined;
-  let paramsHost = new ArrayBuffer(0);
+  let params: ParamSlots<typeof gatherParams.fields> | undefined;
+  let slotCount = 0;
   let bindGroups: GPUBindGroup[] = [];
   let segmentStarts = new Int32Array(0);
   let counts = new Uint32Array(0);
@@ -172,10 +174,10 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
       extra.indices.destroy();
       extra.indptr.destroy();
     }
-    if (!params || params.size < segments.length * 2 * uniformSlotBytes) {
+    if (!params || slotCount < segments.length * 2) {
       params?.destroy();
-      params = createUniformSlots(device, segments.length * 2, 'gather-normalize params');
-      paramsHost = new ArrayBuffer(segments.length * 2 * uniformSlotBytes);
+      slotCount = segments.length * 2;
+      params = createParamSlots(device, gatherParams, slotCount, 'gather-normalize params');
     }
     const slots = params;
     bindGroups = segments.flatMap((seg, s) =>
@@ -188,7 +190,7 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
           columns,
           x,
           sizeFactors,
-          { buffer: slots, offset: (2 * s + pass) * uniformSlotBytes, size: paramsBytes },
+          slots.binding(2 * s + pass),
         ]),
       ),
     );
@@ -211,20 +213,6 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
     return lo;
   }
 
-  function writeParams(slot: number, rowCount: number, rowOffset: number, passFlags: number, groupsX: number): void {
-    const u = new Uint32Array(paramsHost, slot * uniformSlotBytes, paramsBytes / 4);
-    const f = new Float32Array(paramsHost, slot * uniformSlotBytes, paramsBytes / 4);
-    u[0] = rowCount;
-    u[1] = rowOffset;
-    u[2] = nSelected;
-    u[3] = nVars;
-    u[4] = packedU16;
-    u[5] = passFlags;
-    u[6] = groupsX;
-    f[7] = fixedTarget;
-    f[8] = clip;
-  }
-
   function run(rowIds: ArrayLike<number>): void {
     if (!pool || !params) throw new KernelInputError('pool', 'no pool uploaded; call setPool first');
     validateRowIds(rowIds, pool.nRows, maxBatchRows);
@@ -244,10 +232,11 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
     device.queue.writeBuffer(rowList, 0, rowListHost, 0, 2 * n);
     for (let s = 0; s < segments.length; s++) {
       const [gx] = grid2d(device, Math.max(1, counts[s]));
-      writeParams(2 * s, counts[s], offsets[s], flags, gx);
-      writeParams(2 * s + 1, counts[s], offsets[s], flags | flagWriteValues, gx);
+      const values = { row_count: counts[s], row_offset: offsets[s], n_selected: nSelected, n_vars: nVars, packed_u16: packedU16, groups_x: gx, target_sum: fixedTarget, clip };
+      params.set(2 * s, { ...values, flags });
+      params.set(2 * s + 1, { ...values, flags: flags | flagWriteValues });
     }
-    device.queue.writeBuffer(params, 0, paramsHost, 0, segments.length * 2 * uniformSlotBytes);
+    params.upload(segments.length * 2);
 
     const encoder = device.createCommandEncoder({ label: 'gather-normalize' });
     const dispatchAll = (pass: 0 | 1): void => {
@@ -263,9 +252,9 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
     if (medianStage) {
       dispatchAll(0);
       medianStage.encode(encoder, n);
-      // The median lands in each values-pass slot's target_sum (word 7).
+      // The median lands in each values-pass slot's target_sum.
       for (let s = 0; s < segments.length; s++) {
-        encoder.copyBufferToBuffer(medianStage.result, 0, params, (2 * s + 1) * uniformSlotBytes + 28, 4);
+        encoder.copyBufferToBuffer(medianStage.result, 0, params.buffer, params.offsetOf(2 * s + 1, 'target_sum'), 4);
       }
     }
     dispatchAll(1);
@@ -287,34 +276,9 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
         s.indices.destroy();
         s.indptr.destroy();
       }
-      for (const b of [x, sizeFactors, rowList, columns, params]) b?.destroy();
+      for (const b of [x, sizeFactors, rowList, columns]) b.destroy();
+      params?.destroy();
       medianStage?.destroy();
-    },
-  };
-}
-
-interface MedianStage {
-  /** [median, low middle, high middle] of the positive totals. */
-  readonly result: GPUBuffer;
-  encode(encoder: GPUCommandEncoder, rows: number): void;
-  destroy(): void;
-}
-
-function createMedianStage(device: GPUDevice, pipeline: GPUComputePipeline, totals: GPUBuffer): MedianStage {
-  const result = createStorage(device, 16, 'batch median');
-  const params = createUniformSlots(device, 1, 'batch-median params');
-  const bind = bindBuffers(device, pipeline, [totals, result, { buffer: params, offset: 0, size: 16 }]);
-  const count = new Uint32Array(4);
-  return {
-    result,
-    encode(encoder, rows) {
-      count[0] = rows;
-      device.queue.writeBuffer(params, 0, count);
-      encodeDispatch(encoder, 'batch median', pipeline, bind, 1);
-    },
-    destroy() {
-      result.destroy();
-      params.destroy();
     },
   };
 }

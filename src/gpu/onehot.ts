@@ -2,7 +2,8 @@
 import code from '../../shaders/onehot.wgsl?raw';
 import { KernelInputError } from '../cpu/errors.ts';
 import { validateCodes } from '../cpu/onehot.ts';
-import { bindBuffers, createPipeline, createStorage, createUniformSlots, grid2d, submitDispatch } from './buffers.ts';
+import { bindBuffers, createStorage, grid2d, submitDispatch } from './buffers.ts';
+import { createKernelPipeline, createParamSlots, defineKernel, defineParams } from './kernel.ts';
 
 export interface OneHotEncoder {
   /** [maxRows, nClasses] float32; the first `codes.length` rows hold the last batch. */
@@ -12,16 +13,21 @@ export interface OneHotEncoder {
   destroy(): void;
 }
 
+const onehotKernel = defineKernel({
+  label: 'onehot',
+  code,
+  params: defineParams({ count: 'u32', n_classes: 'u32', groups_x: 'u32' }),
+});
+
 export async function createOneHotEncoder(device: GPUDevice, nClasses: number, maxRows: number): Promise<OneHotEncoder> {
   if (!(Number.isInteger(nClasses) && nClasses > 0)) throw new KernelInputError('nClasses', `must be a positive integer; got ${nClasses}`);
   if (!(Number.isInteger(maxRows) && maxRows > 0)) throw new KernelInputError('maxRows', `must be a positive integer; got ${maxRows}`);
-  const pipeline = await createPipeline(device, 'onehot', code);
+  const pipeline = await createKernelPipeline(device, onehotKernel);
   const codes = createStorage(device, maxRows * 4, 'condition codes');
   const out = createStorage(device, maxRows * nClasses * 4, 'condition one-hot');
-  const params = createUniformSlots(device, 1, 'onehot params');
-  const bind = bindBuffers(device, pipeline, [codes, out, { buffer: params, offset: 0, size: 16 }]);
+  const params = createParamSlots(device, onehotKernel.params, 1, 'onehot params');
+  const bind = bindBuffers(device, pipeline, [codes, out, params.binding()]);
   const codesHost = new Uint32Array(maxRows);
-  const paramsHost = new Uint32Array(4);
   return {
     out,
     run(batchCodes) {
@@ -31,13 +37,14 @@ export async function createOneHotEncoder(device: GPUDevice, nClasses: number, m
       if (n === 0) return;
       for (let i = 0; i < n; i++) codesHost[i] = batchCodes[i];
       const [gx, gy] = grid2d(device, Math.ceil((n * nClasses) / 256));
-      paramsHost.set([n, nClasses, gx, 0]);
+      params.set(0, { count: n, n_classes: nClasses, groups_x: gx });
       device.queue.writeBuffer(codes, 0, codesHost, 0, n);
-      device.queue.writeBuffer(params, 0, paramsHost);
+      params.upload();
       submitDispatch(device, 'onehot', pipeline, bind, gx, gy);
     },
     destroy() {
-      for (const b of [codes, out, params]) b.destroy();
+      for (const b of [codes, out]) b.destroy();
+      params.destroy();
     },
   };
 }
