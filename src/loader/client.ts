@@ -1,6 +1,7 @@
 // The page-facing loader: open(source, options) → epochs as async iterators of batches, with
 // progress events. The loader runs in a dedicated worker; batches arrive by transfer.
 import * as Comlink from 'comlink';
+import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { ChunkCacheStats } from './cache/chunk-cache.ts';
 import type { Batch, LoaderProgress } from './loader.ts';
 import type { LoaderWorkerApi, RemoteLoaderInfo, RemoteLoaderOptions } from './loader-worker.ts';
@@ -21,7 +22,7 @@ export interface OpenLoaderClientOptions extends RemoteLoaderOptions {
 export async function open(input: string, options: OpenLoaderClientOptions): Promise<LoaderClient> {
   const { createWorker, ...rest } = options;
   const worker = createWorker?.() ?? new Worker(new URL('../../workers/loader.worker.ts', import.meta.url), { type: 'module', name: 'loader' });
-  const api = Comlink.wrap<LoaderWorkerApi>(worker);
+  const api = wrapWorkerApi<LoaderWorkerApi>(worker);
   let info: RemoteLoaderInfo;
   try {
     info = await api.open(input, rest);

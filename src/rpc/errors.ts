@@ -16,18 +16,19 @@ import { SourceError } from '../source/errors.ts';
 /** An error class, whatever its constructor's parameters. */
 export type ErrorClass = abstract new (...args: never[]) => TrvaeError;
 
-interface WireError {
-  readonly name: string;
-  readonly message: string;
-  readonly stack?: string;
-  readonly cause?: Wire;
-}
-
-/** A thrown value as it crosses: a project error, another Error, or any other value. */
+/**
+ * A thrown value as it crosses. The shape is comlink's own ({ isError, value }) plus the fields of
+ * a project error and the cause, so a thread without this handler still gets a plain Error.
+ */
 type Wire =
-  | ({ readonly kind: 'trvae'; readonly fields: Readonly<Record<string, unknown>> } & WireError)
-  | ({ readonly kind: 'error' } & WireError)
-  | { readonly kind: 'value'; readonly value: unknown };
+  | { readonly isError: false; readonly value: unknown }
+  | {
+      readonly isError: true;
+      readonly value: { readonly name: string; readonly message: string; readonly stack?: string };
+      /** Own fields of a TrvaeError (name, code, location, …); absent for other errors. */
+      readonly fields?: Readonly<Record<string, unknown>>;
+      readonly cause?: Wire;
+    };
 
 const registry = new Map<string, ErrorClass>();
 
@@ -64,26 +65,24 @@ function cloneable(value: unknown): unknown {
 const maxCauseDepth = 4;
 
 function toWire(value: unknown, depth = 0): Wire {
-  if (!(value instanceof Error)) return { kind: 'value', value: depth === 0 ? value : cloneable(value) };
-  const base: WireError = {
-    name: value.name,
-    message: value.message,
-    ...(value.stack !== undefined ? { stack: value.stack } : {}),
+  if (!(value instanceof Error)) return { isError: false, value: depth === 0 ? value : cloneable(value) };
+  return {
+    isError: true,
+    value: { name: value.name, message: value.message, ...(value.stack !== undefined ? { stack: value.stack } : {}) },
+    ...(value instanceof TrvaeError ? { fields: Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneable(v)])) } : {}),
     ...(value.cause !== undefined && depth < maxCauseDepth ? { cause: toWire(value.cause, depth + 1) } : {}),
   };
-  if (!(value instanceof TrvaeError)) return { kind: 'error', ...base };
-  const fields = Object.fromEntries(Object.entries(value).map(([k, v]) => [k, cloneable(v)]));
-  return { kind: 'trvae', ...base, fields };
 }
 
 function fromWire(wire: Wire): unknown {
-  if (wire.kind === 'value') return wire.value;
-  const cls = wire.kind === 'trvae' ? (registry.get(wire.name) ?? UnregisteredError) : (builtinErrors[wire.name] ?? Error);
+  if (!wire.isError) return wire.value;
+  const { name, message, stack } = wire.value;
+  const cls = wire.fields ? (registry.get(name) ?? UnregisteredError) : (builtinErrors[name] ?? Error);
   // a real Error object with the class's prototype, made without running the class's constructor
   // (whose parameters differ from class to class); the own fields are then set as they were sent
-  const error = Reflect.construct(Error, [wire.message, ...(wire.cause ? [{ cause: fromWire(wire.cause) }] : [])], cls) as Error;
-  Object.assign(error, wire.kind === 'trvae' ? wire.fields : {}, { name: wire.name });
-  if (wire.stack !== undefined) error.stack = wire.stack;
+  const error = Reflect.construct(Error, [message, ...(wire.cause ? [{ cause: fromWire(wire.cause) }] : [])], cls) as Error;
+  Object.assign(error, wire.fields, { name });
+  if (stack !== undefined) error.stack = stack;
   return error;
 }
 

@@ -1,0 +1,25 @@
+// SourceErrors thrown inside the .h5ad worker reach the page as SourceErrors with their code,
+// location and message.
+import { afterAll, describe, expect, it } from 'vitest';
+import { fixtureFile, rejection } from '../rpc/worker-errors.testkit.ts';
+import type { AnnDataSource } from './types.ts';
+import { openSource, SourceError } from './index.ts';
+
+const opened: AnnDataSource[] = [];
+afterAll(() => Promise.all(opened.map((s) => s.close())));
+
+describe('errors from the .h5ad worker', () => {
+  it('a file that is not HDF5, and an unknown obs column', async () => {
+    const broken = await rejection(openSource(await fixtureFile('malformed/not-hdf5.h5ad')));
+    expect(broken).toBeInstanceOf(SourceError);
+    expect(broken).toMatchObject({ name: 'SourceError', code: 'malformed', location: 'not-hdf5.h5ad' });
+    expect((broken as Error).message).toMatch(/not-hdf5\.h5ad/);
+
+    const source = await openSource(await fixtureFile('anndata/small-csr.h5ad'));
+    opened.push(source);
+    const unknown = await rejection(source.readObs('no_such_column'));
+    expect(unknown).toBeInstanceOf(SourceError);
+    expect(unknown).toMatchObject({ code: 'invalid-argument', location: source.label });
+    expect((unknown as Error).message).toMatch(/has no obs column 'no_such_column'/);
+  });
+});
