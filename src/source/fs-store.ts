@@ -1,9 +1,10 @@
-// A zarr store over a local directory (Node only: the CLI and tests).
+// A zarr store over a local directory (Node only: the CLI and tests). Each file's mtime and size
+// are pinned at first read: a file rewritten while the store is read is a 'changed' error.
 
-import { open, readdir, readFile, stat, type FileHandle } from 'node:fs/promises';
+import { open, readdir, stat, type FileHandle } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { SourceError } from './errors.ts';
-import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
+import { createFileVersions, type AbsolutePath, type RangeQuery, type SourceStore } from './store.ts';
 
 function isMissing(error: unknown): boolean {
   const code = (error as NodeJS.ErrnoException).code;
@@ -46,6 +47,9 @@ function handlePool(max: number, idleMs: number) {
   };
 }
 
+/** A file's version: a rewrite changes its mtime (and usually its size). */
+const versionOf = (info: { mtimeMs: number; size: number }): string => `mtime ${new Date(info.mtimeMs).toISOString()}, ${info.size} bytes`;
+
 export async function openDirectoryStore(directory: string): Promise<SourceStore> {
   const root = resolve(directory);
   const pathOf = (key: AbsolutePath): string => {
@@ -55,6 +59,7 @@ export async function openDirectoryStore(directory: string): Promise<SourceStore
   };
 
   const handles = handlePool(64, 2000);
+  const versions = createFileVersions(root, pathOf);
   let validator = '';
   for (const name of ['zarr.json', '.zmetadata', '.zgroup']) {
     const info = await stat(join(root, name)).catch(() => undefined);
@@ -70,19 +75,27 @@ export async function openDirectoryStore(directory: string): Promise<SourceStore
   return {
     label: root,
     validator,
+    versions,
     async get(key) {
+      let handle: FileHandle | undefined;
       try {
-        return new Uint8Array(await readFile(pathOf(key)));
+        handle = await open(pathOf(key), 'r');
+        versions.check(key, versionOf(await handle.stat()));
+        return new Uint8Array(await handle.readFile());
       } catch (error) {
         if (isMissing(error)) return undefined;
         throw error;
+      } finally {
+        await handle?.close();
       }
     },
     async getRange(key, range: RangeQuery) {
       const path = pathOf(key);
       try {
         return await handles.use(path, async (handle) => {
-          const size = (await handle.stat()).size;
+          const info = await handle.stat();
+          versions.check(key, versionOf(info));
+          const size = info.size;
           // A suffix longer than the file (a shard cut before its index) is truncation too, not a short read.
           const offset = 'suffixLength' in range ? size - range.suffixLength : range.offset;
           const length = 'suffixLength' in range ? range.suffixLength : range.length;

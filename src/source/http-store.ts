@@ -3,7 +3,25 @@
 // error status each become a SourceError that names the URL and what to change on the server.
 
 import { SourceError } from './errors.ts';
-import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from './store.ts';
+import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore } from './store.ts';
+
+/** How hard to retry transient failures (5xx, 429, 408, a dropped connection, a cut body). */
+export interface RetryOptions {
+  /** Extra attempts per request (default 8). */
+  readonly attempts?: number;
+  /**
+   * Retries the whole store may spend (default 50): every retry takes one, every success gives
+   * half of one back (up to this many). A host failing ~30% of requests is ridden out on any
+   * length of read; one failing most requests (or down) fails within `budget` retries instead
+   * of backing off per request for ever.
+   */
+  readonly budget?: number;
+  /** First backoff (default 100 ms); it doubles per attempt, up to `maxDelayMs` (default 5 s), with full jitter. */
+  readonly baseDelayMs?: number;
+  readonly maxDelayMs?: number;
+  /** Longest `Retry-After` (429/503) honoured (default 60 s); a host asking for more fails with its wait in the message. */
+  readonly maxRetryAfterMs?: number;
+}
 
 export interface HttpStoreOptions {
   /** Aborts every request of this store (e.g. when the page closes the source). */
@@ -11,12 +29,19 @@ export interface HttpStoreOptions {
   /** Replaces global fetch (presigned URLs, auth headers). */
   readonly fetch?: (request: Request) => Promise<Response>;
   /**
-   * Extra attempts after a 5xx/429, a dropped connection (e.g. a keep-alive socket the server closed
-   * just as it was reused: "other side closed", ECONNRESET) or a cut body (default 2; backoff 0.2 s,
-   * 0.8 s). This is the only retry layer: a `fetch` given here should not retry on its own.
+   * Retries of transient failures: a 5xx/429/408, a dropped connection (e.g. a keep-alive socket
+   * the server closed just as it was reused: "other side closed", ECONNRESET) or a cut body. A
+   * number sets the extra attempts per request (0: none); see RetryOptions for the store-wide
+   * budget, the jittered exponential backoff and `Retry-After`. This is the only retry layer: a
+   * `fetch` given here should not retry on its own.
    */
-  readonly retries?: number;
+  readonly retries?: number | RetryOptions;
 }
+
+/** Waits a 429/503 asked for (Retry-After, in ms), kept with the error it belongs to. */
+const retryAfterOf = new WeakMap<SourceError, number>();
+/** Status errors a retry will not mend (4xx other than 408/429). */
+const permanent = new WeakSet<SourceError>();
 
 /**
  * Failures worth another try: the host or the connection to it may recover; 4xx will not. A
@@ -24,7 +49,7 @@ export interface HttpStoreOptions {
  * are retried too; a real CORS refusal then fails the same way again.
  */
 function isTransient(error: unknown): boolean {
-  return error instanceof SourceError && (error.code === 'server' || error.code === 'truncated' || error.code === 'cors');
+  return error instanceof SourceError && !permanent.has(error) && (error.code === 'server' || error.code === 'truncated' || error.code === 'cors');
 }
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
@@ -39,19 +64,52 @@ function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   });
 }
 
-async function withRetries<T>(retries: number, signal: AbortSignal | undefined, run: () => Promise<T>): Promise<T> {
-  let first: unknown;
-  for (let attempt = 0; ; attempt++) {
-    try {
-      return await run();
-    } catch (error) {
-      // A retry's dropped connection reads as CORS in a browser; the first failure says better what went wrong.
-      const reported = first !== undefined && error instanceof SourceError && error.code === 'cors' ? first : error;
-      first ??= error;
-      if (attempt >= retries || !isTransient(error) || signal?.aborted) throw reported;
-      await sleep(200 * 4 ** attempt, signal);
+/** `Retry-After` as milliseconds from now (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+export function parseRetryAfter(header: string | null, now = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const text = header.trim();
+  if (/^\d+$/.test(text)) return Number(text) * 1000;
+  const date = Date.parse(text);
+  return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+type Retrier = <T>(signal: AbortSignal | undefined, run: () => Promise<T>) => Promise<T>;
+
+function createRetrier(options: number | RetryOptions | undefined): Retrier {
+  const settings = typeof options === 'number' ? { attempts: options } : (options ?? {});
+  const attempts = settings.attempts ?? 8;
+  const budget = settings.budget ?? 50;
+  const base = settings.baseDelayMs ?? 100;
+  const maxDelay = settings.maxDelayMs ?? 5000;
+  const maxRetryAfter = settings.maxRetryAfterMs ?? 60_000;
+  let tokens = budget;
+  return async (signal, run) => {
+    let first: unknown;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const result = await run();
+        tokens = Math.min(budget, tokens + 0.5);
+        return result;
+      } catch (error) {
+        // A retry's dropped connection reads as CORS in a browser; the first failure says better what went wrong.
+        const reported = first !== undefined && error instanceof SourceError && error.code === 'cors' ? first : error;
+        first ??= error;
+        if (attempt >= attempts || !isTransient(error) || signal?.aborted) throw reported;
+        if (tokens < 1) {
+          const e = reported as SourceError;
+          throw new SourceError(e.code, e.location, `${e.message} (gave up: this store's retry budget of ${budget} is spent — the host fails too many requests)`, { cause: e });
+        }
+        const asked = retryAfterOf.get(error as SourceError);
+        if (asked !== undefined && asked > maxRetryAfter) {
+          const e = error as SourceError;
+          throw new SourceError(e.code, e.location, `${e.message} The host asks to retry after ${Math.round(asked / 1000)} s, longer than the ${Math.round(maxRetryAfter / 1000)} s this reader waits; try again later.`, { cause: e });
+        }
+        tokens -= 1;
+        const backoff = Math.random() * Math.min(maxDelay, base * 2 ** attempt);
+        await sleep(Math.max(backoff, asked ?? 0), signal);
+      }
     }
-  }
+  };
 }
 
 /** Root metadata documents, in the order they are probed: v3 (maybe consolidated), v2 consolidated, v2 group. */
@@ -100,7 +158,29 @@ function statusError(url: string, response: Response): SourceError {
   if (response.status === 416) {
     return new SourceError('malformed', url, `${url} answered 416 Range Not Satisfiable: the store's metadata points past the end of the file; the file is truncated or the metadata belongs to another copy.`);
   }
-  return new SourceError('server', url, `${url} answered ${status}. ${response.status >= 500 ? 'The host failed; retry later or check its logs.' : 'A zarr reader needs 200 for whole files and 206 for Range requests.'}`);
+  const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
+  const wait = retryAfter === undefined ? '' : ` It asked to retry after ${Math.round(retryAfter / 1000)} s.`;
+  if (response.status === 429) {
+    const error = new SourceError('server', url, `${url} answered ${status}: the host limits how fast it may be read.${wait} Lower \`concurrency\`, or retry later.`);
+    if (retryAfter !== undefined) retryAfterOf.set(error, retryAfter);
+    return error;
+  }
+  if (response.status >= 500) {
+    const error = new SourceError('server', url, `${url} answered ${status}. The host failed or is overloaded; retry later or check its logs.${wait}`);
+    if (retryAfter !== undefined && response.status === 503) retryAfterOf.set(error, retryAfter);
+    return error;
+  }
+  const error = new SourceError('server', url, `${url} answered ${status}. A zarr reader needs 200 for whole files and 206 for Range requests.`);
+  if (response.status !== 408) permanent.add(error);
+  return error;
+}
+
+/** A response's version of the file: its ETag (weak or not: a compressed 200 may carry W/), else Last-Modified; '' when the host sends neither. */
+function versionOf(response: Response): string {
+  const etag = response.headers.get('ETag');
+  if (etag) return `ETag ${etag.replace(/^W\//, '')}`;
+  const modified = response.headers.get('Last-Modified');
+  return modified ? `Last-Modified ${modified}` : '';
 }
 
 async function body(url: string, response: Response, signal: AbortSignal | undefined): Promise<Uint8Array> {
@@ -149,9 +229,15 @@ export interface HttpStore extends SourceStore {
 export async function openHttpStore(url: string, options: HttpStoreOptions = {}): Promise<HttpStore> {
   const base = url.endsWith('/') ? url : `${url}/`;
   const doFetch = options.fetch ?? ((r: Request) => fetch(r));
+  // Every answer is checked against the version of its file seen first: a file replaced on the
+  // server mid-read stops the read instead of mixing bytes of two versions. (Checking answers
+  // rather than sending If-Match keeps range requests free of CORS preflights.)
+  const versions = createFileVersions(url, (key) => resolveKey(base, key));
+  const pin = (key: AbsolutePath, response: Response): void => versions.check(key, versionOf(response));
 
   /** A whole file: undefined on 404, a typed error on any other non-200. */
-  async function getWhole(href: string, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
+  async function getWhole(key: AbsolutePath, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
+    const href = resolveKey(base, key);
     const response = await send(href, { signal }, doFetch);
     if (response.status === 404) {
       await response.body?.cancel();
@@ -161,11 +247,17 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw statusError(href, response);
     }
+    try {
+      pin(key, response);
+    } catch (error) {
+      await response.body?.cancel();
+      throw error;
+    }
     return { bytes: await body(href, response, signal), response };
   }
 
   async function get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined> {
-    return (await getWhole(resolveKey(base, key), joinSignals(options.signal, opts?.signal)))?.bytes;
+    return (await getWhole(key, joinSignals(options.signal, opts?.signal)))?.bytes;
   }
 
   async function getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined> {
@@ -183,7 +275,10 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     if (response.status === 200) {
       // A 200 is only right when the range asked for was the whole file, from its first byte.
       const wholeLength = Number(response.headers.get('Content-Length') ?? NaN);
-      if (!('suffixLength' in range) && range.offset === 0 && wholeLength === range.length) return body(href, response, signal);
+      if (!('suffixLength' in range) && range.offset === 0 && wholeLength === range.length) {
+        pin(key, response);
+        return body(href, response, signal);
+      }
       await response.body?.cancel();
       throw new SourceError('range-unsupported', href, `${href} ignored the Range header (${header}) and answered 200 with the whole file; reading on would return wrong data. ${rangeAdvice}`);
     }
@@ -206,6 +301,12 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw new SourceError('range-unsupported', href, `${href} answered bytes ${contentRange.start}-${contentRange.end} to a request for ${header}. ${rangeAdvice}`);
     }
+    try {
+      pin(key, response);
+    } catch (error) {
+      await response.body?.cancel();
+      throw error;
+    }
     const bytes = await body(href, response, signal);
     const expected = contentRange.end - contentRange.start + 1;
     const wanted = 'suffixLength' in range ? Math.min(range.suffixLength, contentRange.total ?? Infinity) : range.length;
@@ -215,13 +316,12 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     return bytes;
   }
 
-  const retries = options.retries ?? 2;
+  const withRetries = createRetrier(options.retries);
   const rootMetadata = new Map<AbsolutePath, Uint8Array>();
   let validator = '';
   for (const key of rootMetadataKeys) {
-    const href = resolveKey(base, key);
-    const found = await withRetries(retries, options.signal, async () => {
-      const whole = await getWhole(href, options.signal);
+    const found = await withRetries(options.signal, async () => {
+      const whole = await getWhole(key, options.signal);
       return whole && { bytes: whole.bytes, validator: validatorOf(whole.response, whole.bytes) };
     });
     if (!found) continue;
@@ -236,11 +336,12 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
   return {
     label: url,
     validator,
+    versions,
     rootMetadata,
     get: (key, opts) => {
       const cached = rootMetadata.get(key);
-      return cached ? Promise.resolve(cached) : withRetries(retries, joinSignals(options.signal, opts?.signal), () => get(key, opts));
+      return cached ? Promise.resolve(cached) : withRetries(joinSignals(options.signal, opts?.signal), () => get(key, opts));
     },
-    getRange: (key, range, opts) => withRetries(retries, joinSignals(options.signal, opts?.signal), () => getRange(key, range, opts)),
+    getRange: (key, range, opts) => withRetries(joinSignals(options.signal, opts?.signal), () => getRange(key, range, opts)),
   };
 }

@@ -7,16 +7,17 @@ import { openCollection } from './collection.ts';
 import { encodingOf } from './encodings.ts';
 import { SourceError } from './errors.ts';
 import type { H5TreeOptions } from './h5-tree.ts';
-import { openHttpStore } from './http-store.ts';
+import { openHttpStore, type RetryOptions } from './http-store.ts';
 import { withConcurrencyLimit, type SourceStore } from './store.ts';
 import type { AnnDataSource } from './types.ts';
 import { openZarrTree } from './zarr-tree.ts';
+import { blobReader, isZip, openZipStore, urlReader } from './zip-store.ts';
 
 export type { SourceStore } from './store.ts';
 export { SourceError, isSourceError, type SourceErrorCode } from './errors.ts';
 export type * from './types.ts';
 
-/** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), `{ opfs: name }` (a local copy saved in the browser), or a File/Blob (.h5ad, browser). */
+/** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), `{ opfs: name }` (a local copy saved in the browser), or a File/Blob (.h5ad or .zarr.zip, browser). */
 export type SourceInput = string | { readonly url: string } | { readonly path: string } | { readonly opfs: string } | Blob;
 
 export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
@@ -28,8 +29,8 @@ export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   readonly wrapStore?: (store: SourceStore) => SourceStore;
   /** Replaces fetch for HTTP stores (auth headers, presigned URLs). */
   readonly fetch?: (request: Request) => Promise<Response>;
-  /** HTTP: extra attempts after a 5xx/429, an unreachable host or a cut body. Default 2. */
-  readonly retries?: number;
+  /** HTTP: retries of a 5xx/429/408, an unreachable host or a cut body — extra attempts per request (default 8), or a RetryOptions with the store-wide budget (default 50), backoff and Retry-After limit. */
+  readonly retries?: number | RetryOptions;
   /** Starts the .h5ad worker for a File/Blob (default: the bundled workers/h5ad.worker.ts). */
   readonly createWorker?: () => Worker;
 }
@@ -57,6 +58,7 @@ function stackStore(base: SourceStore, options: OpenSourceOptions): SourceStore 
   const store: SourceStore = {
     label: base.label,
     validator: base.validator,
+    ...(base.versions ? { versions: base.versions } : {}),
     get: (key, opts) => coalesced.get(key, opts),
     getRange: (key, range, opts) => coalesced.getRange(key, range, opts),
     ...(base.list ? { list: base.list.bind(base) } : {}),
@@ -86,6 +88,10 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
         );
       }
       const { signal, fetch, retries } = options;
+      if (/\.zip(\?|#|$)/i.test(resolved.url)) {
+        const { reader, validator } = await urlReader(resolved.url, fetch);
+        return openZarrSource(await openZipStore(reader, resolved.url, validator), options);
+      }
       return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries }), options);
     }
     case 'path': {
@@ -98,6 +104,11 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
       return openZarrSource(await openOpfsStore(resolved.name), options);
     }
     case 'blob': {
+      const blob = resolved.blob;
+      const name = 'name' in blob && typeof blob.name === 'string' ? blob.name : 'the dropped file';
+      if (isZip(new Uint8Array(await blob.slice(0, 4).arrayBuffer()))) {
+        return openZarrSource(await openZipStore(blobReader(blob), name, `size:${blob.size}:modified:${'lastModified' in blob ? String(blob.lastModified) : ''}`), options);
+      }
       const { openH5adBlob } = await import('./h5ad-client.ts');
       return openH5adBlob(resolved.blob, options);
     }

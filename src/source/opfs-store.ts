@@ -2,7 +2,7 @@
 // convert), read by File slices: works on the page and in workers.
 
 import { SourceError } from './errors.ts';
-import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
+import { createFileVersions, type AbsolutePath, type RangeQuery, type SourceStore } from './store.ts';
 
 /** Root folder of the app's local stores inside OPFS. */
 export const opfsStoresFolder = 'stores';
@@ -38,15 +38,22 @@ export async function openOpfsStore(name: string): Promise<SourceStore> {
   }
   const meta = (await fileAt(root, '/zarr.json')) ?? (await fileAt(root, '/.zmetadata')) ?? (await fileAt(root, '/.zgroup'));
   if (!meta) throw new SourceError('not-found', label, `${label} is not a zarr store: it has no zarr.json, .zmetadata or .zgroup`);
+  // Each file's version is pinned at first read: a local copy rewritten meanwhile is a 'changed' error.
+  const versions = createFileVersions(label);
+  const pinned = (key: AbsolutePath, file: File | undefined): File | undefined => {
+    if (file) versions.check(key, `modified ${new Date(file.lastModified).toISOString()}, ${file.size} bytes`);
+    return file;
+  };
   return {
     label,
     validator: `mtime:${meta.lastModified}:size:${meta.size}`,
+    versions,
     async get(key) {
-      const file = await fileAt(root, key);
+      const file = pinned(key, await fileAt(root, key));
       return file ? new Uint8Array(await file.arrayBuffer()) : undefined;
     },
     async getRange(key, range: RangeQuery) {
-      const file = await fileAt(root, key);
+      const file = pinned(key, await fileAt(root, key));
       if (!file) return undefined;
       // A shard shorter than its index, or a range past the end: the copy is incomplete, never zeros.
       const start = 'suffixLength' in range ? file.size - range.suffixLength : range.offset;

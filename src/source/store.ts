@@ -1,6 +1,7 @@
 // The byte store under every zarr reader: zarrita's AsyncReadable plus what a cache needs to key on.
 
 import type { AbsolutePath, AsyncReadable, GetOptions, RangeQuery } from '@zarrita/storage';
+import { SourceError } from './errors.ts';
 
 export type { AbsolutePath, GetOptions, RangeQuery };
 
@@ -17,6 +18,40 @@ export interface SourceStore extends AsyncReadable {
   getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined>;
   /** Child names of a directory-like prefix, when the store can list (local directories can; HTTP cannot). */
   list?(prefix: AbsolutePath): Promise<string[] | undefined>;
+  /**
+   * The version of each file this store has read (ETag / Last-Modified over HTTP, mtime and size
+   * locally), pinned at first sight: a later answer from another version is a 'changed' error.
+   * The chunk cache pins the versions of the entries it serves here too.
+   */
+  readonly versions?: FileVersions;
+}
+
+export interface FileVersions {
+  /** The version pinned for `key`, if it was seen. */
+  get(key: AbsolutePath): string | undefined;
+  /** Pins `version` for `key` at first sight; throws a 'changed' SourceError when it differs from the pinned one. An empty version (the host gives none) is not checked. */
+  check(key: AbsolutePath, version: string): void;
+}
+
+/** Pinned file versions of the store `label`; messages name `where(key)`. */
+export function createFileVersions(label: string, where: (key: AbsolutePath) => string = (key) => `${label}${key}`): FileVersions {
+  const pinned = new Map<AbsolutePath, string>();
+  return {
+    get: (key) => pinned.get(key),
+    check(key, version) {
+      if (!version) return;
+      const seen = pinned.get(key);
+      if (seen === undefined) pinned.set(key, version);
+      else if (seen !== version) {
+        const location = where(key);
+        throw new SourceError(
+          'changed',
+          location,
+          `the store changed while being read: ${location} was ${seen} and is now ${version}. Values read before and after the change would not belong together; open the store again.`,
+        );
+      }
+    },
+  };
 }
 
 /** Lets at most `limit` get/getRange calls of `store` be in flight; the rest queue in call order. */
@@ -48,6 +83,7 @@ export function withConcurrencyLimit<S extends SourceStore>(store: S, limit: num
     ...store,
     label: store.label,
     validator: store.validator,
+    ...(store.versions ? { versions: store.versions } : {}),
     get: (key, opts) => limited(() => store.get(key, opts)),
     getRange: (key, range, opts) => limited(() => store.getRange(key, range, opts)),
     ...(store.list ? { list: store.list.bind(store) } : {}),

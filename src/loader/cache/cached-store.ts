@@ -1,5 +1,6 @@
 // Store wrappers: count network bytes, and serve repeated gets/ranges from a ChunkCache keyed by
-// store label + validator + key + range, so a changed store never serves stale bytes.
+// store label + validator + key + range, each entry checked against its file's version, so a
+// changed store never serves stale bytes.
 import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from '../../source/store.ts';
 import type { TransferStats } from '../transfer.ts';
 import type { ChunkCache } from './chunk-cache.ts';
@@ -38,6 +39,7 @@ export function withTransferCounting(store: SourceStore, stats: TransferStats): 
   return {
     label: store.label,
     validator: store.validator,
+    ...(store.versions ? { versions: store.versions } : {}),
     get: async (key, opts) => count(await store.get(key, opts)),
     getRange: async (key, range, opts) => count(await store.getRange(key, range, opts)),
     ...(store.list ? { list: store.list.bind(store) } : {}),
@@ -52,6 +54,21 @@ export function withChunkCache(store: SourceStore, cache: ChunkCache, stats: Tra
   const counted = withTransferCounting(store, stats);
   if (!store.validator) return counted;
   const prefix = `${store.label}\n${store.validator}\n`;
+  // Entries carry the version of their file. One from another version than the one this session
+  // reads is stale and refetched; the first one served pins its version, so the network bytes
+  // that follow must be of the same version ('changed' otherwise): old and new never mix.
+  const versions = store.versions;
+  const usable = (key: AbsolutePath, version: string): boolean => {
+    if (!versions || !version) return true;
+    const pinned = versions.get(key);
+    if (pinned !== undefined) return pinned === version;
+    try {
+      versions.check(key, version);
+      return true;
+    } catch {
+      return false; // pinned meanwhile, to another version
+    }
+  };
   // Concurrent requests for the same bytes share one fetch. It runs under its own signal, aborted
   // only when every caller waiting on it has given up, so one caller's cancel never fails another.
   const inFlight = new Map<string, SharedFetch>();
@@ -85,18 +102,19 @@ export function withChunkCache(store: SourceStore, cache: ChunkCache, stats: Tra
   };
   const fetchThrough = async (cacheKey: string, key: AbsolutePath, range: RangeQuery | undefined, opts: GetOptions | undefined): Promise<Uint8Array | undefined> => {
     const hit = await cache.get(cacheKey);
-    if (hit) {
+    if (hit && usable(key, hit.version)) {
       stats.cacheRequests++;
-      stats.cacheBytes += hit.length;
-      return hit;
+      stats.cacheBytes += hit.payload.length;
+      return hit.payload;
     }
     const bytes = range ? await counted.getRange(key, range, opts) : await counted.get(key, opts);
-    if (bytes) await cache.put(cacheKey, bytes);
+    if (bytes) await cache.put(cacheKey, bytes, versions?.get(key) ?? '');
     return bytes;
   };
   return {
     label: store.label,
     validator: store.validator,
+    ...(versions ? { versions } : {}),
     get: (key, opts) => through(key, undefined, opts),
     getRange: (key, range, opts) => through(key, range, opts),
     ...(store.list ? { list: store.list.bind(store) } : {}),

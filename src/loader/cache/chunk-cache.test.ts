@@ -38,8 +38,8 @@ describe('chunk cache', () => {
     expect(cache.stats().bytes).toBeLessThanOrEqual(10_000);
     expect(cache.stats().evictions).toBeGreaterThan(0);
     expect(await cache.get('key 0')).toBeUndefined();
-    expect(await cache.get('key 18')).toEqual(payload(1000, 18));
-    expect(await cache.get('key 20')).toEqual(payload(1000, 20));
+    expect((await cache.get('key 18'))?.payload).toEqual(payload(1000, 18));
+    expect((await cache.get('key 20'))?.payload).toEqual(payload(1000, 20));
   });
 
   it('a full disk (QuotaExceededError) evicts and continues; nothing throws', async () => {
@@ -49,7 +49,7 @@ describe('chunk cache', () => {
     const stats = cache.stats();
     expect(stats.evictions).toBeGreaterThan(0);
     expect(stats.bytes).toBeLessThanOrEqual(5_000);
-    expect(await cache.get('key 29')).toEqual(payload(900, 29));
+    expect((await cache.get('key 29'))?.payload).toEqual(payload(900, 29));
     // an entry larger than the whole disk is skipped, not an error
     await cache.put('huge', payload(10_000, 1));
     expect(await cache.get('huge')).toBeUndefined();

@@ -3,7 +3,7 @@
 // that does not help, the bytes are simply not cached.
 import type { CacheBackend } from './backend.ts';
 import { isQuotaExceeded } from './backend.ts';
-import { decodeEntry, encodeEntry, entryName } from './entry.ts';
+import { decodeEntry, encodeEntry, entryName, type CacheEntry } from './entry.ts';
 
 export interface ChunkCacheOptions {
   /** Most bytes the cache may hold (default 2 GiB); also kept under 80% of the free quota. */
@@ -24,8 +24,10 @@ export interface ChunkCacheStats {
 }
 
 export interface ChunkCache {
-  get(key: string): Promise<Uint8Array | undefined>;
-  put(key: string, bytes: Uint8Array): Promise<void>;
+  /** The cached bytes and the version of the file they came from. */
+  get(key: string): Promise<CacheEntry | undefined>;
+  /** Caches `bytes`, read from the file at `version` (its ETag, Last-Modified or mtime; '' if none). */
+  put(key: string, bytes: Uint8Array, version?: string): Promise<void>;
   stats(): ChunkCacheStats;
   /** Removes every entry. */
   clear(): Promise<void>;
@@ -70,14 +72,14 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
       const name = entryName(key);
       // read even when the index does not know the entry: another worker sharing the directory may have written it
       const raw = await backend.read(name);
-      const payload = raw && decodeEntry(key, raw);
-      if (payload) {
+      const entry = raw && decodeEntry(key, raw);
+      if (entry) {
         const known = index.get(name);
         if (known !== undefined) index.delete(name);
         else bytes += raw.length;
         index.set(name, raw.length);
         counters.hits++;
-        return payload;
+        return entry;
       }
       // a corrupt or partial entry (or one another worker is still writing) is refetched and
       // overwritten by the put that follows; it is not deleted here, where it may race that writer
@@ -86,9 +88,9 @@ export async function openChunkCache(backend: CacheBackend, options: ChunkCacheO
       counters.misses++;
       return undefined;
     },
-    async put(key, payload) {
+    async put(key, payload, version = '') {
       const name = entryName(key);
-      const entry = encodeEntry(key, payload);
+      const entry = encodeEntry(key, payload, version);
       if (entry.length > budget) return;
       forget(name);
       await evictUntil(budget - entry.length);
