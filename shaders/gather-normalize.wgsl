@@ -1,7 +1,7 @@
 // CSR pool rows → dense float32 batch with gene selection, fused with normalize_total, log1p and
 // per-gene scaling. One workgroup per batch row; the dispatch covers one pool segment (a piece of the
 // pool small enough to bind). Includes math.wgsl; Params (flags: bit 0 normalise, bit 1 log1p, bit 2
-// scale, bit 3 write values, else totals only): src/gpu/gather-normalize.ts.
+// scale): src/gpu/gather-normalize.ts.
 
 @group(0) @binding(0) var<storage, read> data: array<f32>;
 @group(0) @binding(1) var<storage, read> indices: array<u32>;
@@ -56,7 +56,6 @@ fn main(@builtin(workgroup_id) wid: vec3<u32>, @builtin(local_invocation_index) 
   }
   let total = partial[0];
   if (lid == 0u) { size_factors[out_row] = total; }
-  if ((params.flags & 8u) == 0u) { return; }
 
   var factor = 1.0;
   if ((params.flags & 1u) != 0u) { factor = select(0.0, params.target_sum / total, total > 0.0); }

@@ -14,7 +14,7 @@ export interface DenseBatch {
 }
 
 /** Row totals of the batch's rows (all genes), rounded to float32 like the GPU's. */
-export function rowTotals(pool: CsrBlock, rowIds: ArrayLike<number>, into?: Float32Array): Float32Array {
+function rowTotals(pool: CsrBlock, rowIds: ArrayLike<number>, into?: Float32Array): Float32Array {
   const { indptr, data } = pool;
   const out = into ?? new Float32Array(rowIds.length);
   for (let i = 0; i < rowIds.length; i++) {
@@ -23,14 +23,6 @@ export function rowTotals(pool: CsrBlock, rowIds: ArrayLike<number>, into?: Floa
     out[i] = total;
   }
   return out;
-}
-
-/** Median of the positive totals (scanpy ignores empty cells); 0 when every row is empty. */
-export function medianOfPositive(totals: Float32Array): number {
-  const positive = totals.filter((t) => t > 0).sort();
-  const n = positive.length;
-  if (n === 0) return 0;
-  return n % 2 === 1 ? positive[(n - 1) / 2] : Math.fround((positive[n / 2 - 1] + positive[n / 2]) / 2);
 }
 
 /**
@@ -55,8 +47,7 @@ export function gatherNormalize(
   if (x.length < rows * nSelected || sizeFactors.length < rows) {
     throw new KernelInputError('out', `buffers hold fewer than ${rows} rows × ${nSelected} genes`);
   }
-  const { targetSum, log1p, scale } = options;
-  const target = targetSum === 'batch-median' ? medianOfPositive(sizeFactors.subarray(0, rows)) : targetSum;
+  const { targetSum: target, log1p, scale } = options;
   const invStd = scale ? inverseStd(scale.std) : undefined;
   const clip = scale?.clip ?? Infinity;
   const finish = (value: number, c: number): number => {

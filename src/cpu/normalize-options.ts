@@ -13,11 +13,10 @@ export interface GeneScaling {
 
 export interface NormalizeOptions {
   /**
-   * normalize_total target: a number (scanpy's default 1e4), 'batch-median' (median of the batch's
-   * non-zero row totals, scanpy's `target_sum=None` applied per batch; pass a dataset median as a
-   * number), or null for no normalisation (raw values, e.g. counts for a count-based loss).
+   * normalize_total target: a number (scanpy's default 1e4; for scanpy's `target_sum=None` pass the
+   * dataset's median), or null for no normalisation (raw values, e.g. counts for a count-based loss).
    */
-  readonly targetSum: number | 'batch-median' | null;
+  readonly targetSum: number | null;
   /** Apply log1p after normalisation. */
   readonly log1p: boolean;
   readonly scale?: GeneScaling;
@@ -28,7 +27,7 @@ export const defaultNormalize: NormalizeOptions = { targetSum: 1e4, log1p: true 
 export function validateNormalize(options: NormalizeOptions, nSelected: number): void {
   const { targetSum, scale } = options;
   if (typeof targetSum === 'number' && !(targetSum > 0 && Number.isFinite(targetSum))) {
-    throw new KernelInputError('targetSum', `must be a positive finite number, 'batch-median' or null; got ${targetSum}`);
+    throw new KernelInputError('targetSum', `must be a positive finite number or null; got ${targetSum}`);
   }
   if (scale) {
     if (scale.mean.length !== nSelected || scale.std.length !== nSelected) {

@@ -101,8 +101,7 @@ describe('gather-normalize.wgsl vs the CPU path', () => {
     expect(sf[1]).toBe(0);
     expect(x.subarray(7, 14).every((v) => v === 0)).toBe(true);
     await compare(pool, rowIds, geneMap, { targetSum: null, log1p: false });
-    await compare(pool, rowIds, geneMap, { targetSum: 'batch-median', log1p: true });
-    await compare(pool, [0, 2], geneMap, { targetSum: 'batch-median', log1p: true });
+    await compare(pool, [0, 2], geneMap, { targetSum: 5e3, log1p: true });
     const scale = {
       mean: Float32Array.from([1, 2, 0.5, 0, 3, 1, 0]),
       std: Float32Array.from([2, 0, 1, 0.5, 1, 1e-3, 1]),
@@ -133,17 +132,11 @@ describe('gather-normalize.wgsl vs the CPU path', () => {
     expect(worst).toBeLessThan(1);
   });
 
-  it('batch median of an even and an odd number of non-empty rows', async () => {
-    const pool = randomCsr({ nRows: 600, nCols: 800, meanNnz: 60, seed: 5 });
-    await compare(pool, Array.from({ length: 600 }, (_, i) => 599 - i), shuffledSelection(800, 100, 2), { targetSum: 'batch-median', log1p: true });
-    await compare(pool, Array.from({ length: 301 }, (_, i) => i), shuffledSelection(800, 100, 2), { targetSum: 'batch-median', log1p: false });
-  });
-
   it('splits a pool larger than one binding into segments and still gathers every row', async () => {
     const pool = randomCsr({ nRows: 200, nCols: 1000, meanNnz: 50, seed: 9, indexType: 'uint16' });
     const rand = uniformStream(4);
     const rowIds = Array.from({ length: 150 }, () => Math.floor(rand() * pool.nRows));
-    const { segments } = await compare(pool, rowIds, shuffledSelection(1000, 300, 1), { targetSum: 'batch-median', log1p: true }, 2048);
+    const { segments } = await compare(pool, rowIds, shuffledSelection(1000, 300, 1), { targetSum: 1e4, log1p: true }, 2048);
     expect(segments).toBeGreaterThan(10);
   });
 

@@ -1,11 +1,10 @@
-// Typed wrapper of shaders/gather-normalize.wgsl (+ the batch-median kernel for a per-batch median
-// target): a CSR pool uploaded once, then any number of batches gathered from it into reused buffers.
+// Typed wrapper of shaders/gather-normalize.wgsl: a CSR pool uploaded once, then any number of
+// batches gathered from it into reused buffers.
 import code from '../../shaders/gather-normalize.wgsl?raw';
 import type { CsrBlock } from '../source/types.ts';
 import { KernelInputError, KernelLimitError } from '../cpu/errors.ts';
 import { validateCsrPool, validateGeneMap, validateRowIds } from '../cpu/csr-pool.ts';
 import { inverseStd, validateNormalize, type NormalizeOptions } from '../cpu/normalize-options.ts';
-import { createBatchMedian } from './batch-median.ts';
 import { bindBuffers, createStorage, grid2d, maxBindingBytes, writePadded } from './buffers.ts';
 import { createKernelPipeline, createParamSlots, defineKernel, defineParams, type ParamSlots } from './kernel.ts';
 import { mathWgsl } from './wgsl-modules.ts';
@@ -62,8 +61,6 @@ const gatherKernel = defineKernel({ label: 'gather-normalize', code, includes: [
 const flagNormalize = 1;
 const flagLog1p = 2;
 const flagScale = 4;
-/** Without it a pass only writes the row totals (size factors). */
-const flagWriteValues = 8;
 
 export async function createBatchGatherer(device: GPUDevice, options: BatchGathererOptions): Promise<BatchGatherer> {
   const { nVars, geneMap, maxBatchRows, normalize } = options;
@@ -95,18 +92,16 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
   }
   const columns = createStorage(device, columnWords.byteLength, 'gene map and scaling');
   writePadded(device, columns, columnWords);
-  // Only for targetSum 'batch-median': a totals pass, the median kernel, then the values pass.
-  const medianStage = normalize.targetSum === 'batch-median' ? await createBatchMedian(device, sizeFactors) : undefined;
 
   const flags =
     (normalize.targetSum !== null ? flagNormalize : 0) | (normalize.log1p ? flagLog1p : 0) | (normalize.scale ? flagScale : 0);
-  const fixedTarget = typeof normalize.targetSum === 'number' ? normalize.targetSum : 0;
+  const target = normalize.targetSum ?? 0;
   const clip = normalize.scale?.clip ?? 0;
 
   let pool: CsrBlock | undefined;
   let packedU16 = 0;
   let segments: Segment[] = [];
-  // Two uniform slots per segment: [totals-only pass, values pass].
+  // One uniform slot per segment.
   let params: ParamSlots<typeof gatherParams.fields> | undefined;
   let slotCount = 0;
   let bindGroups: GPUBindGroup[] = [];
@@ -174,25 +169,14 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
       extra.indices.destroy();
       extra.indptr.destroy();
     }
-    if (!params || slotCount < segments.length * 2) {
+    if (!params || slotCount < segments.length) {
       params?.destroy();
-      slotCount = segments.length * 2;
+      slotCount = segments.length;
       params = createParamSlots(device, gatherParams, slotCount, 'gather-normalize params');
     }
     const slots = params;
-    bindGroups = segments.flatMap((seg, s) =>
-      [0, 1].map((pass) =>
-        bindBuffers(device, gather, [
-          seg.data,
-          seg.indices,
-          seg.indptr,
-          rowList,
-          columns,
-          x,
-          sizeFactors,
-          slots.binding(2 * s + pass),
-        ]),
-      ),
+    bindGroups = segments.map((seg, s) =>
+      bindBuffers(device, gather, [seg.data, seg.indices, seg.indptr, rowList, columns, x, sizeFactors, slots.binding(s)]),
     );
     segmentStarts = Int32Array.from(segments, (seg) => seg.firstRow);
     counts = new Uint32Array(segments.length);
@@ -232,32 +216,19 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
     device.queue.writeBuffer(rowList, 0, rowListHost, 0, 2 * n);
     for (let s = 0; s < segments.length; s++) {
       const [gx] = grid2d(device, Math.max(1, counts[s]));
-      const values = { row_count: counts[s], row_offset: offsets[s], n_selected: nSelected, n_vars: nVars, packed_u16: packedU16, groups_x: gx, target_sum: fixedTarget, clip };
-      params.set(2 * s, { ...values, flags });
-      params.set(2 * s + 1, { ...values, flags: flags | flagWriteValues });
+      params.set(s, { row_count: counts[s], row_offset: offsets[s], n_selected: nSelected, n_vars: nVars, packed_u16: packedU16, flags, groups_x: gx, target_sum: target, clip });
     }
-    params.upload(segments.length * 2);
+    params.upload(segments.length);
 
     const encoder = device.createCommandEncoder({ label: 'gather-normalize' });
-    const dispatchAll = (pass: 0 | 1): void => {
-      const compute = encoder.beginComputePass({ label: pass === 0 ? 'row totals' : 'gather-normalize' });
-      compute.setPipeline(gather);
-      for (let s = 0; s < segments.length; s++) {
-        if (counts[s] === 0) continue;
-        compute.setBindGroup(0, bindGroups[2 * s + pass]);
-        compute.dispatchWorkgroups(...grid2d(device, counts[s]));
-      }
-      compute.end();
-    };
-    if (medianStage) {
-      dispatchAll(0);
-      medianStage.encode(encoder, n);
-      // The median lands in each values-pass slot's target_sum.
-      for (let s = 0; s < segments.length; s++) {
-        encoder.copyBufferToBuffer(medianStage.result, 0, params.buffer, params.offsetOf(2 * s + 1, 'target_sum'), 4);
-      }
+    const compute = encoder.beginComputePass({ label: 'gather-normalize' });
+    compute.setPipeline(gather);
+    for (let s = 0; s < segments.length; s++) {
+      if (counts[s] === 0) continue;
+      compute.setBindGroup(0, bindGroups[s]);
+      compute.dispatchWorkgroups(...grid2d(device, counts[s]));
     }
-    dispatchAll(1);
+    compute.end();
     device.queue.submit([encoder.finish()]);
   }
 
@@ -278,7 +249,6 @@ export async function createBatchGatherer(device: GPUDevice, options: BatchGathe
       }
       for (const b of [x, sizeFactors, rowList, columns]) b.destroy();
       params?.destroy();
-      medianStage?.destroy();
     },
   };
 }

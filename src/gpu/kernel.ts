@@ -20,8 +20,6 @@ export interface ParamBlock<F extends ParamFields> {
   readonly bytes: number;
   /** `struct Params { … }` in WGSL. */
   readonly struct: string;
-  /** Byte offset of `field` in the struct (e.g. for a GPU-side copy into one field). */
-  offsetOf(field: keyof F & string): number;
   /** Write `values` as the struct's bytes at `byteOffset` of `target`. */
   write(target: DataView, byteOffset: number, values: ParamValues<F>): void;
 }
@@ -36,7 +34,6 @@ export function defineParams<F extends ParamFields>(fields: F): ParamBlock<F> {
     fields,
     bytes,
     struct: `struct Params {\n${names.map((name) => `  ${name}: ${fields[name]},`).join('\n')}\n}\n`,
-    offsetOf: (field) => offsets.get(field) as number,
     write(target, byteOffset, values) {
       for (const [name, offset] of offsets) {
         const v = values[name];
@@ -109,8 +106,6 @@ export interface ParamSlots<F extends ParamFields> {
   upload(slots?: number): void;
   /** The binding of slot `slot` (the block's size at its offset). */
   binding(slot?: number): GPUBufferBinding;
-  /** Byte offset of `field` of slot `slot` in `buffer`, for GPU-side writes into it. */
-  offsetOf(slot: number, field: keyof F & string): number;
   destroy(): void;
 }
 
@@ -134,10 +129,6 @@ export function createParamSlots<F extends ParamFields>(device: GPUDevice, block
     binding(slot = 0) {
       check(slot);
       return { buffer, offset: slot * uniformSlotBytes, size: block.bytes };
-    },
-    offsetOf(slot, field) {
-      check(slot);
-      return slot * uniformSlotBytes + block.offsetOf(field);
     },
     destroy: () => buffer.destroy(),
   };
