@@ -10,10 +10,12 @@ const layout: TrainingBatchLayout = {
   nVars: 30,
   geneMap: geneMapFromSelection(30, [4, 2, 9]),
   normalize: { targetSum: 1e4, log1p: true },
-  nConditions: 2,
-  latent: 3,
-  masks: [{ name: 'm0', width: 5 }],
-  dropout: 0.5,
+  inputs: [
+    { name: 'x', perCell: [3], source: { kind: 'x' } },
+    { name: 'c', perCell: [2], source: { kind: 'onehot' } },
+    { name: 'eps', perCell: [3], source: { kind: 'normal', stream: 0 } },
+    { name: 'm0', perCell: [5], source: { kind: 'dropout', rate: 0.5, stream: 1 } },
+  ],
   batchSize: 4,
   seed: 9,
 };
@@ -39,7 +41,9 @@ describe('createCpuTrainingBatch', () => {
   it('rejects a batch of the wrong size and bad layouts', () => {
     const pool = randomCsr({ nRows: 10, nCols: 30, meanNnz: 8, seed: 2 });
     expect(() => createCpuTrainingBatch(layout).fill(pool, [1, 2], [0, 0], 0)).toThrow(KernelInputError);
-    expect(() => createCpuTrainingBatch({ ...layout, dropout: 1 })).toThrow(/probability/);
-    expect(() => createCpuTrainingBatch({ ...layout, latent: 0 })).toThrow(/latent/);
+    const withInput = (name: string, change: object) => ({ ...layout, inputs: layout.inputs.map((i) => (i.name === name ? { ...i, ...change } : i)) });
+    expect(() => createCpuTrainingBatch(withInput('m0', { source: { kind: 'dropout', rate: 1, stream: 1 } }))).toThrow(/probability/);
+    expect(() => createCpuTrainingBatch(withInput('eps', { perCell: [0] }))).toThrow(/eps/);
+    expect(() => createCpuTrainingBatch(withInput('x', { perCell: [4] }))).toThrow(/x: has 4 values per cell, but the gene map selects 3 genes/);
   });
 });

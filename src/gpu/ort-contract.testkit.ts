@@ -13,24 +13,27 @@ const layout: TrainingBatchLayout = {
   nVars: 400,
   geneMap: geneMapFromSelection(400, Array.from({ length: 50 }, (_, i) => (i * 7) % 400)),
   normalize: { targetSum: 1e4, log1p: true },
-  nConditions: 3,
-  latent: 5,
-  masks: [
-    { name: 'mask_enc_0', width: 50 },
-    { name: 'mask_dec_0', width: 7 },
+  inputs: [
+    { name: 'x', perCell: [50], source: { kind: 'x' } },
+    { name: 'c', perCell: [3], source: { kind: 'onehot' } },
+    { name: 'eps', perCell: [5], source: { kind: 'normal', stream: 0 } },
+    { name: 'size_factors', perCell: [], source: { kind: 'size-factors' } },
+    { name: 'mask_enc_0', perCell: [50], source: { kind: 'dropout', rate: 0.2, stream: 1 } },
+    { name: 'mask_dec_0', perCell: [7], source: { kind: 'dropout', rate: 0.2, stream: 2 } },
   ],
-  dropout: 0.2,
   batchSize: 64,
   seed: 5,
 };
 const b = layout.batchSize;
+const nConditions = 3;
+const latent = 5;
 
 /** A stand-in train step consuming the batch contract: reductions of every input. */
 function contractModel(): Uint8Array {
   const g = createGraph('batch-contract');
   const x = input(g, 'x', 'float32', [b, 50]);
-  const c = input(g, 'c', 'float32', [b, layout.nConditions]);
-  const eps = input(g, 'eps', 'float32', [b, layout.latent]);
+  const c = input(g, 'c', 'float32', [b, nConditions]);
+  const eps = input(g, 'eps', 'float32', [b, latent]);
   const sf = input(g, 'size_factors', 'float32', [b]);
   const m0 = input(g, 'mask_enc_0', 'float32', [b, 50]);
   const m1 = input(g, 'mask_dec_0', 'float32', [b, 7]);
@@ -63,12 +66,12 @@ export async function checkBatchContract(ort: OrtModule): Promise<void> {
   for (const step of [0, 1]) {
     const rowIds = Array.from({ length: b }, (_, i) => (i * 13 + step) % 200);
     const codes = rowIds.map((r) => r % 3);
-    const result = await session.run({ ...gpu.fill(rowIds, codes, step), size_factors: gpu.sizeFactors });
+    const result = await session.run(gpu.fill(rowIds, codes, step));
     cpu.fill(pool, rowIds, codes, step);
     const a = cpu.arrays;
     expectClose(result.masked_row_sums.data as Float32Array, rowSums(a.x, 50, (v, i) => v * a.mask_enc_0[i]));
     expect(Array.from(result.condition_counts.data as Float32Array)).toEqual([0, 1, 2].map((k) => codes.filter((c) => c === k).length));
-    expectClose(result.eps_squares.data as Float32Array, rowSums(a.eps, layout.latent, (v) => v * v), 1e-3);
+    expectClose(result.eps_squares.data as Float32Array, rowSums(a.eps, latent, (v) => v * v), 1e-3);
     expectClose(result.size_factors_squared.data as Float32Array, Array.from(cpu.sizeFactors, (s) => s * s));
     // Masks are bit-identical to the CPU's, so their sums are too.
     expect(Array.from(result.mask_row_sums.data as Float32Array)).toEqual(rowSums(a.mask_dec_0, 7).map(Math.fround));

@@ -1,9 +1,10 @@
 // One training step's inputs made on the GPU and handed to ONNX Runtime as GPU tensors: the kernels
-// of this folder wired to the batch contract of the training graph (see src/cpu/training-batch.ts for
-// the CPU twin with identical noise streams). Every buffer is allocated once.
+// of this folder build the inputs the step graph declares (see src/cpu/training-batch.ts for the
+// declaration and the CPU twin with identical noise streams). Every buffer is allocated once.
 import type * as Ort from 'onnxruntime-web';
 import type { CsrBlock } from '../source/types.ts';
-import { validateLayout, validateStep, type TrainingBatchLayout } from '../cpu/training-batch.ts';
+import { KernelInputError } from '../cpu/errors.ts';
+import { batchInputShape, validateLayout, validateStep, valuesPerCell, type TrainingBatchLayout } from '../cpu/training-batch.ts';
 import { createBatchGatherer } from './gather-normalize.ts';
 import { createOneHotEncoder } from './onehot.ts';
 import { createDropoutMask, createNormalNoise } from './noise.ts';
@@ -11,42 +12,57 @@ import { gpuTensor, type OrtModule } from './ort-device.ts';
 
 export interface GpuTrainingBatch {
   setPool(pool: CsrBlock): void;
-  /** Fill every input for `step`; returns the feeds (ORT GPU tensors keyed by graph input name: x, c, eps, masks). */
+  /** Fill every declared input for `step`; returns the feeds (ORT GPU tensors keyed by graph input name). */
   fill(rowIds: ArrayLike<number>, codes: ArrayLike<number>, step: number): Record<string, Ort.Tensor>;
-  /** [B] library sizes of the last batch, as a GPU tensor (add it to the feeds if the graph takes it). */
+  /** [B] library sizes of the last batch, as a GPU tensor (also a feed when declared with source 'size-factors'). */
   readonly sizeFactors: Ort.Tensor;
   destroy(): void;
 }
 
-/** `device` must be ORT's own (createOrtWebGpuSession); `ort` the same onnxruntime-web build. */
+/**
+ * `device` must be ORT's own (createOrtWebGpuSession); `ort` the same onnxruntime-web build. Raw
+ * counts (source 'counts') have no kernel: such batches are built by the CPU twin.
+ */
 export async function createGpuTrainingBatch(ort: OrtModule, device: GPUDevice, layout: TrainingBatchLayout): Promise<GpuTrainingBatch> {
   const nSelected = validateLayout(layout);
-  const { batchSize: b, nConditions, latent, masks, dropout, seed } = layout;
+  const { batchSize: b, inputs, seed } = layout;
+  const counts = inputs.find((i) => i.source.kind === 'counts');
+  if (counts) throw new KernelInputError(counts.name, 'raw counts are not built on the GPU; use the CPU training batch');
   const gatherer = await createBatchGatherer(device, { nVars: layout.nVars, geneMap: layout.geneMap, maxBatchRows: b, normalize: layout.normalize });
-  const onehot = await createOneHotEncoder(device, nConditions, b);
-  const eps = await createNormalNoise(device, b * latent);
-  const maskKernels = await Promise.all(masks.map((m) => createDropoutMask(device, b * m.width, dropout)));
-  // The tensors wrap the same buffers every step; only their contents change.
-  const feeds: Record<string, Ort.Tensor> = {
-    x: gpuTensor(ort, gatherer.x, [b, nSelected]),
-    c: gpuTensor(ort, onehot.out, [b, nConditions]),
-    eps: gpuTensor(ort, eps.out, [b, latent]),
-  };
   const sizeFactors = gpuTensor(ort, gatherer.sizeFactors, [b]);
-  masks.forEach((m, k) => (feeds[m.name] = gpuTensor(ort, maskKernels[k].out, [b, m.width])));
+  // The tensors wrap the same buffers every step; only their contents change.
+  const feeds: Record<string, Ort.Tensor> = {};
+  const runs: ((rowIds: ArrayLike<number>, codes: ArrayLike<number>, step: number) => void)[] = [];
+  const kernels: { destroy(): void }[] = [gatherer];
+  for (const input of inputs) {
+    const { source } = input;
+    const n = b * valuesPerCell(input);
+    const shape = batchInputShape(input, b);
+    if (source.kind === 'x') feeds[input.name] = gpuTensor(ort, gatherer.x, [b, nSelected]);
+    else if (source.kind === 'size-factors') feeds[input.name] = sizeFactors;
+    else if (source.kind === 'onehot') {
+      const onehot = await createOneHotEncoder(device, valuesPerCell(input), b);
+      kernels.push(onehot);
+      feeds[input.name] = gpuTensor(ort, onehot.out, shape);
+      runs.push((_rows, codes) => onehot.run(codes));
+    } else if (source.kind === 'normal' || source.kind === 'dropout') {
+      const noise = source.kind === 'normal' ? await createNormalNoise(device, n) : await createDropoutMask(device, n, source.rate);
+      kernels.push(noise);
+      feeds[input.name] = gpuTensor(ort, noise.out, shape);
+      runs.push((_rows, _codes, step) => noise.run(n, { seed, step, stream: source.stream }));
+    }
+  }
   return {
     setPool: (pool) => gatherer.setPool(pool),
     sizeFactors,
     fill(rowIds, codes, step) {
       validateStep(layout, rowIds, codes);
       gatherer.run(rowIds);
-      onehot.run(codes);
-      eps.run(b * latent, { seed, step, stream: 0 });
-      masks.forEach((m, k) => maskKernels[k].run(b * m.width, { seed, step, stream: k + 1 }));
+      for (const run of runs) run(rowIds, codes, step);
       return feeds;
     },
     destroy() {
-      for (const k of [gatherer, onehot, eps, ...maskKernels]) k.destroy();
+      for (const k of kernels) k.destroy();
     },
   };
 }

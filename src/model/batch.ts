@@ -67,9 +67,14 @@ export function countRows(batch: RawBatch, into?: CountRows): CountRows {
     return batch.counts;
   }
   const { pool, rowIds, input } = batch;
+  assertRawCounts(input);
+  const dense = gatherNormalize(pool, rowIds, input.geneMap, input.nSelected, rawValues, into && { x: into.counts, sizeFactors: into.sizeFactors });
+  return { counts: dense.x, sizeFactors: dense.sizeFactors };
+}
+
+/** Pools hold raw counts exactly when their normalisation starts with normalize_total (a target sum). */
+export function assertRawCounts(input: PoolInput): void {
   if (input.normalize.targetSum === null) {
     throw new ConfigError("recon 'nb' needs raw counts, but the data are log-normalised (--input log1p); train on raw counts (X or a counts layer, --input counts) or use recon 'sse'/'mse'");
   }
-  const dense = gatherNormalize(pool, rowIds, input.geneMap, input.nSelected, rawValues, into && { x: into.counts, sizeFactors: into.sizeFactors });
-  return { counts: dense.x, sizeFactors: dense.sizeFactors };
 }

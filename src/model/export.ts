@@ -2,11 +2,11 @@
 // symbolic batch) and model.json with everything needed to use them.
 
 import { TrvaeError } from '../errors.ts';
-import { INFERENCE_OUTPUTS, inferenceModelBytes } from './inference.ts';
+import type { ModelConfig } from './definition.ts';
+import { inferenceModelBytes, type InferenceKind } from './inference.ts';
+import { modelDefinition } from './models.ts';
 import type { ModelState } from './train/state.ts';
 import type { EpochRecord } from './train/train.ts';
-import type { TrvaeConfig } from './trvae/config.ts';
-import type { InferenceKind } from './trvae/graphs.ts';
 
 export const EXPORT_FORMAT = 'trvae-web/model@1';
 
@@ -28,13 +28,13 @@ export interface ModelMetadata {
 
 export interface ModelJson extends ModelMetadata {
   readonly format: typeof EXPORT_FORMAT;
-  readonly config: TrvaeConfig;
+  /** The model's configuration; `config.model` names the model (absent: trVAE). */
+  readonly config: ModelConfig;
   readonly preprocessing: { readonly normalizeTotal: number; readonly log1p: true };
+  /** Every inference graph of the model (trVAE: encode, mmd, predict; scGen: encode, decode). */
   readonly graphs: Readonly<Record<InferenceKind, { readonly file: string; readonly inputs: readonly string[]; readonly outputs: readonly string[] }>>;
   readonly trainingSteps: number;
 }
-
-const KINDS: readonly InferenceKind[] = ['encode', 'mmd', 'predict'];
 
 export class ExportError extends TrvaeError {
   override readonly name = 'ExportError';
@@ -42,15 +42,16 @@ export class ExportError extends TrvaeError {
 }
 
 /** File name → contents. */
-export function exportModel(config: TrvaeConfig, state: ModelState, meta: ModelMetadata): Map<string, Uint8Array | string> {
+export function exportModel(config: ModelConfig, state: ModelState, meta: ModelMetadata): Map<string, Uint8Array | string> {
   if (meta.genes.length !== config.nGenes) throw new ExportError(`${meta.genes.length} gene names for a model of ${config.nGenes} genes`);
   if (meta.conditions.length !== config.nConditions) throw new ExportError(`${meta.conditions.length} condition names for a model of ${config.nConditions} conditions`);
   const files = new Map<string, Uint8Array | string>();
-  const graphs = {} as Record<InferenceKind, ModelJson['graphs'][InferenceKind]>;
-  for (const kind of KINDS) {
-    const file = `trvae_${kind}.onnx`;
+  const model = modelDefinition(config);
+  const graphs: Record<InferenceKind, ModelJson['graphs'][InferenceKind]> = {};
+  for (const [kind, spec] of Object.entries(model.inference)) {
+    const file = `${model.name}_${kind}.onnx`;
     files.set(file, inferenceModelBytes(kind, config, state));
-    graphs[kind] = { file, inputs: kind === 'encode' ? ['x', 'c', 'eps'] : ['x', 'c', 'eps', 'c_target'], outputs: INFERENCE_OUTPUTS[kind] };
+    graphs[kind] = { file, inputs: spec.inputs.map((i) => i.name), outputs: spec.outputs };
   }
   const json: ModelJson = {
     format: EXPORT_FORMAT,

@@ -74,6 +74,6 @@ describe("training with recon 'nb' (WASM EP)", () => {
     expect(batches).toHaveLength(1);
     const built = await createStepBatchBuilder(full, 'wasm').build(batch, 0);
     expect([...(built.counts as Float32Array).subarray(G, 2 * G)]).toEqual([...data.counts.subarray(9 * G, 10 * G)]);
-    expect((built.sizeFactors as Float32Array)[1]).toBe(sizeFactors[9]);
+    expect((built.size_factors as Float32Array)[1]).toBe(sizeFactors[9]);
   });
 });

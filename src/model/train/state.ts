@@ -1,12 +1,12 @@
 // Model and optimiser state as plain arrays: what a checkpoint stores and an export embeds.
 
-import type { TrvaeConfig } from '../trvae/config.ts';
-import { adamM, adamV } from '../trvae/graphs.ts';
-import { initialState, layout, type NamedArrays } from '../trvae/params.ts';
+import type { ModelConfig, ModelDefinition, NamedArrays } from '../definition.ts';
+import { modelDefinition } from '../models.ts';
+import { adamM, adamV } from '../optim/adam.ts';
 
 export interface ModelState {
   readonly params: NamedArrays;
-  /** BatchNorm running statistics. */
+  /** Running statistics (BatchNorm). */
   readonly stats: NamedArrays;
   readonly adamM: NamedArrays;
   readonly adamV: NamedArrays;
@@ -14,8 +14,9 @@ export interface ModelState {
   readonly step: number;
 }
 
-export function initialModelState(config: TrvaeConfig): ModelState {
-  const { params, stats } = initialState(config);
+/** The model's seeded initial state, with zero Adam moments. */
+export function initialModelState(config: ModelConfig): ModelState {
+  const { params, stats } = modelDefinition(config).initialState();
   const zeros = () => new Map([...params].map(([k, v]) => [k, new Float32Array(v.length)]));
   return { params, stats, adamM: zeros(), adamV: zeros(), step: 0 };
 }
@@ -30,35 +31,33 @@ export function stateFeeds(state: ModelState): Map<string, Float32Array> {
   return out;
 }
 
-export function stateFromFeeds(config: TrvaeConfig, feeds: ReadonlyMap<string, Float32Array>, step: number): ModelState {
-  const lay = layout(config);
+export function stateFromFeeds(model: ModelDefinition, feeds: ReadonlyMap<string, Float32Array>, step: number): ModelState {
   const pick = (name: string) => {
     const v = feeds.get(name);
     if (!v) throw new Error(`model state: missing "${name}"`);
     return v;
   };
   return {
-    params: new Map(lay.params.map((p) => [p.name, pick(p.name)])),
-    stats: new Map(lay.stats.map((s) => [s.name, pick(s.name)])),
-    adamM: new Map(lay.params.map((p) => [p.name, pick(adamM(p.name))])),
-    adamV: new Map(lay.params.map((p) => [p.name, pick(adamV(p.name))])),
+    params: new Map(model.params.map((p) => [p.name, pick(p.name)])),
+    stats: new Map(model.stats.map((s) => [s.name, pick(s.name)])),
+    adamM: new Map(model.params.map((p) => [p.name, pick(adamM(p.name))])),
+    adamV: new Map(model.params.map((p) => [p.name, pick(adamV(p.name))])),
     step,
   };
 }
 
-/** Checks that a state (e.g. from a checkpoint) has every array with the shape the config implies. */
-export function validateState(config: TrvaeConfig, state: ModelState): void {
-  const lay = layout(config);
+/** Checks that a state (e.g. from a checkpoint) has every array with the shape the model implies. */
+export function validateState(model: ModelDefinition, state: ModelState): void {
   const check = (kind: string, map: NamedArrays, name: string, shape: readonly number[]) => {
     const n = shape.reduce((a, b) => a * b, 1);
     const v = map.get(name);
     if (!v) throw new Error(`${kind} "${name}" is missing: the state does not match this model configuration`);
     if (v.length !== n) throw new Error(`${kind} "${name}" has ${v.length} values, the configuration needs ${n} ([${shape.join(', ')}])`);
   };
-  for (const p of lay.params) {
+  for (const p of model.params) {
     check('parameter', state.params, p.name, p.shape);
     check('Adam moment', state.adamM, p.name, p.shape);
     check('Adam moment', state.adamV, p.name, p.shape);
   }
-  for (const s of lay.stats) check('BatchNorm statistic', state.stats, s.name, s.shape);
+  for (const s of model.stats) check('statistic', state.stats, s.name, s.shape);
 }

@@ -22,7 +22,7 @@ describe('step inputs (CPU builder)', () => {
     const eps = normalNoise(4 * 2, { seed: 9, step: 5, stream: 0 });
     expect([...(fromPool.eps as Float32Array)]).toEqual([...eps]);
     const masks = layout(config).masks;
-    masks.forEach((m, k) => expect([...(fromPool.masks.get(m.name) as Float32Array)], m.name).toEqual([...dropoutMask(4 * m.width, 0.25, { seed: 9, step: 5, stream: k + 1 })]));
+    masks.forEach((m, k) => expect([...(fromPool[m.name] as Float32Array)], m.name).toEqual([...dropoutMask(4 * m.width, 0.25, { seed: 9, step: 5, stream: k + 1 })]));
     expect([...(fromPool.c as Float32Array)]).toEqual([0, 0, 1, 1, 0, 0, 0, 1, 0, 0, 0, 1]);
     const fromMemory = await builder.build({ x, conditions: poolBatch.conditions }, 5);
     for (const key of ['x', 'c', 'eps'] as const) expect([...(fromMemory[key] as Float32Array)], key).toEqual([...(fromPool[key] as Float32Array)]);
@@ -61,7 +61,7 @@ describe('step inputs (CPU builder)', () => {
         totals.push(Math.fround(total));
       }
       expect([...(built.counts as Float32Array)], backend).toEqual(expected);
-      expect([...(built.sizeFactors as Float32Array)], backend).toEqual(totals);
+      expect([...(built.size_factors as Float32Array)], backend).toEqual(totals);
       expect([...(built.x as Float32Array)], backend).toEqual([...denseRows(poolBatch)]);
       builder.release();
     }

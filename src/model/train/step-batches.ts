@@ -1,19 +1,20 @@
-// A batch → the train step's inputs (x, c one-hot, eps, dropout masks). Noise is Philox keyed by
-// (seed, optimiser step, stream): eps is stream 0 and dropout mask k stream k + 1, the convention of
-// src/cpu/training-batch.ts and src/gpu/training-batch.ts. It depends on nothing but the step, so a
-// run resumed from a checkpoint draws exactly the noise it would have drawn, and the WebGPU and WASM
-// EPs see identical inputs. Pool batches on the WebGPU EP are built by the WGSL kernels on ORT's own
-// device and handed over as GPU tensors (MSE/SSE; recon 'nb' also needs the raw counts, so its batches
-// come from the CPU twin on every EP); everything else is built by the CPU twin. Every buffer is
+// A batch → the train step's inputs, as the model declares them (x, c one-hot, eps, dropout masks,
+// NB counts and size factors). Noise is Philox keyed by (seed, optimiser step, stream), each input
+// naming its stream (trVAE: eps 0, dropout mask k k + 1), the convention of src/cpu/training-batch.ts
+// and src/gpu/training-batch.ts. It depends on nothing but the step, so a run resumed from a
+// checkpoint draws exactly the noise it would have drawn, and the WebGPU and WASM EPs see identical
+// inputs. Pool batches on the WebGPU EP are built by the WGSL kernels on ORT's own device and handed
+// over as GPU tensors, unless the model needs raw counts (no kernel makes them: such batches come
+// from the CPU twin on every EP); everything else is built by the CPU twin. Every buffer is
 // allocated once and rewritten each step.
-import { createCpuTrainingBatch, type TrainingBatchLayout } from '../../cpu/training-batch.ts';
+import { createCpuTrainingBatch, valuesPerCell, type BatchInput, type TrainingBatchLayout } from '../../cpu/training-batch.ts';
 import { oneHot } from '../../cpu/onehot.ts';
 import { ortWebGpuDevice } from '../../gpu/ort-device.ts';
 import { dropoutMask, normalNoise } from '../../cpu/philox.ts';
-import { countRows, isPoolBatch, type CountRows, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
+import { assertRawCounts, countRows, isPoolBatch, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
+import type { ModelConfig } from '../definition.ts';
+import { modelDefinition } from '../models.ts';
 import { ort, type Backend } from '../runtime.ts';
-import type { TrvaeConfig } from '../trvae/config.ts';
-import { layout } from '../trvae/params.ts';
 import type { StepBatch } from './step-runner.ts';
 
 /** Builds each step's inputs; call `build` only after the previous step's run was submitted (buffers are reused). */
@@ -22,52 +23,49 @@ export interface StepBatchBuilder {
   release(): void;
 }
 
-/** The dropout masks the train-step graph takes (none without dropout). */
-function graphMasks(config: TrvaeConfig): readonly { readonly name: string; readonly width: number }[] {
-  return config.dropout > 0 ? layout(config).masks : [];
-}
-
-/** Inputs of a step from rows already normalised in memory; writes into `into` when given. */
-export function denseStepBatch(config: TrvaeConfig, batch: DenseBatch, step: number, into?: StepBatch): StepBatch {
+/**
+ * The declared inputs of rows already normalised in memory, noise keyed by (seed, step, stream);
+ * writes into `into` when given. Also the evaluator's builder (with its own noise streams).
+ */
+export function denseInputs(inputs: readonly BatchInput[], batch: DenseBatch, key: { readonly seed: number; readonly step: number }, into?: StepBatch): Record<string, Float32Array> {
   const b = batch.conditions.length;
-  if (batch.x.length !== b * config.nGenes) throw new Error(`batch x has ${batch.x.length} values, expected ${b} × ${config.nGenes}`);
-  const reuse = (a: StepBatch['x'] | undefined, n: number) => (a instanceof Float32Array && a.length === n ? a : new Float32Array(n));
-  const key = { seed: config.seed, step };
-  const c = oneHot(batch.conditions, config.nConditions, reuse(into?.c, b * config.nConditions));
-  const eps = normalNoise(b * config.latent, { ...key, stream: 0 }, reuse(into?.eps, b * config.latent));
-  const masks = new Map<string, Float32Array>();
-  graphMasks(config).forEach((m, k) => {
-    masks.set(m.name, dropoutMask(b * m.width, config.dropout, { ...key, stream: k + 1 }, reuse(into?.masks.get(m.name), b * m.width)));
-  });
-  return { x: batch.x, c, eps, masks, ...(config.recon === 'nb' ? nbInputs(countRows(batch)) : {}) };
-}
-
-const nbInputs = (rows: CountRows) => ({ counts: rows.counts, sizeFactors: rows.sizeFactors });
-
-function batchLayout(config: TrvaeConfig, input: PoolInput): TrainingBatchLayout {
-  if (input.nSelected !== config.nGenes) throw new Error(`the pool batches select ${input.nSelected} genes; the model has ${config.nGenes}`);
-  return {
-    nVars: input.nVars,
-    geneMap: input.geneMap,
-    normalize: input.normalize,
-    nConditions: config.nConditions,
-    latent: config.latent,
-    masks: graphMasks(config),
-    dropout: config.dropout,
-    batchSize: config.batchSize,
-    seed: config.seed,
+  const reuse = (name: string, n: number) => {
+    const a = into?.[name];
+    return a instanceof Float32Array && a.length === n ? a : new Float32Array(n);
   };
+  const out: Record<string, Float32Array> = {};
+  for (const input of inputs) {
+    const n = b * valuesPerCell(input);
+    const { source } = input;
+    if (source.kind === 'x') {
+      if (batch.x.length !== n) throw new Error(`batch x has ${batch.x.length} values, expected ${b} × ${valuesPerCell(input)}`);
+      out[input.name] = batch.x;
+    } else if (source.kind === 'onehot') out[input.name] = oneHot(batch.conditions, valuesPerCell(input), reuse(input.name, n));
+    else if (source.kind === 'normal') out[input.name] = normalNoise(n, { ...key, stream: source.stream }, reuse(input.name, n));
+    else if (source.kind === 'dropout') out[input.name] = dropoutMask(n, source.rate, { ...key, stream: source.stream }, reuse(input.name, n));
+    else if (source.kind === 'counts') out[input.name] = countRows(batch).counts;
+    else out[input.name] = countRows(batch).sizeFactors;
+  }
+  return out;
 }
 
-function fromArrays(arrays: Readonly<Record<string, Float32Array | ort.Tensor>>, config: TrvaeConfig): StepBatch {
-  return { x: arrays.x, c: arrays.c, eps: arrays.eps, masks: new Map(graphMasks(config).map((m) => [m.name, arrays[m.name]])) };
+/** The train step's inputs of an in-memory batch (see denseInputs). */
+export function denseStepBatch(config: ModelConfig, batch: DenseBatch, step: number, into?: StepBatch): StepBatch {
+  return denseInputs(modelDefinition(config).batchInputs('train'), batch, { seed: config.seed, step }, into);
+}
+
+function batchLayout(config: ModelConfig, inputs: readonly BatchInput[], input: PoolInput): TrainingBatchLayout {
+  if (input.nSelected !== config.nGenes) throw new Error(`the pool batches select ${input.nSelected} genes; the model has ${config.nGenes}`);
+  return { nVars: input.nVars, geneMap: input.geneMap, normalize: input.normalize, inputs, batchSize: config.batchSize, seed: config.seed };
 }
 
 /**
  * On 'webgpu' the step runner's session must exist already: the kernels run on `ort.env.webgpu.device`,
  * which ORT's JSEP build only settles once a WebGPU session was created.
  */
-export function createStepBatchBuilder(config: TrvaeConfig, backend: Backend): StepBatchBuilder {
+export function createStepBatchBuilder(config: ModelConfig, backend: Backend): StepBatchBuilder {
+  const inputs = modelDefinition(config).batchInputs('train');
+  const needsCounts = inputs.some((i) => i.source.kind === 'counts');
   let dense: StepBatch | undefined;
   // Made on the first pool batch (its PoolInput fixes the gene map the kernels are built for).
   let pools: { readonly input: PoolInput; readonly fill: (batch: PoolBatch, step: number) => StepBatch; readonly destroy: () => void } | undefined;
@@ -76,16 +74,13 @@ export function createStepBatchBuilder(config: TrvaeConfig, backend: Backend): S
       if (pools.input !== input) throw new Error('every pool batch of a run must share one PoolInput (gene map and normalisation)');
       return pools;
     }
-    const lay = batchLayout(config, input);
-    // The WGSL batch kernels produce normalised rows only, so NB batches (which also need the raw
-    // counts) are built on the CPU on every EP; ORT uploads them with the other feeds.
-    if (backend !== 'webgpu' || config.recon === 'nb') {
+    if (needsCounts) assertRawCounts(input);
+    const lay = batchLayout(config, inputs, input);
+    if (backend !== 'webgpu' || needsCounts) {
       const cpu = createCpuTrainingBatch(lay);
-      const counts: CountRows | undefined = config.recon === 'nb' ? { counts: new Float32Array(config.batchSize * config.nGenes), sizeFactors: new Float32Array(config.batchSize) } : undefined;
       const fill = (batch: PoolBatch, step: number) => {
         cpu.fill(batch.pool, batch.rowIds, batch.conditions, step);
-        const arrays = fromArrays(cpu.arrays, config);
-        return counts ? { ...arrays, ...nbInputs(countRows(batch, counts)) } : arrays;
+        return cpu.arrays;
       };
       return (pools = { input, fill, destroy: () => {} });
     }
@@ -95,14 +90,14 @@ export function createStepBatchBuilder(config: TrvaeConfig, backend: Backend): S
     const gpu = await createGpuTrainingBatch(ort, device, lay);
     const fill = (batch: PoolBatch, step: number) => {
       gpu.setPool(batch.pool);
-      return fromArrays(gpu.fill(batch.rowIds, batch.conditions, step), config);
+      return gpu.fill(batch.rowIds, batch.conditions, step);
     };
     return (pools = { input, fill, destroy: () => gpu.destroy() });
   };
   return {
     async build(batch, step) {
       if (isPoolBatch(batch)) return (await poolBuilder(batch.input)).fill(batch, step);
-      return (dense = denseStepBatch(config, batch, step, dense));
+      return (dense = denseInputs(inputs, batch, { seed: config.seed, step }, dense));
     },
     release() {
       pools?.destroy();

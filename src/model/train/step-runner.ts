@@ -1,33 +1,30 @@
 // Runs the train-step graph repeatedly with ONNX Runtime, feeding each step's updated state back as
 // the next step's input. On WebGPU the state stays in GPU buffers (outputs with location
-// 'gpu-buffer'); on WASM it lives in CPU tensors. Loss scalars are read only when asked for.
+// 'gpu-buffer'); on WASM it lives in CPU tensors. Loss scalars are read only when asked for. The
+// feeds are the graph's declared inputs: the model's batch inputs and loss weights, the optimiser's
+// step and learning rate, and the state.
 
 import { TrvaeError } from '../../errors.ts';
+import { batchInputShape } from '../../cpu/training-batch.ts';
+import { lossOutput, type ModelConfig } from '../definition.ts';
+import { modelDefinition } from '../models.ts';
+import { adamOf, next } from '../optim/adam.ts';
 import { createSession, ort, readTensor, type Backend } from '../runtime.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
-import type { TrvaeConfig } from '../trvae/config.ts';
-import { buildTrainStep, LOSS_TERMS, lossOutput, next, type LossTerm } from '../trvae/graphs.ts';
 import { stateFeeds, stateFromFeeds, validateState, type ModelState } from './state.ts';
+import { buildStepGraph } from './train-step.ts';
 
+/** A loss term's name (the model's lossTerms: recon, kl, mmd, total for trVAE). */
+export type LossTerm = string;
 export type LossValues = Readonly<Record<LossTerm, number>>;
 
-/** Batch tensors of one step: CPU arrays, or ORT tensors (e.g. GPU buffers from the WGSL kernels). */
-export interface StepBatch {
-  readonly x: Float32Array | ort.Tensor;
-  readonly c: Float32Array | ort.Tensor;
-  readonly eps: Float32Array | ort.Tensor;
-  /** Dropout masks by input name (mask.enc.0, …); absent when dropout is 0. */
-  readonly masks: ReadonlyMap<string, Float32Array | ort.Tensor>;
-  /** Recon 'nb' only: raw counts of the model genes [B, G] and library sizes over all genes [B]. */
-  readonly counts?: Float32Array | ort.Tensor;
-  readonly sizeFactors?: Float32Array | ort.Tensor;
-}
+/** Batch tensors of one step by graph input name: CPU arrays, or ORT tensors (e.g. GPU buffers from the WGSL kernels). */
+export type StepBatch = Readonly<Record<string, Float32Array | ort.Tensor>>;
 
+/** The learning rate and the model's loss weights by name (alpha, beta, eta for trVAE). */
 export interface StepHyperparameters {
   readonly learningRate: number;
-  readonly alpha: number;
-  readonly beta: number;
-  readonly eta: number;
+  readonly [weight: string]: number;
 }
 
 export class NonFiniteLossError extends TrvaeError {
@@ -60,17 +57,20 @@ export interface StepRunner {
   release(): Promise<void>;
 }
 
-function feed(name: string, value: Float32Array | ort.Tensor, dims: readonly number[]): ort.Tensor {
+function feed(name: string, value: Float32Array | ort.Tensor | undefined, dims: readonly number[]): ort.Tensor {
+  if (value === undefined) throw new Error(`the step batch has no input "${name}"`);
   if (!(value instanceof Float32Array)) return value;
   if (value.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`batch input "${name}" has ${value.length} values, expected [${dims.join(', ')}]`);
   return new ort.Tensor('float32', value, [...dims]);
 }
 
-export async function createStepRunner(config: TrvaeConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
-  validateState(config, initial);
-  const { graph, batchSize } = buildTrainStep(config);
+export async function createStepRunner(config: ModelConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
+  const model = modelDefinition(config);
+  validateState(model, initial);
+  const { graph, batchSize } = buildStepGraph(model, adamOf(config));
   const session = await createSession(serializeGraph(graph), backend, { outputsOnGpu: backend === 'webgpu' });
   const shapes = new Map(graph.inputs.map((t) => [graph.names.get(t.id) as string, t.shape]));
+  const batchInputs = model.batchInputs('train');
   const stateNames = [...stateFeeds(initial).keys()];
   let current = new Map<string, ort.Tensor>();
   for (const [name, v] of stateFeeds(initial)) current.set(name, new ort.Tensor('float32', v, [...(shapes.get(name) as readonly number[])]));
@@ -95,28 +95,14 @@ export async function createStepRunner(config: TrvaeConfig, initial: ModelState,
       const feeds: Record<string, ort.Tensor> = Object.fromEntries(current);
       feeds.step = scalar(step);
       feeds.lr = scalar(hyper.learningRate);
-      feeds.alpha = scalar(hyper.alpha);
-      feeds.beta = scalar(hyper.beta);
-      feeds.eta = scalar(hyper.eta);
-      feeds.x = feed('x', batch.x, [batchSize, config.nGenes]);
-      feeds.c = feed('c', batch.c, [batchSize, config.nConditions]);
-      feeds.eps = feed('eps', batch.eps, [batchSize, config.latent]);
-      if (config.recon === 'nb') {
-        if (!batch.counts || !batch.sizeFactors) throw new Error("recon 'nb': the step batch has no counts and size factors");
-        feeds.counts = feed('counts', batch.counts, [batchSize, config.nGenes]);
-        feeds.size_factors = feed('size_factors', batch.sizeFactors, [batchSize]);
+      for (const name of model.lossWeights) {
+        if (hyper[name] === undefined) throw new Error(`the step hyperparameters have no loss weight "${name}"`);
+        feeds[name] = scalar(hyper[name]);
       }
-      if (config.dropout > 0) {
-        for (const [name, shape] of shapes) {
-          if (!name.startsWith('mask.')) continue;
-          const m = batch.masks.get(name);
-          if (!m) throw new Error(`batch has no dropout mask "${name}"`);
-          feeds[name] = feed(name, m, shape);
-        }
-      }
+      for (const input of batchInputs) feeds[input.name] = feed(input.name, batch[input.name], batchInputShape(input, batchSize));
       const out = await session.run(feeds);
       const updated = new Map(stateNames.map((name) => [name, out[next(name)]]));
-      const lossTensors = LOSS_TERMS.map((t) => out[lossOutput(t)]);
+      const lossTensors = model.lossTerms.map((t) => out[lossOutput(t)]);
       dispose([out[next('step')]], []);
       const previous = current;
       current = updated;
@@ -129,8 +115,8 @@ export async function createStepRunner(config: TrvaeConfig, initial: ModelState,
       }
       const values = await Promise.all(lossTensors.map(async (t) => (await readTensor(t))[0]));
       dispose(lossTensors, []);
-      const losses = Object.fromEntries(LOSS_TERMS.map((t, i) => [t, values[i]])) as Record<LossTerm, number>;
-      const bad = LOSS_TERMS.find((t) => !Number.isFinite(losses[t]));
+      const losses: LossValues = Object.fromEntries(model.lossTerms.map((t, i) => [t, values[i]]));
+      const bad = model.lossTerms.find((t) => !Number.isFinite(losses[t]));
       if (bad) {
         dispose([...previous.values(), ...current.values()], [good]);
         current = good;
@@ -146,7 +132,7 @@ export async function createStepRunner(config: TrvaeConfig, initial: ModelState,
     async state() {
       const arrays = new Map<string, Float32Array>();
       for (const [name, t] of current) arrays.set(name, Float32Array.from(await readTensor(t)));
-      return stateFromFeeds(config, arrays, step);
+      return stateFromFeeds(model, arrays, step);
     },
     async release() {
       dispose([...current.values(), ...good.values()], []);

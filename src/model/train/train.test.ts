@@ -116,6 +116,28 @@ describe('training control, failures and checkpoints', () => {
     for (const [name, v] of straight.checkpoint.state.params) expect(resumed.checkpoint.state.params.get(name), name).toEqual(v);
   });
 
+  it('measures the time spent waiting for batches, per epoch and for the run', async () => {
+    const delayMs = 40;
+    const slow = (epoch: number): AsyncIterable<DenseBatch> =>
+      (async function* () {
+        for await (const b of batchesOf(rows, 32, epoch)) {
+          await new Promise((resolve) => setTimeout(resolve, delayMs));
+          yield b;
+        }
+      })();
+    const events: TrainingEvent[] = [];
+    const result = await train({ config: small, schedule: { ...schedule, epochs: 2 }, batches: slow, onEvent: (e) => events.push(e) });
+    const records = result.checkpoint.history;
+    for (const r of records) {
+      // Six batches, each awaited for at least the delay; the wait is part of the epoch's wall time.
+      expect(r.waitSeconds).toBeGreaterThanOrEqual((6 * delayMs * 0.9) / 1000);
+      expect(r.waitSeconds).toBeLessThan(r.seconds);
+    }
+    expect(events.flatMap((e) => (e.kind === 'epoch' ? [e.record.waitSeconds] : []))).toEqual(records.map((r) => r.waitSeconds));
+    expect(result.waitSeconds).toBeCloseTo(records[0].waitSeconds + records[1].waitSeconds, 9);
+    expect(result.waitSeconds).toBeLessThan(result.seconds);
+  });
+
   it('reduces the LR on a plateau, stops early, and warms the KL weight up', async () => {
     const events: TrainingEvent[] = [];
     // (Almost) no learning and frozen BN statistics: the validation loss only grows (with the KL weight), so

@@ -3,9 +3,9 @@
 // resumable checkpoints at epoch boundaries.
 
 import type { RawBatch } from '../batch.ts';
+import type { ModelConfig } from '../definition.ts';
+import { modelDefinition } from '../models.ts';
 import { cpuBackend, type Backend } from '../runtime.ts';
-import type { TrvaeConfig } from '../trvae/config.ts';
-import type { LossTerm } from '../trvae/graphs.ts';
 import { yieldToEventLoop, type TrainingControl } from './control.ts';
 import { createEvaluator } from './evaluate-loss.ts';
 import { initialModelState, type ModelState } from './state.ts';
@@ -50,12 +50,16 @@ export interface EpochRecord {
   readonly train: LossValues;
   readonly validation?: LossValues;
   readonly steps: number;
+  /** Wall time of the epoch, validation included. */
   readonly seconds: number;
+  /** Of `seconds`, the time spent waiting for the next training batch (awaiting the batch iterator). */
+  readonly waitSeconds: number;
 }
 
 /** Everything needed to continue training exactly where it stopped. */
 export interface Checkpoint {
-  readonly config: TrvaeConfig;
+  /** The model's configuration; `config.model` names the model. */
+  readonly config: ModelConfig;
   readonly schedule: Schedule;
   readonly state: ModelState;
   /** The next epoch to run. */
@@ -77,10 +81,14 @@ export interface TrainResult {
   readonly stopReason: StopReason;
   readonly message?: string;
   readonly checkpoint: Checkpoint;
+  /** Wall time of this call and, of it, the time spent waiting for training batches. */
+  readonly seconds: number;
+  readonly waitSeconds: number;
 }
 
 export interface TrainOptions {
-  readonly config: TrvaeConfig;
+  /** The model and its hyperparameters: `model: 'scgen'` trains scGen, absent or 'trvae' trVAE (CVAE: beta 0). */
+  readonly config: ModelConfig;
   readonly schedule?: Partial<Schedule>;
   readonly backend?: Backend;
   /**
@@ -98,14 +106,37 @@ export interface TrainOptions {
   readonly onCheckpoint?: (checkpoint: Checkpoint) => Promise<void> | void;
 }
 
-function meanLosses(list: readonly LossValues[]): LossValues {
-  const terms: LossTerm[] = ['recon', 'kl', 'mmd', 'total'];
-  return Object.fromEntries(terms.map((t) => [t, list.length ? list.reduce((s, l) => s + l[t], 0) / list.length : Number.NaN])) as LossValues;
+function meanLosses(terms: readonly string[], list: readonly LossValues[]): LossValues {
+  return Object.fromEntries(terms.map((t) => [t, list.length ? list.reduce((s, l) => s + l[t], 0) / list.length : Number.NaN]));
+}
+
+/** `source`'s items, reporting the seconds spent awaiting each one. */
+async function* timed<T>(source: AsyncIterable<T>, onWait: (seconds: number) => void): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let done = false;
+  try {
+    for (;;) {
+      const started = performance.now();
+      const item = await iterator.next();
+      onWait((performance.now() - started) / 1000);
+      if (item.done) {
+        done = true;
+        return;
+      }
+      yield item.value;
+    }
+  } finally {
+    // As for-await: an iterator left early is closed.
+    if (!done) await iterator.return?.();
+  }
 }
 
 export async function train(options: TrainOptions): Promise<TrainResult> {
   const resume = options.resume;
   const config = resume?.config ?? options.config;
+  const lossTerms = modelDefinition(config).lossTerms;
+  const runStarted = performance.now();
+  let runWaitSeconds = 0;
   const schedule: Schedule = { ...defaultSchedule, ...resume?.schedule, ...options.schedule };
   const backend = options.backend ?? cpuBackend;
   const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
@@ -132,7 +163,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
     let result: Checkpoint = await checkpoint(nextEpoch);
     if (schedule.restoreBest && bestState) result = { ...result, state: { ...bestState, step: result.state.step } };
     await release();
-    return { stopReason, message, checkpoint: result };
+    return { stopReason, message, checkpoint: result, seconds: (performance.now() - runStarted) / 1000, waitSeconds: runWaitSeconds };
   };
 
   try {
@@ -143,6 +174,11 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const read: LossValues[] = [];
       let steps = 0;
       let pending: StepBatch | undefined;
+      let waitSeconds = 0;
+      const onWait = (seconds: number) => {
+        waitSeconds += seconds;
+        runWaitSeconds += seconds;
+      };
       const flush = async (isLast: boolean) => {
         if (!pending) return;
         const readNow = isLast || (runner.step + 1) % schedule.lossEvery === 0;
@@ -152,7 +188,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         if (losses) read.push(losses);
         emit({ kind: 'step', epoch, step: runner.step, losses });
       };
-      for await (const raw of options.batches(epoch)) {
+      for await (const raw of timed(options.batches(epoch), onWait)) {
         if (raw.conditions.length !== config.batchSize) {
           emit({ kind: 'skipped-batch', epoch, rows: raw.conditions.length });
           continue;
@@ -171,7 +207,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       await flush(true);
       if (steps === 0) throw new Error(`epoch ${epoch} had no full batch of ${config.batchSize} cells; lower the batch size or add data`);
       const validation = evaluator && options.validation ? await evaluator.evaluate(await runner.state(), options.validation(), hyper) : undefined;
-      const record: EpochRecord = { epoch, learningRate, alpha, train: meanLosses(read), validation, steps, seconds: (performance.now() - started) / 1000 };
+      const record: EpochRecord = {
+        epoch, learningRate, alpha, train: meanLosses(lossTerms, read), validation, steps, seconds: (performance.now() - started) / 1000, waitSeconds,
+      };
       history.push(record);
       emit({ kind: 'epoch', record });
       const monitor = (validation ?? record.train).total;

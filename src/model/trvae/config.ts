@@ -4,7 +4,13 @@ import { TrvaeError } from '../../errors.ts';
 
 export type ReconstructionLoss = 'mse' | 'sse' | 'nb';
 
+/** The models trained on this configuration (src/model/models.ts): trVAE (CVAE: beta = 0) and scGen. */
+export const MODEL_KINDS = ['trvae', 'scgen'] as const;
+export type ModelKind = (typeof MODEL_KINDS)[number];
+
 export interface TrvaeConfig {
+  /** The model; absent: 'trvae'. scGen has no condition inputs and ignores beta. */
+  readonly model?: ModelKind;
   readonly nGenes: number;
   readonly nConditions: number;
   /** Encoder hidden widths; the decoder mirrors them. The last is the MMD layer's width. */
@@ -84,5 +90,7 @@ export function makeConfig(partial: Partial<TrvaeConfig> & Pick<TrvaeConfig, 'nG
     if (!(config[k] >= 0) || !Number.isFinite(config[k])) throw new ConfigError(`${k} must be a finite number ≥ 0, got ${config[k]}`);
   }
   if (!['mse', 'sse', 'nb'].includes(config.recon)) throw new ConfigError(`recon must be 'mse', 'sse' or 'nb', got ${String(config.recon)}`);
+  if (config.model !== undefined && !MODEL_KINDS.includes(config.model)) throw new ConfigError(`model must be ${MODEL_KINDS.map((m) => `'${m}'`).join(' or ')}, got ${String(config.model)}`);
+  if (config.model === 'scgen' && config.recon === 'nb') throw new ConfigError("scGen has no condition inputs for the NB dispersion; use recon 'sse' or 'mse'");
   return config;
 }

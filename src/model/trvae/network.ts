@@ -73,8 +73,9 @@ export interface EncoderResult {
   readonly statUpdates: [string, Tensor][];
 }
 
-export function encode(x: Tensor, condition: Tensor, eps: Tensor, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): EncoderResult {
-  let h = concat([x, condition], 1);
+/** `condition` (one-hot) is concatenated to the input of the first block; scGen has none. */
+export function encode(x: Tensor, condition: Tensor | undefined, eps: Tensor, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): EncoderResult {
+  let h = condition ? concat([x, condition], 1) : x;
   const statUpdates: [string, Tensor][] = [];
   for (const names of lay.encoder) {
     const r = hiddenBlock(h, names, params, stats, config, mode);
@@ -100,8 +101,8 @@ export interface DecoderResult {
   readonly statUpdates: [string, Tensor][];
 }
 
-export function decode(z: Tensor, condition: Tensor, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): DecoderResult {
-  let h = concat([z, condition], 1);
+export function decode(z: Tensor, condition: Tensor | undefined, lay: Layout, params: Tensors, stats: Tensors, config: TrvaeConfig, mode: Mode): DecoderResult {
+  let h = condition ? concat([z, condition], 1) : z;
   let y: Tensor | undefined;
   const statUpdates: [string, Tensor][] = [];
   for (const names of lay.decoder) {
@@ -134,9 +135,10 @@ export interface CountInputs {
   readonly sizeFactors: Tensor;
 }
 
-function reconstruction(x: Tensor, condition: Tensor, dec: DecoderResult, params: Tensors, config: TrvaeConfig, counts: CountInputs | undefined): Tensor {
+/** The reconstruction term (`condition`: the NB dispersion's one-hot, recon 'nb' only). */
+export function reconstruction(x: Tensor, condition: Tensor | undefined, dec: DecoderResult, params: Tensors, config: TrvaeConfig, counts: CountInputs | undefined): Tensor {
   if (config.recon === 'nb') {
-    if (!counts) throw new Error("trVAE graph: recon 'nb' needs the counts and size_factors inputs");
+    if (!counts || !condition) throw new Error("trVAE graph: recon 'nb' needs the counts, size_factors and condition inputs");
     return negativeBinomialLoss(counts.counts, counts.sizeFactors, logLibraryShare(dec.logits), condition, get(params, NB_LOG_THETA));
   }
   const diff = sub(x, dec.xhat);
@@ -144,11 +146,14 @@ function reconstruction(x: Tensor, condition: Tensor, dec: DecoderResult, params
   return config.recon === 'mse' ? mul(meanAll(sq), scalar(x, 0.5)) : mul(sumAll(sq), scalar(x, 0.5 / x.shape[0]));
 }
 
+/** KL(q(z | x) ‖ N(0, I)), averaged over cells and latent dimensions. */
+export function klDivergence({ mu, logvar }: EncoderResult): Tensor {
+  return mul(meanAll(sub(add(exp(logvar), mul(mu, mu)), add(logvar, scalar(logvar, 1)))), scalar(mu, 0.5));
+}
+
 export function losses(x: Tensor, condition: Tensor, enc: EncoderResult, dec: DecoderResult, weights: LossWeights, params: Tensors, config: TrvaeConfig, counts?: CountInputs): Losses {
-  const half = scalar(x, 0.5);
   const recon = reconstruction(x, condition, dec, params, config, counts);
-  const { mu, logvar } = enc;
-  const kl = mul(meanAll(sub(add(exp(logvar), mul(mu, mu)), add(logvar, scalar(logvar, 1)))), half);
+  const kl = klDivergence(enc);
   const mmd = mmdAllPairs(dec.y, condition);
   const total = add(add(mul(weights.eta, recon), mul(weights.alpha, kl)), mul(weights.beta, mmd));
   return { recon, kl, mmd, total };

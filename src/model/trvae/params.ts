@@ -1,13 +1,10 @@
 // Parameter layout of trVAE and its seeded Glorot-normal (truncated) initialisation.
 
+import type { NamedArrays, ParamSpec } from '../definition.ts';
 import { createRng, type Rng } from '../random.ts';
 import type { TrvaeConfig } from './config.ts';
 
-export interface ParamSpec {
-  readonly name: string;
-  readonly shape: readonly number[];
-  readonly init: 'glorot' | 'zeros' | 'ones';
-}
+export type { NamedArrays, ParamSpec } from '../definition.ts';
 
 export interface HiddenBlockNames {
   readonly weight: string;
@@ -41,8 +38,10 @@ const block = (prefix: string, i: number, inputs: number, width: number) => ({
 /** The NB dispersion parameter (recon 'nb' only). */
 export const NB_LOG_THETA = 'dec.log_theta';
 
-export function layout(config: TrvaeConfig): Layout {
-  const { nGenes: G, nConditions: C, hidden, latent: Z } = config;
+/** With `conditioned` false (scGen), no one-hot condition enters the encoder or the decoder. */
+export function layout(config: TrvaeConfig, conditioned = true): Layout {
+  const { nGenes: G, hidden, latent: Z } = config;
+  const C = conditioned ? config.nConditions : 0;
   const encoder = hidden.map((w, i) => block('enc', i, i === 0 ? G + C : hidden[i - 1], w));
   const reversed = [...hidden].reverse();
   const decoder = reversed.map((w, i) => block('dec', i, i === 0 ? Z + C : reversed[i - 1], w));
@@ -70,8 +69,6 @@ export function layout(config: TrvaeConfig): Layout {
   return { encoder, decoder, params, stats, masks };
 }
 
-export type NamedArrays = Map<string, Float32Array>;
-
 /** Keras' glorot_normal: truncated at 2σ, σ = √(2 / (fan_in + fan_out)) / 0.8796… (the truncation's std). */
 function glorot(rng: Rng, fanIn: number, fanOut: number, n: number): Float32Array {
   const std = Math.sqrt(2 / (fanIn + fanOut)) / 0.87962566103423978;
@@ -91,12 +88,14 @@ function initArray(spec: ParamSpec, rng: Rng): Float32Array {
   return new Float32Array(n).fill(spec.init === 'ones' ? 1 : 0);
 }
 
-/** Initial parameters and BN statistics, reproducible from config.seed. */
-export function initialState(config: TrvaeConfig): { params: NamedArrays; stats: NamedArrays } {
-  const rng = createRng(config.seed);
-  const { params, stats } = layout(config);
+/** Initial parameters and statistics of a layout, reproducible from the seed (drawn in layout order). */
+export function initialArrays({ params, stats }: Pick<Layout, 'params' | 'stats'>, seed: number): { params: NamedArrays; stats: NamedArrays } {
+  const rng = createRng(seed);
   return {
     params: new Map(params.map((p) => [p.name, initArray(p, rng)])),
     stats: new Map(stats.map((s) => [s.name, initArray(s, rng)])),
   };
 }
+
+/** trVAE's initial parameters and BN statistics, reproducible from config.seed. */
+export const initialState = (config: TrvaeConfig) => initialArrays(layout(config), config.seed);
