@@ -1,7 +1,19 @@
 // A compute kernel declared once: its WGSL file, the WGSL modules it includes, and its uniform
 // parameter block. The WGSL `struct Params` and the host-side packing are both generated from the
 // block's field list, so a field's offset lives in one place (cf. tfjs' WebGPU backend).
+//
+// A new kernel is shaders/<name>.wgsl (its bindings, `var<uniform> params: Params` and `main`; no
+// struct Params) plus src/gpu/<name>.ts: `defineKernel({ label, code, includes, params:
+// defineParams({ … }) })`, then createKernelPipeline, createParamSlots (set → upload) and a bind
+// group with `slots.binding()` in the uniform's binding position. Its CPU twin goes in src/cpu/.
+import { TrvaeError } from '../errors.ts';
 import { KernelInputError } from '../cpu/errors.ts';
+
+/** A kernel's assembled WGSL does not compile: a bug of the kernel, not of the data. */
+export class WgslCompileError extends TrvaeError {
+  override readonly name = 'WgslCompileError';
+  readonly code = 'wgsl-compile';
+}
 
 /** Uniform slots are this far apart so each can be bound at its own offset (minUniformBufferOffsetAlignment ≤ 256). */
 const uniformSlotBytes = 256;
@@ -87,7 +99,7 @@ async function compileShader(device: GPUDevice, code: string, label: string): Pr
   const info = await module.getCompilationInfo();
   const errors = info.messages.filter((m) => m.type === 'error');
   if (errors.length > 0) {
-    throw new Error(`WGSL ${label}: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}`);
+    throw new WgslCompileError(`WGSL ${label}: ${errors.map((m) => `${m.lineNum}:${m.linePos} ${m.message}`).join('; ')}`);
   }
   return module;
 }
@@ -99,7 +111,6 @@ export async function createKernelPipeline(device: GPUDevice, kernel: Kernel<Par
 
 /** Uniform slots of one parameter block, 256 bytes apart so each binds at its own offset. */
 export interface ParamSlots<F extends ParamFields> {
-  readonly buffer: GPUBuffer;
   /** Pack `values` into slot `slot` of the host copy (upload with `upload`). */
   set(slot: number, values: ParamValues<F>): void;
   /** Copy slots [0, slots) of the host copy to the GPU (default: all). */
@@ -118,7 +129,6 @@ export function createParamSlots<F extends ParamFields>(device: GPUDevice, block
     if (!(Number.isInteger(slot) && slot >= 0 && slot < count)) throw new KernelInputError('slot', `must be an integer in [0, ${count}); got ${slot}`);
   };
   return {
-    buffer,
     set(slot, values) {
       check(slot);
       block.write(view, slot * uniformSlotBytes, values);
