@@ -5,7 +5,6 @@ import { SourceError, throwIfAborted } from './errors.ts';
 import { checkRuns } from './runs.ts';
 import type { GroupNode } from './tree.ts';
 import type { AnnDataSource, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from './types.ts';
-import { toStrings } from './values.ts';
 
 export interface AnnDataOpenOptions {
   /**
@@ -32,6 +31,10 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
     throw new SourceError('encoding', label, `${label} has root encoding-type '${encoding}', not 'anndata'.`);
   }
   const [xNode, obsNode, varNode, layersNode] = await Promise.all([root.child('X'), root.child('obs'), root.child('var'), root.child('layers')]);
+  if (!xNode && !obsNode && !varNode) {
+    const keys = await root.keys();
+    throw new SourceError('malformed', label, `${label} is not an AnnData file: it has no X, obs or var${keys?.length ? ` (it holds ${keys.slice(0, 8).join(', ')})` : ''}. Open a file written by anndata.`);
+  }
   if (!xNode) throw new SourceError('malformed', label, `${label} has no X matrix. Store the expression matrix in X (or open a file that has one).`);
   const [X, obs, vars] = await Promise.all([readMatrix(xNode, ctx), readDataframe(obsNode, 'obs', ctx), readDataframe(varNode, 'var', ctx)]);
   const [nObs, nVars] = X.info.shape;
@@ -53,14 +56,28 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
     }
   }
 
-  const obsColumns = new Map(obs.columns.map((c) => [c.info.name, c]));
   const countUpTo = options.countCategoriesUpTo ?? 2_000_000;
-  const infos: ObsColumnInfo[] = await Promise.all(
-    obs.columns.map(async (c) => (c.info.kind === 'categorical' && nObs <= countUpTo ? { ...c.info, counts: await countCategories(c, options.signal) } : c.info)),
+  const unreadable = new Map(obs.unreadable.map((c) => [c.name, c]));
+  const counted = await Promise.all(
+    obs.columns.map(async (c): Promise<ObsColumnInfo | undefined> => {
+      if (c.info.kind !== 'categorical' || nObs > countUpTo) return c.info;
+      try {
+        return { ...c.info, counts: await countCategories(c, options.signal) };
+      } catch (error) {
+        // Codes outside the categories: the column is damaged, the rest of the file is not.
+        if (!(error instanceof SourceError) || error.code !== 'malformed') throw error;
+        unreadable.set(c.info.name, { name: c.info.name, encoding: c.info.encoding, error });
+        return undefined;
+      }
+    }),
   );
+  const infos = counted.filter((c): c is ObsColumnInfo => c !== undefined);
+  const obsColumns = new Map(obs.columns.filter((c) => !unreadable.has(c.info.name)).map((c) => [c.info.name, c]));
 
   function column(name: string): ObsColumn {
     const c = obsColumns.get(name);
+    const broken = unreadable.get(name);
+    if (broken) throw new SourceError(broken.error.code, label, `${label}: obs column '${name}' cannot be read: ${broken.error.message}`, { cause: broken.error });
     if (!c) throw new SourceError('invalid-argument', label, `${label} has no obs column '${name}' (it has ${[...obsColumns.keys()].join(', ') || 'none'}).`);
     return c;
   }
@@ -78,11 +95,12 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
     X: X.info,
     layers,
     obsColumns: infos,
+    unreadableObsColumns: [...unreadable.values()].map((c) => ({ name: c.name, encoding: c.encoding, reason: c.error.message })),
     async varNames() {
-      return toStrings(await vars.index.read(0, nVars), `${label}: var index`).map(String);
+      return (await vars.index.read(undefined)).map((name) => name ?? '');
     },
     async obsNames() {
-      return toStrings(await obs.index.read(0, nObs), `${label}: obs index`).map(String);
+      return (await obs.index.read(undefined)).map((name) => name ?? '');
     },
     async readObs(name, signal) {
       return column(name).read(undefined, signal);
@@ -90,13 +108,19 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
     async readRows(runs: readonly RowRun[], readOptions: ReadRowsOptions = {}): Promise<RowRead> {
       const { signal } = readOptions;
       throwIfAborted(signal, label);
+      // An unknown or unreadable column is the answer, whatever the runs.
+      const columns = (readOptions.obs ?? []).map(column);
       checkRuns(runs, nObs, label);
       const m = matrix(readOptions.layer);
-      const columns = (readOptions.obs ?? []).map(column);
       const [block, values] = await Promise.all([m.readRows(runs, signal), Promise.all(columns.map((c) => c.read(runs, signal)))]);
       const obsOut: Record<string, ObsValues> = {};
       columns.forEach((c, i) => (obsOut[c.info.name] = values[i]!));
       return { block, obs: obsOut };
+    },
+    async readExactRows(runs, readOptions = {}) {
+      throwIfAborted(readOptions.signal, label);
+      checkRuns(runs, nObs, label);
+      return matrix(readOptions.layer).readExactRows(runs, readOptions.signal);
     },
     close,
   };

@@ -6,8 +6,8 @@ import { SourceError } from './errors.ts';
 import { readRunsOf } from './runs.ts';
 import { createCsrReader } from './sparse.ts';
 import type { ArrayNode, GroupNode, TreeNode } from './tree.ts';
-import type { MatrixInfo, ObsColumnInfo, ObsValues, RowBlock, RowRun } from './types.ts';
-import { attrBoolean, attrNumbers, attrStrings, toFloat32, toFloat64, toInt32, toStrings, toUint8 } from './values.ts';
+import type { ExactRowBlock, MatrixInfo, ObsColumnInfo, ObsValues, RowBlock, RowRun } from './types.ts';
+import { attrBoolean, attrNumbers, attrStrings, isNumeric, toExact, toFloat32, toFloat64, toInt32, toStrings, toUint8 } from './values.ts';
 
 export function encodingOf(node: TreeNode): string {
   const value = node.attrs['encoding-type'];
@@ -17,6 +17,8 @@ export function encodingOf(node: TreeNode): string {
 export interface MatrixHandle {
   readonly info: MatrixInfo;
   readRows(runs: readonly RowRun[], signal?: AbortSignal): Promise<RowBlock>;
+  /** The same rows with the stored values unrounded (float64, or int64 as BigInt). */
+  readExactRows(runs: readonly RowRun[], signal?: AbortSignal): Promise<ExactRowBlock>;
 }
 
 /** Where a reader is: the source label (URL or file) and the element path, for messages. */
@@ -57,26 +59,25 @@ const readCsr: MatrixReader = async (node, ctx) => {
   return {
     info: { encoding: 'csr_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype },
     readRows: (runs, signal) => reader.readRows(runs, signal),
+    readExactRows: (runs, signal) => reader.readExactRows(runs, signal),
   };
 };
 
 const readCsc: MatrixReader = async (node, ctx) => {
   const { group, shape, data, indices, nnz } = await sparseParts(node, ctx);
-  return {
-    info: { encoding: 'csc_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype },
-    readRows() {
-      // Rows of a column-compressed matrix are scattered over every column: reading one row means
-      // reading the whole matrix, which defeats out-of-core loading. Convert once instead.
-      return Promise.reject(
-        new SourceError(
-          'encoding',
-          ctx.label,
-          `${ctx.label}: ${group.path} is a csc_matrix (column-compressed), which cannot be read by rows without loading all of it. ` +
-            `Convert it once in Python and re-save: \`adata.${group.path === 'X' ? 'X = adata.X' : `layers['${group.path.split('/').pop()}'] = adata.layers['${group.path.split('/').pop()}']`}.tocsr()\`, then \`adata.write_h5ad(...)\` or \`adata.write_zarr(...)\`.`,
-        ),
-      );
-    },
-  };
+  const name = group.path.split('/').pop();
+  // Rows of a column-compressed matrix are scattered over every column: reading one row means
+  // reading the whole matrix, which defeats out-of-core loading. Convert once instead.
+  const refuse = () =>
+    Promise.reject(
+      new SourceError(
+        'encoding',
+        ctx.label,
+        `${ctx.label}: ${group.path} is a csc_matrix (column-compressed), which cannot be read by rows without loading all of it. ` +
+          `Convert it once in Python and re-save: \`adata.${group.path === 'X' ? 'X = adata.X' : `layers['${name}'] = adata.layers['${name}']`}.tocsr()\`, then \`adata.write_h5ad(...)\` or \`adata.write_zarr(...)\`.`,
+      ),
+    );
+  return { info: { encoding: 'csc_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype }, readRows: refuse, readExactRows: refuse };
 };
 
 const readDense: MatrixReader = async (node, ctx) => {
@@ -88,6 +89,10 @@ const readDense: MatrixReader = async (node, ctx) => {
     info: { encoding: 'array', dtype: node.dtype, shape: [nRows, nCols] },
     async readRows(runs, signal) {
       const values = toFloat32(await readRunsOf(node, runs, signal), `${ctx.label}: ${node.path}`);
+      return { format: 'dense', nRows: values.length / nCols, nCols, values };
+    },
+    async readExactRows(runs, signal) {
+      const values = toExact(await readRunsOf(node, runs, signal), `${ctx.label}: ${node.path}`);
       return { format: 'dense', nRows: values.length / nCols, nCols, values };
     },
   };
@@ -154,11 +159,35 @@ function categoricalColumn(name: string, encoding: string, codes: ArrayNode, cat
   };
 }
 
+/** Python's str() of a category value, so numeric categories read as pandas prints them. */
+function categoryName(value: number | bigint, dtype: string): string {
+  if (dtype === 'bool') return value ? 'True' : 'False';
+  if (typeof value === 'bigint' || !dtype.startsWith('float')) return String(value);
+  if (Number.isNaN(value)) return 'nan';
+  if (!Number.isFinite(value)) return value > 0 ? 'inf' : '-inf';
+  return Number.isInteger(value) && Math.abs(value) < 1e16 ? value.toFixed(1) : String(value);
+}
+
+/**
+ * A categorical's categories as names: strings (a string-array or, from anndata ≥ 0.11, a
+ * nullable-string-array) or numbers and booleans (pandas categoricals of ints, floats or bools).
+ */
+async function readCategories(group: GroupNode, ctx: ReadContext): Promise<string[]> {
+  const node = await group.child('categories');
+  if (!node) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${group.path}/categories is missing; the categorical at ${group.path} is incomplete. Re-write the file with anndata.`);
+  if (node.kind === 'array' && node.dtype !== 'string') {
+    const values = await node.read(0, node.shape[0] ?? 0);
+    if (!isNumeric(values)) throw new SourceError('encoding', ctx.label, `${ctx.label}: ${node.path} says ${node.dtype} but holds strings.`);
+    return Array.from(values as ArrayLike<number | bigint>, (v) => categoryName(v, node.dtype));
+  }
+  const strings = await openStrings(node, ctx);
+  return (await strings.read(undefined)).map((v) => v ?? '');
+}
+
 const readCategorical: ColumnReader = async (node, name, ctx) => {
   if (node.kind !== 'group') throw new SourceError('malformed', ctx.label, `${ctx.label}: categorical column '${name}' should be a group with codes and categories.`);
-  const [codesNode, categoriesNode] = await Promise.all([requireArray(node, 'codes', ctx), requireArray(node, 'categories', ctx)]);
+  const [codesNode, categories] = await Promise.all([requireArray(node, 'codes', ctx), readCategories(node, ctx)]);
   const codes = requireColumnArray(codesNode, name, ctx);
-  const categories = toStrings(await categoriesNode.read(0, categoriesNode.shape[0] ?? 0), `${ctx.label}: ${categoriesNode.path}`).map(String);
   return categoricalColumn(name, 'categorical', codes, categories, attrBoolean(node.attrs.ordered), ctx);
 };
 
@@ -209,7 +238,59 @@ const readPlainArray: ColumnReader = async (node, name, ctx) => {
   return plainColumn(array, name, encodingOf(node) || 'array', ctx);
 };
 
-function nullableColumn(kind: 'numeric' | 'boolean' | 'string'): ColumnReader {
+/** A 1-D array of strings as stored: a string array, or a nullable-string-array group (values + mask). */
+export interface StringArray {
+  readonly path: string;
+  readonly length: number;
+  /** The rows of the runs, or every row when runs is undefined; null where missing. */
+  read(runs: readonly RowRun[] | undefined, signal?: AbortSignal): Promise<(string | null)[]>;
+}
+
+const readNullableStrings = async (node: GroupNode, ctx: ReadContext): Promise<StringArray> => {
+  const [values, mask] = await Promise.all([requireArray(node, 'values', ctx), requireArray(node, 'mask', ctx)]);
+  const length = values.shape[0] ?? 0;
+  if (mask.shape[0] !== length) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${mask.path} has ${mask.shape[0]} entries but ${values.path} has ${length}.`);
+  const where = `${ctx.label}: ${node.path}`;
+  return {
+    path: node.path,
+    length,
+    async read(runs, signal) {
+      const [v, m] = await Promise.all([readArrayRows(values, runs, length, signal), readArrayRows(mask, runs, length, signal)]);
+      const missing = toUint8(m, `${where}/mask`);
+      return toStrings(v, `${where}/values`).map((s, i) => (missing[i] ? null : s));
+    },
+  };
+};
+
+function plainStrings(node: ArrayNode, ctx: ReadContext): StringArray {
+  const length = node.shape[0] ?? 0;
+  const where = `${ctx.label}: ${node.path}`;
+  return {
+    path: node.path,
+    length,
+    read: async (runs, signal) => toStrings(await readArrayRows(node, runs, length, signal), where),
+  };
+}
+
+/** Opens strings stored either way (one reader per encoding-type, as for columns). */
+export async function openStrings(node: TreeNode, ctx: ReadContext): Promise<StringArray> {
+  if (node.kind === 'array') return plainStrings(node, ctx);
+  if (encodingOf(node) === 'nullable-string-array') return readNullableStrings(node, ctx);
+  throw new SourceError('encoding', ctx.label, `${ctx.label}: ${node.path} should hold strings (a string-array or nullable-string-array) but is a group with encoding-type '${encodingOf(node)}'.`);
+}
+
+const readStringColumn: ColumnReader = async (node, name, ctx) => {
+  const strings = await openStrings(node, ctx);
+  if (strings.length !== ctx.nRows) {
+    throw new SourceError('malformed', ctx.label, `${ctx.label}: column '${name}' has ${strings.length} values but the dataframe has ${ctx.nRows} rows.`);
+  }
+  return {
+    info: { name, kind: 'string', encoding: encodingOf(node), dtype: 'string', nullable: true },
+    read: async (runs, signal) => ({ kind: 'string', values: await strings.read(runs, signal) }),
+  };
+};
+
+function nullableColumn(kind: 'numeric' | 'boolean'): ColumnReader {
   return async (node, name, ctx) => {
     if (node.kind !== 'group') throw new SourceError('malformed', ctx.label, `${ctx.label}: ${encodingOf(node)} column '${name}' should be a group with values and mask.`);
     const [valuesNode, maskNode] = await Promise.all([requireArray(node, 'values', ctx), requireArray(node, 'mask', ctx)]);
@@ -222,8 +303,7 @@ function nullableColumn(kind: 'numeric' | 'boolean' | 'string'): ColumnReader {
         const [v, m] = await Promise.all([readArrayRows(values, runs, ctx.nRows, signal), readArrayRows(mask, runs, ctx.nRows, signal)]);
         const missing = toUint8(m, `${where}/mask`);
         if (kind === 'numeric') return { kind, values: toFloat64(v, `${where}/values`), mask: missing };
-        if (kind === 'boolean') return { kind, values: toUint8(v, `${where}/values`), mask: missing };
-        return { kind, values: toStrings(v, `${where}/values`).map((s, i) => (missing[i] ? null : s)) };
+        return { kind, values: toUint8(v, `${where}/values`), mask: missing };
       },
     };
   };
@@ -236,13 +316,21 @@ const columnReaders: Readonly<Record<string, ColumnReader>> = {
   '': readPlainArray,
   'nullable-integer': nullableColumn('numeric'),
   'nullable-boolean': nullableColumn('boolean'),
-  'nullable-string-array': nullableColumn('string'),
+  'nullable-string-array': readStringColumn,
 };
+
+/** A column the reader could not open: the dataframe still opens; using the column fails with `error`. */
+export interface UnreadableColumn {
+  readonly name: string;
+  readonly encoding: string;
+  readonly error: SourceError;
+}
 
 export interface Dataframe {
   readonly nRows: number;
   readonly columns: readonly ObsColumn[];
-  readonly index: ArrayNode;
+  readonly unreadable: readonly UnreadableColumn[];
+  readonly index: StringArray;
 }
 
 /** Opens a `dataframe` group: its index and every column in column-order. */
@@ -257,27 +345,36 @@ export async function readDataframe(node: TreeNode | undefined, what: string, ct
   }
   const indexName = typeof node.attrs._index === 'string' ? node.attrs._index : '_index';
   const indexNode = await node.child(indexName);
-  if (!indexNode || indexNode.kind !== 'array') throw new SourceError('malformed', ctx.label, `${ctx.label}: ${what} has no index array '${indexName}'.`);
-  const nRows = indexNode.shape[0] ?? 0;
+  if (!indexNode) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${what} has no index '${indexName}'.`);
+  const index = await openStrings(indexNode, ctx);
+  const nRows = index.length;
   const order = attrStrings(node.attrs['column-order']) ?? [];
   const columnCtx: ColumnContext = { ...ctx, frame: node, nRows };
-  const columns = await Promise.all(
-    order.map(async (name) => {
+  const opened = await Promise.all(
+    order.map(async (name): Promise<ObsColumn | UnreadableColumn> => {
       const child = await node.child(name);
       if (!child) throw new SourceError('malformed', ctx.label, `${ctx.label}: ${what} lists column '${name}' in column-order but it is missing.`);
       const columnEncoding = encodingOf(child);
       const reader = columnReaders[columnEncoding];
-      if (!reader) {
-        throw new SourceError(
-          'encoding',
-          ctx.label,
-          `${ctx.label}: ${what} column '${name}' has encoding-type '${columnEncoding}', which this reader does not know (it reads ${Object.keys(columnReaders).filter(Boolean).join(', ')}).`,
-        );
+      try {
+        if (!reader) {
+          throw new SourceError(
+            'encoding',
+            ctx.label,
+            `${ctx.label}: ${what} column '${name}' has encoding-type '${columnEncoding}', which this reader does not know (it reads ${Object.keys(columnReaders).filter(Boolean).join(', ')}).`,
+          );
+        }
+        return await reader(child, name, columnCtx);
+      } catch (error) {
+        // One column this reader cannot use must not keep the rest of the file from opening.
+        if (!(error instanceof SourceError) || (error.code !== 'encoding' && error.code !== 'malformed')) throw error;
+        return { name, encoding: columnEncoding, error };
       }
-      return reader(child, name, columnCtx);
     }),
   );
-  return { nRows, columns, index: indexNode };
+  const columns = opened.filter((c): c is ObsColumn => 'info' in c);
+  const unreadable = opened.filter((c): c is UnreadableColumn => !('info' in c));
+  return { nRows, columns, unreadable, index };
 }
 
 /** Cells per category over every row (code −1, missing, is not counted). */

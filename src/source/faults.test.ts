@@ -135,7 +135,7 @@ describe('malformed inputs', { timeout: 20_000 }, () => {
   it.each([
     ['malformed/truncated.h5ad', 'truncated', /truncated.*header says/],
     ['malformed/not-hdf5.h5ad', 'malformed', /not an HDF5 file/],
-    ['malformed/not-anndata.h5ad', 'malformed', /no X matrix/],
+    ['malformed/not-anndata.h5ad', 'malformed', /not-anndata.h5ad is not an AnnData file/],
     ['malformed/missing-array.zarr', 'malformed', /X\/indices is missing/],
     ['malformed/wrong-encoding.zarr', 'encoding', /column 'cell_type' has encoding-type 'categorical-but-not-really'/],
     ['malformed/indptr-not-monotone.zarr', 'malformed', /indptr is corrupt at row 20/],

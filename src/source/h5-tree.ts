@@ -10,10 +10,66 @@ import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode,
 /** The parts of an h5wasm build the tree needs (its node and browser builds both fit). */
 type H5Module = Pick<typeof H5, 'Group' | 'Dataset'>;
 
+/** The C module under h5wasm (what `h5wasm.ready` resolves to), for what its high-level API lacks. */
+export interface H5Native {
+  activate_throwing_error_handler(): number;
+  get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, pointer: bigint): number;
+  _malloc(bytes: number): number;
+  _free(pointer: number): void;
+  readonly HEAPU8: Uint8Array;
+  onAbort?: (what: unknown) => void;
+}
+
+const prepared = new WeakSet<H5Native>();
+
+/**
+ * Sets up an h5wasm module once: HDF5 errors become exceptions instead of pages of HDF5-DIAG on
+ * stderr, and an abort inside HDF5 (bit-flipped metadata) becomes an exception instead of
+ * printing "Aborted(…)" and killing the module.
+ */
+export function prepareH5wasm(native: H5Native): H5Native {
+  if (prepared.has(native)) return native;
+  prepared.add(native);
+  native.activate_throwing_error_handler();
+  native.onAbort = (what) => {
+    throw new Hdf5Abort(String(what));
+  };
+  return native;
+}
+
+class Hdf5Abort extends Error {}
+
+/** One line out of an HDF5 error stack: its innermost entry ("in H5X(): what went wrong"). */
+function hdf5Reason(error: unknown): string {
+  if (error instanceof Hdf5Abort) return `HDF5 aborted: ${error.message}`;
+  const text = error instanceof Error ? error.message : String(error);
+  const entries = [...text.matchAll(/#\d+: .* in (\w+)\(\): (.*)/g)];
+  const last = entries[entries.length - 1];
+  return last ? `${last[2]!.trim()} (${last[1]})` : text.split('\n')[0]!;
+}
+
+/** float16 bit patterns → float32 values. */
+export function float16ToFloat32(bits: Uint16Array): Float32Array {
+  const out = new Float32Array(bits.length);
+  for (let i = 0; i < bits.length; i++) {
+    const h = bits[i]!;
+    const sign = h & 0x8000 ? -1 : 1;
+    const exponent = (h >> 10) & 0x1f;
+    const fraction = h & 0x3ff;
+    if (exponent === 0) out[i] = sign * fraction * 2 ** -24;
+    else if (exponent === 31) out[i] = fraction ? NaN : sign * Infinity;
+    else out[i] = sign * (1 + fraction / 1024) * 2 ** (exponent - 15);
+  }
+  return out;
+}
+
 /** Largest single h5wasm read, in bytes. */
 export const maxH5ReadBytes = 256 * 1024 * 1024;
 
-/** HDF5 filters compiled into h5wasm; anything else reads as garbage, so it is refused up front. */
+/**
+ * HDF5 filters compiled into h5wasm; anything else is refused up front. (h5wasm-plugins' lzf build
+ * reads numbers but aborts on lzf vlen strings with h5wasm 0.10: it needs __errno_location.)
+ */
 const builtinFilters = new Map([
   [1, 'deflate'],
   [2, 'shuffle'],
@@ -41,6 +97,10 @@ function dtypeOf(meta: H5.Metadata): string {
   return `h5type${meta.type}`;
 }
 
+function isHdf5Failure(error: unknown): boolean {
+  return error instanceof Hdf5Abort || (error instanceof Error && error.message.includes('HDF5-DIAG'));
+}
+
 function attrsOf(entity: { attrs: Record<string, H5.Attribute> }): Attrs {
   const out: Record<string, unknown> = {};
   for (const [name, attr] of Object.entries(entity.attrs)) {
@@ -48,8 +108,10 @@ function attrsOf(entity: { attrs: Record<string, H5.Attribute> }): Attrs {
       const value = attr.value;
       // h5py writes scalars as 0-d attributes; numbers may arrive as BigInt or 1-element arrays.
       out[name] = typeof value === 'bigint' ? Number(value) : value;
-    } catch {
-      out[name] = null; // present but of a type h5wasm cannot decode (e.g. an object reference)
+    } catch (error) {
+      // Damaged metadata is the file's fault; a type h5wasm cannot decode (an object reference) is not.
+      if (isHdf5Failure(error)) throw error;
+      out[name] = null;
     }
   }
   return out;
@@ -68,16 +130,34 @@ export interface H5TreeOptions {
   readonly maxReadBytes?: number;
 }
 
+/** An HDF5 failure (an error stack or an abort) as one line naming the file as damaged. */
+export function hdf5Error(label: string, what: string, error: unknown): SourceError {
+  if (error instanceof SourceError) return error;
+  return new SourceError('corrupt', label, `${label} is damaged: ${what} failed inside HDF5 (${hdf5Reason(error)}). Copy the file again, or re-write it with anndata.`, { cause: error });
+}
+
 /** Wraps an open h5wasm File as a tree; `label` names the file in messages. */
-export function h5Tree(h5: H5Module, file: H5.File, label: string, options: H5TreeOptions = {}): GroupNode {
+export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: string, options: H5TreeOptions = {}): GroupNode {
   const maxBytes = Math.min(options.maxReadBytes ?? maxH5ReadBytes, 2 ** 31 - 1);
 
   function guard<T>(path: string, run: () => T): T {
     try {
       return run();
     } catch (error) {
-      if (error instanceof SourceError) throw error;
-      throw new SourceError('malformed', label, `${label}: reading ${path || '/'} failed inside HDF5 (${(error as Error).message}); the file may be truncated or damaged.`, { cause: error });
+      throw hdf5Error(label, `reading ${path || '/'}`, error);
+    }
+  }
+
+  /** Rows [start, stop) of a float16 dataset, which h5wasm's slice cannot decode: its raw bits, converted. */
+  function readFloat16(dataset: H5.Dataset, shape: readonly number[], start: number, stop: number): Float32Array {
+    const count = [stop - start, ...shape.slice(1)];
+    const n = count.reduce((a, b) => a * b, 1);
+    const pointer = native._malloc(Math.max(2, n * 2));
+    try {
+      native.get_dataset_data(dataset.file_id, dataset.path, count.map(BigInt), [BigInt(start), ...shape.slice(1).map(() => 0n)], count.map(() => 1n), BigInt(pointer));
+      return float16ToFloat32(new Uint16Array(native.HEAPU8.slice(pointer, pointer + n * 2).buffer));
+    } finally {
+      native._free(pointer);
     }
   }
 
@@ -112,7 +192,7 @@ export function h5Tree(h5: H5Module, file: H5.File, label: string, options: H5Tr
           if (signal?.aborted) throw new SourceError('aborted', label, `reading ${label} was aborted`, { cause: signal.reason });
           const stop = Math.min(end, at + piece);
           const ranges: [number, number][] = [[at, stop], ...shape.slice(1).map((n): [number, number] => [0, n])];
-          pieces.push(toValues(guard(path, () => dataset.slice(ranges)), dtype, `${label}: ${path}`));
+          pieces.push(dtype === 'float16' ? guard(path, () => readFloat16(dataset, shape, at, stop)) : toValues(guard(path, () => dataset.slice(ranges)), dtype, `${label}: ${path}`));
           // Give the event loop a turn between pieces so aborts and messages get through.
           if (stop < end) await new Promise((r) => setTimeout(r, 0));
         }

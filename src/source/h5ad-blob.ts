@@ -4,8 +4,7 @@
 
 import h5wasm, { FS } from 'h5wasm';
 import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
-import { SourceError } from './errors.ts';
-import { checkHdf5Header, h5Tree, type H5TreeOptions } from './h5-tree.ts';
+import { checkHdf5Header, h5Tree, hdf5Error, prepareH5wasm, type H5Native, type H5TreeOptions } from './h5-tree.ts';
 import type { AnnDataSource } from './types.ts';
 
 let mounts = 0;
@@ -13,6 +12,7 @@ let mounts = 0;
 export async function openH5adBlobHere(blob: Blob, name: string, options: AnnDataOpenOptions & H5TreeOptions = {}): Promise<AnnDataSource> {
   checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
   const module = await h5wasm.ready;
+  const native = prepareH5wasm(module as unknown as H5Native);
   const fs = FS ?? module.FS;
   const mountPoint = `/h5ad-${++mounts}`;
   fs.mkdir(mountPoint);
@@ -26,14 +26,18 @@ export async function openH5adBlobHere(blob: Blob, name: string, options: AnnDat
     file = new h5wasm.File(`${mountPoint}/data.h5ad`, 'r');
   } catch (error) {
     unmount();
-    throw new SourceError('malformed', name, `${name} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
+    throw hdf5Error(name, 'opening it', error);
   }
   const close = async () => {
-    file.close();
+    try {
+      file.close();
+    } catch {
+      // A damaged file may fail to close too; the read's error is the one to report.
+    }
     unmount();
   };
   try {
-    return await openAnnData(h5Tree(h5wasm, file, name, options), name, options, close);
+    return await openAnnData(h5Tree(h5wasm, native, file, name, options), name, options, close);
   } catch (error) {
     await close();
     throw error;

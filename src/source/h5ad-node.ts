@@ -3,8 +3,7 @@
 import { open } from 'node:fs/promises';
 import { basename, resolve } from 'node:path';
 import { openAnnData, type AnnDataOpenOptions } from './anndata.ts';
-import { SourceError } from './errors.ts';
-import { checkHdf5Header, h5Tree, type H5TreeOptions } from './h5-tree.ts';
+import { checkHdf5Header, h5Tree, hdf5Error, prepareH5wasm, type H5Native, type H5TreeOptions } from './h5-tree.ts';
 import type { AnnDataSource } from './types.ts';
 
 async function readHead(path: string): Promise<{ head: Uint8Array; size: number }> {
@@ -25,19 +24,24 @@ export async function openH5adPath(path: string, options: AnnDataOpenOptions & H
   const { head, size } = await readHead(full);
   checkHdf5Header(head, size, label);
   const h5 = (await import('h5wasm/node')).default;
-  await h5.ready;
+  const native = prepareH5wasm((await h5.ready) as unknown as H5Native);
   let file: InstanceType<typeof h5.File>;
   try {
     file = new h5.File(full, 'r');
   } catch (error) {
-    throw new SourceError('malformed', label, `${label} could not be opened as HDF5: ${(error as Error).message}`, { cause: error });
+    throw hdf5Error(label, 'opening it', error);
   }
-  try {
-    return await openAnnData(h5Tree(h5, file, label, options), label, options, async () => {
+  const close = async () => {
+    try {
       file.close();
-    });
+    } catch {
+      // A damaged file may fail to close too; the read's error is the one to report.
+    }
+  };
+  try {
+    return await openAnnData(h5Tree(h5, native, file, label, options), label, options, close);
   } catch (error) {
-    file.close();
+    await close();
     throw error;
   }
 }

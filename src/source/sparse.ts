@@ -4,9 +4,9 @@
 
 import { SourceError, throwIfAborted } from './errors.ts';
 import { readRunsOf } from './runs.ts';
-import type { ArrayNode } from './tree.ts';
-import type { CsrBlock, RowRun } from './types.ts';
-import { toFloat32, toFloat64, toInt32 } from './values.ts';
+import type { ArrayNode, ArrayValues } from './tree.ts';
+import type { CsrBlock, ExactValues, RowRun } from './types.ts';
+import { toExact, toFloat32, toFloat64, toInt32 } from './values.ts';
 
 /** indptr entries kept in memory across calls (Float64 each): 64 MiB. */
 const indptrCacheEntries = 8 * 1024 * 1024;
@@ -39,6 +39,8 @@ function firstOutOfRange(indices: Uint16Array | Int32Array, nCols: number): numb
 
 export interface CsrReader {
   readRows(runs: readonly RowRun[], signal?: AbortSignal): Promise<CsrBlock>;
+  /** The same rows with data unrounded (float64, or int64 as BigInt). */
+  readExactRows(runs: readonly RowRun[], signal?: AbortSignal): Promise<Omit<CsrBlock, 'data'> & { readonly data: ExactValues }>;
 }
 
 export function createCsrReader(arrays: CsrArrays): CsrReader {
@@ -103,36 +105,39 @@ export function createCsrReader(arrays: CsrArrays): CsrReader {
     return out;
   }
 
+  async function readRows<D extends { readonly length: number }>(runs: readonly RowRun[], signal: AbortSignal | undefined, convert: (values: ArrayValues, where: string) => D) {
+    const rowRuns = runs.filter((r) => r.end > r.start);
+    const ptrs = await Promise.all(rowRuns.map((r) => pointers(r.start, r.end, signal)));
+    throwIfAborted(signal, where);
+    const elementRuns = ptrs.map((p) => ({ start: p[0]!, end: p[p.length - 1]! }));
+    const nOut = rowRuns.reduce((n, r) => n + r.end - r.start, 0);
+    const total = elementRuns.reduce((n, r) => n + r.end - r.start, 0);
+
+    const indptrOut = total < 2 ** 31 ? new Int32Array(nOut + 1) : new Float64Array(nOut + 1);
+    let row = 0;
+    let offset = 0;
+    for (const p of ptrs) {
+      for (let i = 1; i < p.length; i++) indptrOut[++row] = offset + p[i]! - p[0]!;
+      offset += p[p.length - 1]! - p[0]!;
+    }
+
+    // Element runs are sorted and disjoint because row runs are: one span per neighbourhood of chunks.
+    const [values, columns] = await Promise.all([readRunsOf(data, elementRuns, signal), readRunsOf(indices, elementRuns, signal)]);
+    const dataOut = convert(values, `${where}/data`);
+    const indicesOut = indices.dtype === 'uint16' ? (columns instanceof Uint16Array ? columns : new Uint16Array(0)) : toInt32(columns, `${where}/indices`);
+    const bad = firstOutOfRange(indicesOut, nCols);
+    if (bad >= 0) {
+      throw new SourceError('malformed', where, `${where}/indices holds column ${indicesOut[bad]} (element ${bad} of this read), outside [0, ${nCols}). The matrix is corrupt; re-write it with anndata.`);
+    }
+    if (dataOut.length !== total || indicesOut.length !== total) {
+      throw new SourceError('malformed', where, `${where}: data or indices is shorter than indptr says (${total} values expected).`);
+    }
+    return { format: 'csr' as const, nRows: nOut, nCols, indptr: indptrOut, indices: indicesOut, data: dataOut };
+  }
+
   return {
-    async readRows(runs, signal) {
-      const rowRuns = runs.filter((r) => r.end > r.start);
-      const ptrs = await Promise.all(rowRuns.map((r) => pointers(r.start, r.end, signal)));
-      throwIfAborted(signal, where);
-      const elementRuns = ptrs.map((p) => ({ start: p[0]!, end: p[p.length - 1]! }));
-      const nOut = rowRuns.reduce((n, r) => n + r.end - r.start, 0);
-      const total = elementRuns.reduce((n, r) => n + r.end - r.start, 0);
-
-      const indptrOut = total < 2 ** 31 ? new Int32Array(nOut + 1) : new Float64Array(nOut + 1);
-      let row = 0;
-      let offset = 0;
-      for (const p of ptrs) {
-        for (let i = 1; i < p.length; i++) indptrOut[++row] = offset + p[i]! - p[0]!;
-        offset += p[p.length - 1]! - p[0]!;
-      }
-
-      // Element runs are sorted and disjoint because row runs are: one span per neighbourhood of chunks.
-      const [values, columns] = await Promise.all([readRunsOf(data, elementRuns, signal), readRunsOf(indices, elementRuns, signal)]);
-      const dataOut = toFloat32(values, `${where}/data`);
-      const indicesOut = indices.dtype === 'uint16' ? (columns instanceof Uint16Array ? columns : new Uint16Array(0)) : toInt32(columns, `${where}/indices`);
-      const bad = firstOutOfRange(indicesOut, nCols);
-      if (bad >= 0) {
-        throw new SourceError('malformed', where, `${where}/indices holds column ${indicesOut[bad]} (element ${bad} of this read), outside [0, ${nCols}). The matrix is corrupt; re-write it with anndata.`);
-      }
-      if (dataOut.length !== total || indicesOut.length !== total) {
-        throw new SourceError('malformed', where, `${where}: data or indices is shorter than indptr says (${total} values expected).`);
-      }
-      return { format: 'csr', nRows: nOut, nCols, indptr: indptrOut, indices: indicesOut, data: dataOut };
-    },
+    readRows: (runs, signal) => readRows(runs, signal, toFloat32),
+    readExactRows: (runs, signal) => readRows(runs, signal, toExact),
   };
 }
 

@@ -57,6 +57,22 @@ export interface DenseBlock {
 
 export type RowBlock = CsrBlock | DenseBlock;
 
+/**
+ * Stored values unrounded: float64 (exact for every stored float and for integers up to 32 bits),
+ * or the int64 / uint64 values themselves.
+ */
+export type ExactValues = Float64Array | BigInt64Array | BigUint64Array;
+
+export type ExactRowBlock = (Omit<CsrBlock, 'data'> & { readonly data: ExactValues }) | (Omit<DenseBlock, 'values'> & { readonly values: ExactValues });
+
+/** An obs column the reader could not open (an unknown encoding, a damaged array): the file still opens. */
+export interface UnreadableColumnInfo {
+  readonly name: string;
+  readonly encoding: string;
+  /** Why, naming the file and the column; reading the column fails with this message. */
+  readonly reason: string;
+}
+
 /** Values of one obs column for the rows read. */
 export type ObsValues =
   | { readonly kind: 'categorical'; readonly codes: Int32Array; readonly categories: readonly string[] }
@@ -86,6 +102,8 @@ export interface AnnDataSource {
   readonly X: MatrixInfo;
   readonly layers: Readonly<Record<string, MatrixInfo>>;
   readonly obsColumns: readonly ObsColumnInfo[];
+  /** obs columns present in the file that cannot be read (absent: none, or the source cannot tell). */
+  readonly unreadableObsColumns?: readonly UnreadableColumnInfo[];
   varNames(): Promise<string[]>;
   /** obs index (cell names). Optional so sources without names (synthetic, in-memory) still fit. */
   obsNames?(): Promise<string[]>;
@@ -93,5 +111,7 @@ export interface AnnDataSource {
   readObs(name: string, signal?: AbortSignal): Promise<ObsValues>;
   /** Sorted, non-overlapping runs → one block; many runs become few I/O operations. */
   readRows(runs: readonly RowRun[], options?: ReadRowsOptions): Promise<RowRead>;
+  /** Like readRows' block, with the stored values unrounded (float64 and int64 exactly). */
+  readExactRows?(runs: readonly RowRun[], options?: Pick<ReadRowsOptions, 'layer' | 'signal'>): Promise<ExactRowBlock>;
   close(): Promise<void>;
 }

@@ -2,6 +2,7 @@
 
 import { SourceError } from './errors.ts';
 import type { ArrayValues, NumericArray } from './tree.ts';
+import type { ExactValues } from './types.ts';
 
 export function isNumeric(values: ArrayValues): values is NumericArray {
   return ArrayBuffer.isView(values);
@@ -18,6 +19,13 @@ export function toFloat64(values: ArrayValues, where: string): Float64Array {
   if (values instanceof Float64Array) return values;
   if (!isNumeric(values)) throw new SourceError('encoding', where, `${where} holds strings where numbers are expected`);
   if (values instanceof BigInt64Array || values instanceof BigUint64Array) return Float64Array.from(values, (v) => Number(v));
+  return Float64Array.from(values);
+}
+
+/** Numbers without rounding: 64-bit integers stay BigInt, everything else widens to float64. */
+export function toExact(values: ArrayValues, where: string): ExactValues {
+  if (values instanceof Float64Array || values instanceof BigInt64Array || values instanceof BigUint64Array) return values;
+  if (!isNumeric(values)) throw new SourceError('encoding', where, `${where} holds strings where numbers are expected`);
   return Float64Array.from(values);
 }
 

@@ -68,3 +68,33 @@ describe('trvae-web rows', { timeout: 30_000 }, () => {
     expect((await cli('rows', fixture('small-csr.zarr'), 'x', '3')).code).toBe(2);
   });
 });
+
+describe('trvae-web on files of anndata 0.11–0.14 and damaged ones', { timeout: 30_000 }, () => {
+  it('prints float64 and int64 values exactly, and NaN and ±Inf so that Python reads them back', async () => {
+    const x = await cli('rows', fixture('modern.h5ad'), '0', '3');
+    expect(x.code).toBe(0);
+    expect(x.stdout).toContain('"data":[0.1,0.3333333333333333,123456789.12345679,2.5,NaN,Infinity,-Infinity]');
+    const counts = await cli('rows', fixture('modern.zarr'), '0', '1', '--layer', 'counts');
+    expect(counts.stdout.trim()).toBe('{"shape":[1,4],"indptr":[0,3],"indices":[0,2,3],"data":[1,3,9007199254740993]}');
+  });
+
+  it('lists an obs column it cannot read instead of failing', async () => {
+    const { code, stdout } = await cli('inspect', fixture('modern.v3.zarr'));
+    expect(code).toBe(0);
+    const summary = JSON.parse(stdout);
+    expect(summary.unreadable_obs).toEqual([{ name: 'ragged', encoding: 'awkward-array', reason: expect.stringContaining('does not know') }]);
+    expect(summary.obs.find((c: { name: string }) => c.name === 'dose')).toMatchObject({ kind: 'categorical', categories: { '0.5': 2, '1.0': 1, '2.25': 2 } });
+  });
+
+  it('opens a zipped zarr store by its signature, not as an h5ad', async () => {
+    const { code, stdout } = await cli('inspect', fixture('small-csr.zarr.zip'), '--var-names', '3');
+    expect(code).toBe(0);
+    expect(JSON.parse(stdout)).toMatchObject({ n_obs: 50, n_vars: 30, var_names: csr.var_names.slice(0, 3) });
+  });
+
+  it('says in one line that bit-flipped HDF5 metadata is damaged (no HDF5-DIAG, no abort)', async () => {
+    const damaged = await cli('inspect', new URL('malformed/flipped-metadata.h5ad', fixturesDir).pathname);
+    expect(damaged.code).toBe(1);
+    expect(damaged.stderr.trim().split('\n').filter((l) => !l.startsWith('npm warn'))).toEqual([expect.stringMatching(/^trvae-web inspect: flipped-metadata.h5ad is damaged: /)]);
+  });
+});

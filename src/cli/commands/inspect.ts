@@ -5,8 +5,9 @@ import type { CliCommand } from '../main.ts';
 const usage = `usage: trvae-web inspect <url-or-path> [--var-names N]
 
 Prints a JSON summary of an AnnData: n_obs, n_vars, the encoding, dtype and nnz of X and of each
-layer, every obs column with its kind (and categories with cell counts), and the first var names.
-<url-or-path> is a zarr store URL (http/https), a local zarr directory, or a local .h5ad file.`;
+layer, every obs column with its kind (and categories with cell counts), obs columns that cannot be
+read (with why), and the first var names. <url-or-path> is a zarr store URL (http/https), a zipped
+zarr store (.zarr.zip, a file or a URL), a local zarr directory, or a local .h5ad file.`;
 
 function matrixSummary(info: MatrixInfo) {
   return {
@@ -61,6 +62,7 @@ export const command: CliCommand = {
           ...(c.categories ? { categories: Object.fromEntries(c.categories.map((cat, i) => [cat, c.counts?.[i] ?? null])) } : {}),
           ...(c.ordered !== undefined ? { ordered: c.ordered } : {}),
         })),
+        ...(source.unreadableObsColumns?.length ? { unreadable_obs: source.unreadableObsColumns.map((c) => ({ name: c.name, encoding: c.encoding, reason: c.reason })) } : {}),
         var_names: varNames.slice(0, varNameCount),
       };
       console.log(JSON.stringify(summary, null, 2));

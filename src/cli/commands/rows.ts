@@ -1,21 +1,26 @@
 import { openSource } from '../../source/index.ts';
-import type { RowBlock } from '../../source/types.ts';
+import type { ExactRowBlock, RowBlock } from '../../source/types.ts';
 import type { CliCommand } from '../main.ts';
 
 const usage = `usage: trvae-web rows <url-or-path> <start> <end> [--layer NAME]
 
 Prints rows [start, end) of X (or of a layer) as CSR JSON: {"shape", "indptr", "indices", "data"}.
-A dense matrix is printed as the CSR of its non-zero values.`;
+A dense matrix is printed as the CSR of its non-zero values. Values are the stored ones, unrounded
+(float64 and int64 exactly); NaN and ±Inf print as NaN, Infinity and -Infinity, which Python's
+json module reads back.`;
 
-function toCsr(block: RowBlock): { indptr: number[]; indices: number[]; data: number[] } {
-  if (block.format === 'csr') return { indptr: Array.from(block.indptr), indices: Array.from(block.indices), data: Array.from(block.data) };
+type Value = number | bigint;
+
+function toCsr(block: RowBlock | ExactRowBlock): { indptr: number[]; indices: number[]; data: Value[] } {
+  if (block.format === 'csr') return { indptr: Array.from(block.indptr), indices: Array.from(block.indices), data: Array.from(block.data as ArrayLike<Value>) };
+  const values = block.values as ArrayLike<Value>;
   const indptr = [0];
   const indices: number[] = [];
-  const data: number[] = [];
+  const data: Value[] = [];
   for (let r = 0; r < block.nRows; r++) {
     for (let c = 0; c < block.nCols; c++) {
-      const v = block.values[r * block.nCols + c]!;
-      if (v !== 0) {
+      const v = values[r * block.nCols + c]!;
+      if (v !== 0 && v !== 0n) {
         indices.push(c);
         data.push(v);
       }
@@ -23,6 +28,14 @@ function toCsr(block: RowBlock): { indptr: number[]; indices: number[]; data: nu
     indptr.push(indices.length);
   }
   return { indptr, indices, data };
+}
+
+/** A number as JSON, except that NaN and ±Inf keep their value (as Python's json writes them) and int64 its digits. */
+function formatValue(v: Value): string {
+  if (typeof v === 'bigint') return v.toString();
+  if (Number.isNaN(v)) return 'NaN';
+  if (!Number.isFinite(v)) return v > 0 ? 'Infinity' : '-Infinity';
+  return JSON.stringify(v);
 }
 
 export const command: CliCommand = {
@@ -55,8 +68,11 @@ export const command: CliCommand = {
     }
     const source = await openSource(target!);
     try {
-      const { block } = await source.readRows([{ start, end }], layer ? { layer } : {});
-      console.log(JSON.stringify({ shape: [block.nRows, block.nCols], ...toCsr(block) }));
+      const runs = [{ start, end }];
+      const options = layer ? { layer } : {};
+      const block = source.readExactRows ? await source.readExactRows(runs, options) : (await source.readRows(runs, options)).block;
+      const { indptr, indices, data } = toCsr(block);
+      console.log(`{"shape":${JSON.stringify([block.nRows, block.nCols])},"indptr":${JSON.stringify(indptr)},"indices":${JSON.stringify(indices)},"data":[${data.map(formatValue).join(',')}]}`);
       return 0;
     } finally {
       await source.close();

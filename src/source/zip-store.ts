@@ -1,0 +1,96 @@
+// A zipped zarr store (`.zarr.zip`, what anndata's write_zarr into a zarr ZipStore produces) as a
+// SourceStore, over anything that reads byte ranges: a dropped Blob, a local file (Node), a URL.
+// Only the zip's central directory and the entries asked for are read.
+
+import ZipFileStore from '@zarrita/storage/zip';
+import { SourceError } from './errors.ts';
+import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
+
+/** Random access to the bytes of one file. */
+export interface ByteReader {
+  readonly size: number;
+  read(offset: number, length: number): Promise<Uint8Array<ArrayBuffer>>;
+}
+
+/** The local-file-header signature every zip starts with: "PK\x03\x04". */
+export function isZip(head: Uint8Array): boolean {
+  return head[0] === 0x50 && head[1] === 0x4b && head[2] === 0x03 && head[3] === 0x04;
+}
+
+const rootMetadata = ['zarr.json', '.zmetadata', '.zgroup'];
+
+/**
+ * Entry names with the store's root at the top: a zip of a folder (`data.zarr/.zgroup`, …) keeps
+ * the store one level down, a zarr ZipStore at the top.
+ */
+function storeRoot(names: readonly string[]): string | undefined {
+  if (names.some((n) => rootMetadata.includes(n))) return '';
+  const nested = names.filter((n) => rootMetadata.includes(n.slice(n.indexOf('/') + 1)) && n.indexOf('/') === n.lastIndexOf('/'));
+  const folders = new Set(nested.map((n) => n.slice(0, n.indexOf('/') + 1)));
+  return folders.size === 1 ? [...folders][0] : undefined;
+}
+
+export async function openZipStore(reader: ByteReader, label: string, validator: string): Promise<SourceStore> {
+  let prefix: string | undefined;
+  const zip = new ZipFileStore(
+    { getLength: async () => reader.size, read: (offset: number, length: number) => reader.read(offset, length) },
+    {
+      transformEntries(entries) {
+        prefix = storeRoot(Object.keys(entries));
+        if (!prefix) return entries;
+        const at = prefix.length;
+        return Object.fromEntries(Object.entries(entries).flatMap(([name, entry]) => (name.startsWith(prefix!) ? [[name.slice(at), entry]] : [])));
+      },
+    },
+  );
+  const fail = (error: unknown): never => {
+    if (error instanceof SourceError) throw error;
+    throw new SourceError('malformed', label, `${label} is not a readable zip archive (${(error as Error).message}); a zipped zarr store is written by anndata's write_zarr into zarr.ZipStore.`, { cause: error });
+  };
+  await zip.has('/.zgroup').catch(fail);
+  if (prefix === undefined) {
+    throw new SourceError('not-found', label, `${label} is a zip archive without a zarr store in it: it has no zarr.json, .zmetadata or .zgroup at its top (or in one top folder).`);
+  }
+  return {
+    label,
+    validator,
+    get: (key: AbsolutePath) => zip.get(key).catch(fail),
+    getRange: (key: AbsolutePath, range: RangeQuery) => zip.getRange(key, range).catch(fail),
+  };
+}
+
+export function blobReader(blob: Blob): ByteReader {
+  return { size: blob.size, read: async (offset, length) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer()) };
+}
+
+/** Range reads of one URL: a HEAD for the size and validator, then Range GETs checked against what was asked. */
+export async function urlReader(url: string, doFetch: (request: Request) => Promise<Response> = (r) => fetch(r)): Promise<{ reader: ByteReader; validator: string }> {
+  const head = await doFetch(new Request(url, { method: 'HEAD' })).catch((error: unknown) => {
+    throw new SourceError('server', url, `Could not reach ${url}: ${(error as Error).message}.`, { cause: error });
+  });
+  if (head.status === 404) throw new SourceError('not-found', url, `${url} answered 404 Not Found.`);
+  if (!head.ok) throw new SourceError('server', url, `${url} answered ${head.status} to a HEAD request.`);
+  const size = Number(head.headers.get('Content-Length') ?? NaN);
+  if (!Number.isFinite(size)) throw new SourceError('range-unsupported', url, `${url} sends no Content-Length, so its zip directory (at the end) cannot be found.`);
+  const etag = head.headers.get('ETag');
+  const modified = head.headers.get('Last-Modified');
+  const validator = etag ? `etag:${etag}` : modified ? `modified:${modified}` : `size:${size}`;
+  return {
+    validator,
+    reader: {
+      size,
+      async read(offset, length) {
+        if (length === 0) return new Uint8Array(0);
+        const response = await doFetch(new Request(url, { headers: { Range: `bytes=${offset}-${offset + length - 1}` }, cache: 'no-store' }));
+        const range = /^bytes (\d+)-(\d+)\//.exec(response.headers.get('Content-Range') ?? '');
+        if (response.status !== 206 || !range || Number(range[1]) !== offset) {
+          await response.body?.cancel();
+          throw new SourceError('range-unsupported', url, `${url} did not answer a Range request for bytes ${offset}–${offset + length - 1} with them (status ${response.status}); a zipped store is read by ranges.`);
+        }
+        const bytes = new Uint8Array(await response.arrayBuffer());
+        if (bytes.length !== length) throw new SourceError('truncated', url, `${url} sent ${bytes.length} bytes for a range of ${length}.`);
+        return bytes;
+      },
+    },
+  };
+}
