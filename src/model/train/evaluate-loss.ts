@@ -50,7 +50,10 @@ export async function createEvaluator(config: ModelConfig, backend: Backend): Pr
       const fixed: Record<string, ort.Tensor> = {};
       for (const p of model.params) fixed[p.name] = new ort.Tensor('float32', state.params.get(p.name) as Float32Array, [...p.shape]);
       for (const s of model.stats) fixed[s.name] = new ort.Tensor('float32', state.stats.get(s.name) as Float32Array, [...s.shape]);
-      for (const w of model.lossWeights) fixed[w] = new ort.Tensor('float32', Float32Array.of(weights[w]), []);
+      for (const w of model.lossWeights) {
+        if (weights[w] === undefined) throw new Error(`the evaluation weights have no loss weight "${w}"`);
+        fixed[w] = new ort.Tensor('float32', Float32Array.of(weights[w]), []);
+      }
       for await (const batch of batches) {
         const b = batch.conditions.length;
         if (b === 0) continue;

@@ -6,6 +6,7 @@ import { createRng } from '../random.ts';
 import { simulateDataset } from '../simulate.ts';
 import { makeConfig } from '../trvae/config.ts';
 import { createTrainingControl } from './control.ts';
+import type { LossValues } from './step-runner.ts';
 import { train, type TrainingEvent } from './train.ts';
 
 ort.env.wasm.numThreads = 1;
@@ -56,6 +57,26 @@ describe('training loop (WASM EP)', () => {
       expect(lastValidation[term], `validation ${term}`).toBeLessThan(firstValidation[term]);
     }
     expect(events.filter((e) => e.kind === 'step').length).toBe(24 * 9);
+  });
+});
+
+describe('CVAE: trVAE with beta = 0 (a configuration, not a model)', () => {
+  it('trains, the MMD term reported but not weighted into the total', async () => {
+    const cvae = makeConfig({ ...config, beta: 0 });
+    const losses: LossValues[] = [];
+    const result = await train({
+      config: cvae,
+      schedule: { epochs: 6, lossEvery: 1, earlyStoppingPatience: 0, lrPatience: 0 },
+      batches: (epoch) => batchesOf(trainRows, 64, epoch),
+      onEvent: (e) => {
+        if (e.kind === 'step' && e.losses) losses.push(e.losses);
+      },
+    });
+    expect(result.stopReason).toBe('completed');
+    for (const l of losses) expect(l.total).toBeCloseTo(cvae.eta * l.recon + cvae.alpha * l.kl, 4);
+    expect(losses.some((l) => l.mmd > 1e-4)).toBe(true);
+    const history = result.checkpoint.history;
+    expect(history[history.length - 1].train.total).toBeLessThan(history[0].train.total);
   });
 });
 
