@@ -1,6 +1,6 @@
 // The batch-contract check shared by the browser tests of both onnxruntime-web builds.
 import { expect } from 'vitest';
-import { createOrtWebGpuSession, gpuTensor, type OrtModule } from './ort-device.ts';
+import { gpuTensor, ortWebGpuDevice, type OrtModule } from './ort-device.ts';
 import { createGpuTrainingBatch } from './training-batch.ts';
 import { createCpuTrainingBatch, type TrainingBatchLayout } from '../cpu/training-batch.ts';
 import { geneMapFromSelection } from '../cpu/csr-pool.ts';
@@ -58,7 +58,9 @@ const rowSums = (values: Float32Array, width: number, f: (v: number, i: number) 
  * session's results equal those of the CPU twin's arrays (same noise streams).
  */
 export async function checkBatchContract(ort: OrtModule): Promise<void> {
-  const { session, device } = await createOrtWebGpuSession(ort, contractModel());
+  // The session first, then ORT's device (see ort-device.ts).
+  const session = await ort.InferenceSession.create(contractModel(), { executionProviders: ['webgpu'] });
+  const device = await ortWebGpuDevice(ort);
   const pool = randomCsr({ nRows: 200, nCols: 400, meanNnz: 40, seed: 4, indexType: 'uint16' });
   const gpu = await createGpuTrainingBatch(ort, device, layout);
   const cpu = createCpuTrainingBatch(layout);

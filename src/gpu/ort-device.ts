@@ -13,34 +13,7 @@ export class OrtDeviceError extends TrvaeError {
   readonly code = 'ort-device';
 }
 
-export interface OrtWebGpuSession {
-  readonly session: Ort.InferenceSession;
-  /** The GPUDevice ORT computes on: create the kernels (createBatchGatherer, …) on this one. */
-  readonly device: GPUDevice;
-}
-
-/** Create an InferenceSession on the WebGPU EP, then hand back ORT's device for the kernels. */
-export async function createOrtWebGpuSession(
-  ort: OrtModule,
-  model: Uint8Array,
-  options: Omit<Ort.InferenceSession.SessionOptions, 'executionProviders'> = {},
-): Promise<OrtWebGpuSession> {
-  if (!globalThis.navigator?.gpu) throw new OrtDeviceError('this browser has no WebGPU (navigator.gpu is undefined); use the WASM path');
-  let session: Ort.InferenceSession;
-  try {
-    session = await ort.InferenceSession.create(model, { ...options, executionProviders: ['webgpu'] });
-  } catch (e) {
-    throw new OrtDeviceError(`ONNX Runtime could not create a WebGPU session: ${(e as Error).message}`);
-  }
-  try {
-    return { session, device: await ortWebGpuDevice(ort) };
-  } catch (e) {
-    await session.release();
-    throw e;
-  }
-}
-
-/** The GPUDevice of ORT's WebGPU EP, which exists once a WebGPU session was created. */
+/** The GPUDevice of ORT's WebGPU EP, which exists once a WebGPU session was created: create the kernels on it. */
 export async function ortWebGpuDevice(ort: OrtModule): Promise<GPUDevice> {
   const device = (await ort.env.webgpu.device) as GPUDevice | undefined;
   if (!device) throw new OrtDeviceError('ONNX Runtime exposes no GPUDevice (ort.env.webgpu.device): create a WebGPU session first');
