@@ -17,7 +17,13 @@ import { extname, resolve, sep } from 'node:path';
  * - `truncate`: announce the full length, send half the body, then drop the connection;
  * - `short-body`: a consistent 206 whose body is shorter than the range asked for;
  * - `{ status }`: answer every request with that status (403, 404, 500, 503, …);
- *   `{ status, count }`: only the first `count` requests (a flaky host that recovers).
+ *   `{ status, count }`: only the first `count` requests (a flaky host that recovers);
+ *   `retryAfter`: with a `Retry-After` header of that many seconds (429/503 rate limiting);
+ *   `path`: only requests whose path matches (e.g. a 404 on one shard);
+ * - `{ shiftRange }`: answer a Range with the bytes `shiftRange` further on, under a Content-Range
+ *   that claims the bytes asked for (a lying cache or proxy);
+ * - `{ flaky, seed }`: fail that fraction of requests at random (seeded): a 500 or 503, a connection
+ *   reset before the answer, or a body cut half way.
  */
 export type StaticServerFault =
   | 'ignore-range'
@@ -25,7 +31,9 @@ export type StaticServerFault =
   | 'no-cors'
   | 'truncate'
   | 'short-body'
-  | { readonly status: number; readonly count?: number };
+  | { readonly status: number; readonly count?: number; readonly retryAfter?: number; readonly path?: RegExp }
+  | { readonly shiftRange: number }
+  | { readonly flaky: number; readonly seed?: number };
 
 export interface StaticServerOptions {
   /** 0 (default) picks a free port. */
@@ -94,6 +102,18 @@ export function parseRange(header: string | undefined, size: number): ByteRange 
   const end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
   if (start >= size || end < start) return 'unsatisfiable';
   return { start, end };
+}
+
+/** Uniform draws in [0, 1) from a 32-bit seed (mulberry32): a flaky host fails the same requests every run. */
+function seededRandom(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
 }
 
 function sleep(ms: number): Promise<void> {
@@ -176,7 +196,7 @@ async function answer(
   res: ServerResponse,
   root: string,
   options: StaticServerOptions,
-  forced: { count: number },
+  forced: { count: number; random: () => number },
 ): Promise<{ status: number; bytes: number }> {
   const fault = options.fault;
   const cors = fault !== 'no-cors';
@@ -194,11 +214,19 @@ async function answer(
   if (options.latencyMs) await sleep(options.latencyMs);
   if (req.method === 'OPTIONS') return reply(204);
   if (req.method !== 'GET' && req.method !== 'HEAD') return reply(405, { Allow: 'GET, HEAD, OPTIONS' });
-  if (typeof fault === 'object' && (fault.count === undefined || forced.count++ < fault.count)) {
-    return reply(fault.status, { 'Content-Type': 'text/plain' }, `forced status ${fault.status}\n`);
+  const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname;
+  if (typeof fault === 'object' && 'status' in fault && (!fault.path || fault.path.test(urlPath)) && (fault.count === undefined || forced.count++ < fault.count)) {
+    const retry: Record<string, string> = fault.retryAfter === undefined ? {} : { 'Retry-After': String(fault.retryAfter) };
+    return reply(fault.status, { 'Content-Type': 'text/plain', ...retry }, `forced status ${fault.status}\n`);
+  }
+  // One draw per request decides a flaky host's failure: 0 status 500, 1 status 503, 2 reset, 3 cut body.
+  const failure = typeof fault === 'object' && 'flaky' in fault && forced.random() < fault.flaky ? Math.floor(forced.random() * 4) : -1;
+  if (failure === 0 || failure === 1) return reply(failure === 0 ? 500 : 503, { 'Content-Type': 'text/plain' }, 'flaky host\n');
+  if (failure === 2) {
+    req.socket.destroy();
+    return { status: 0, bytes: 0 };
   }
 
-  const urlPath = new URL(req.url ?? '/', 'http://localhost').pathname;
   const file = await findFile(root, urlPath);
   if (!file) return reply(404, { 'Content-Type': 'text/plain' }, 'not found\n');
 
@@ -226,15 +254,19 @@ async function answer(
   }
   // short-body: a well-formed response whose Content-Length matches the short body it sends.
   const sentEnd = end - shortBy;
-  const cutAfter = fault === 'truncate' ? Math.floor(length / 2) : undefined;
-  const bytes = await sendBytes(res, file.path, start, sentEnd, options.bytesPerSecond, cutAfter);
+  const cutAfter = fault === 'truncate' || failure === 3 ? Math.floor(length / 2) : undefined;
+  // shiftRange: the same number of bytes from further on, or from before when the range ends the file (a shard index).
+  const by = range && typeof fault === 'object' && 'shiftRange' in fault ? fault.shiftRange : 0;
+  const shift = file.size - 1 - sentEnd >= by ? by : -Math.min(by, start);
+  const bytes = await sendBytes(res, file.path, start + shift, sentEnd + shift, options.bytesPerSecond, cutAfter);
   return { status, bytes };
 }
 
 /** Serves the files under `root` on 127.0.0.1 until `close()`. */
 export async function startStaticServer(root: string, options: StaticServerOptions = {}): Promise<StaticServer> {
   const absRoot = resolve(root);
-  const forced = { count: 0 }; // requests answered with a `{ status, count }` fault so far
+  // requests answered with a `{ status, count }` fault so far, and a flaky host's random draws
+  const forced = { count: 0, random: seededRandom(typeof options.fault === 'object' && 'flaky' in options.fault ? (options.fault.seed ?? 1) : 1) };
   const server = createServer((req, res) => {
     answer(req, res, absRoot, options, forced).then(
       ({ status, bytes }) =>

@@ -39,6 +39,21 @@ function encodeKey({ v2, separator }: KeyEncoding, path: string, coords: readonl
 
 /** The layout of the array at `path` from its zarr.json (v3) or .zarray (v2); undefined for anything else. */
 export function arrayLayout(path: string, document: Json, label: string): ArrayLayout | undefined {
+  const layout = readLayout(path, document, label);
+  if (!layout) return undefined;
+  const bad = (what: string): SourceError => new SourceError('malformed', `${label}${path}`, `${label}: the zarr metadata of ${path.slice(1)} is invalid: ${what}. Re-write the array.`);
+  const counts = (values: readonly number[]): boolean => Array.isArray(values) && values.every((v) => Number.isInteger(v) && v >= 0);
+  if (!counts(layout.shape)) throw bad(`shape ${JSON.stringify(layout.shape)} is not a list of non-negative integers`);
+  if (!counts(layout.chunkShape) || layout.chunkShape.length !== layout.shape.length || layout.chunkShape.some((c) => c === 0)) {
+    throw bad(`chunk shape ${JSON.stringify(layout.chunkShape)} for shape ${JSON.stringify(layout.shape)} (every chunk dimension must be a positive integer)`);
+  }
+  if (layout.shard && layout.shard.chunksPerShard.some((n) => !Number.isInteger(n) || n < 1)) {
+    throw bad(`the inner chunks do not divide the shard shape ${JSON.stringify(layout.chunkShape)}`);
+  }
+  return layout;
+}
+
+function readLayout(path: string, document: Json, label: string): ArrayLayout | undefined {
   const shape = document.shape as number[] | undefined;
   if (!Array.isArray(shape)) return undefined;
   if (document.zarr_format === 2) {

@@ -203,13 +203,45 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
     return arrayLayout(key, JSON.parse(new TextDecoder().decode(bytes)) as Record<string, unknown>, label);
   }
 
+  /**
+   * zarrita reports metadata it cannot parse (broken JSON, an unknown dtype) as "not found" when it
+   * probes for the zarr version; a document that is there but unreadable is named instead.
+   */
+  async function unreadable(path: string): Promise<SourceError | undefined> {
+    const where = path ? `${path}/` : '';
+    const present = ['zarr.json', '.zarray', '.zgroup', '.zattrs'].filter((name) => documents.has(`/${where}${name}`));
+    if (present.length === 0) return undefined;
+    const fail = (name: string, problem: string, cause: unknown): SourceError =>
+      new SourceError('malformed', `${label}/${where}${name}`, `${label}: ${where}${name} is damaged: ${problem}. Re-write the store (or restore that file).`, { cause });
+    for (const name of present) {
+      try {
+        JSON.parse(new TextDecoder().decode(documents.get(`/${where}${name}`)));
+      } catch (error) {
+        return fail(name, `it is not valid JSON (${(error as Error).message})`, error);
+      }
+    }
+    const name = present.includes('zarr.json') ? 'zarr.json' : (present.find((n) => n !== '.zattrs') ?? present[0]!);
+    try {
+      const location = root.resolve(path || '/');
+      if (name === 'zarr.json') await zarr.open.v3(location);
+      else await zarr.open.v2(location, { kind: name === '.zgroup' ? 'group' : 'array' });
+    } catch (error) {
+      return fail(name, `zarr cannot read it (${(error as Error).message})`, error);
+    }
+    return undefined;
+  }
+
   async function open(path: string, parentAttrs?: Attrs): Promise<TreeNode | undefined> {
     let node;
     try {
       node = await zarr.open(root.resolve(path || '/'));
     } catch (error) {
       if (error instanceof SourceError) throw error;
-      if (error instanceof zarr.NotFoundError) return undefined;
+      if (error instanceof zarr.NotFoundError) {
+        const damaged = await unreadable(path);
+        if (damaged) throw damaged;
+        return undefined;
+      }
       throw new SourceError('malformed', `${label}/${path}`, `The zarr metadata of ${path || 'the root'} in ${label} is unreadable: ${(error as Error).message}`, { cause: error });
     }
     if (!(node instanceof zarr.Array)) return groupNode(path, node.attrs as Attrs);
