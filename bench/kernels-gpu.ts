@@ -1,6 +1,6 @@
 // Browser half of `npm run bench:kernels`: loaded into headless Chromium by bench/kernels.ts, times the
 // WGSL kernels on the page's WebGPU adapter (SwiftShader when the machine has no GPU).
-import { probeAdapter, describeAdapter } from '../src/gpu/adapter.ts';
+import { describeAdapter, probeAdapter, requestComputeDevice } from '../src/gpu/adapter.ts';
 import { createBatchGatherer } from '../src/gpu/gather-normalize.ts';
 import { createGpuGeneMoments } from '../src/gpu/hvg.ts';
 import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
@@ -17,13 +17,7 @@ async function timed(repeats: number, body: () => Promise<void>, warmUp = true):
 export async function runGpuBench(): Promise<{ adapter: string; rows: BenchRow[] }> {
   const report = await probeAdapter();
   if (!report.available) throw new Error(`no WebGPU adapter: ${report.error}`);
-  const adapter = (await navigator.gpu.requestAdapter({ powerPreference: 'high-performance' }))!;
-  const device = await adapter.requestDevice({
-    requiredLimits: {
-      maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
-      maxBufferSize: adapter.limits.maxBufferSize,
-    },
-  });
+  const device = await requestComputeDevice();
   const label = `${describeAdapter(report)} (WebGPU)`;
   const rows: BenchRow[] = [];
   const { poolRows, nVars, meanNnz, batch, nSelected, repeats, hvgRows } = benchShape;

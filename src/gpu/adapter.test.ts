@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { chooseBackend, describeAdapter, probeAdapter, type AdapterReport } from './adapter.ts';
+import { chooseBackend, describeAdapter, probeAdapter, requestComputeDevice, WebGpuUnavailableError, type AdapterReport } from './adapter.ts';
 
 const real: AdapterReport = {
   available: true,
@@ -29,5 +29,12 @@ describe('chooseBackend', () => {
     expect(report.available).toBe(false);
     expect(chooseBackend(report)).toMatchObject({ backend: 'wasm' });
     expect(chooseBackend(report).reason).toMatch(/navigator\.gpu/);
+  });
+});
+
+describe('requestComputeDevice', () => {
+  it('throws a WebGpuUnavailableError without WebGPU', async () => {
+    await expect(requestComputeDevice(undefined)).rejects.toThrow(WebGpuUnavailableError);
+    await expect(requestComputeDevice(undefined)).rejects.toMatchObject({ code: 'webgpu-unavailable' });
   });
 });

@@ -1,4 +1,6 @@
-// What GPU the page has, and which backend training should use on it.
+// What GPU the page has, which backend training should use on it, and a device for the kernels
+// that run before ONNX Runtime has one (gene selection).
+import { TrvaeError } from '../errors.ts';
 
 export interface AdapterReport {
   /** navigator.gpu exists and an adapter was granted. */
@@ -79,4 +81,30 @@ export function describeAdapter(report: AdapterReport): string {
   if (!report.available) return 'none';
   const name = [report.vendor, report.architecture].filter(Boolean).join(' ') || report.description || 'unknown adapter';
   return report.isFallback ? `${name} (software fallback)` : name;
+}
+
+/** No WebGPU device could be had (no navigator.gpu, no adapter, or the device request failed). */
+export class WebGpuUnavailableError extends TrvaeError {
+  override readonly name = 'WebGpuUnavailableError';
+  readonly code = 'webgpu-unavailable';
+}
+
+/**
+ * A GPUDevice of the high-performance adapter with its largest storage bindings (kernels bind whole
+ * batches); the caller destroys it. For kernels that need no ORT tensors, e.g. gpuHighlyVariableGenes.
+ */
+export async function requestComputeDevice(gpu: GPU | undefined = globalThis.navigator?.gpu): Promise<GPUDevice> {
+  if (!gpu) throw new WebGpuUnavailableError('this browser has no WebGPU (navigator.gpu is undefined)');
+  const adapter = await gpu.requestAdapter({ powerPreference: 'high-performance' }).catch(() => null);
+  if (!adapter) throw new WebGpuUnavailableError('the browser offered no WebGPU adapter (blocklisted GPU or WebGPU disabled)');
+  try {
+    return await adapter.requestDevice({
+      requiredLimits: {
+        maxStorageBufferBindingSize: adapter.limits.maxStorageBufferBindingSize,
+        maxBufferSize: adapter.limits.maxBufferSize,
+      },
+    });
+  } catch (e) {
+    throw new WebGpuUnavailableError(`the WebGPU adapter refused a device: ${(e as Error).message}`, { cause: e });
+  }
 }

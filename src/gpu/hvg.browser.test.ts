@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { createGpuGeneMoments, gpuHighlyVariableGenes } from './hvg.ts';
+import { requestComputeDevice } from './adapter.ts';
 import { accumulateCsr, createGeneMoments, seuratHvg, variances } from '../cpu/hvg.ts';
 import { hvgFixture } from '../cpu/hvg-fixture.ts';
 import { randomCsr } from '../cpu/random-csr.ts';
@@ -12,8 +13,7 @@ import { writeConsolidatedRoot, type NodeMetadata } from '../convert/zarr-v3.ts'
 
 let device: GPUDevice;
 beforeAll(async () => {
-  const adapter = await navigator.gpu.requestAdapter();
-  device = await adapter!.requestDevice();
+  device = await requestComputeDevice();
 });
 afterAll(() => device.destroy());
 
