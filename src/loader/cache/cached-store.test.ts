@@ -87,3 +87,31 @@ describe('withChunkCache: shared in-flight reads', () => {
     expect(Array.from(c!)).toEqual(expected);
   });
 });
+
+describe('withChunkCache: entries of another version of a file', () => {
+  it('an entry from an older version is refetched when this session already reads the newer one; the refetch replaces it', async () => {
+    const { utimes, stat } = await import('node:fs/promises');
+    const cache = await openChunkCache(await directoryBackend(join(root, `cache-${caches++}`)), { budgetBytes: 2 ** 20 });
+    const session = async () => {
+      const stats = createTransferStats();
+      return { store: withChunkCache(await openHttpStore(server.url), cache, stats), stats };
+    };
+    const first = await session();
+    expect(Array.from((await first.store.getRange('/blob', range))!)).toEqual(expected);
+    // a new version of the file (a re-upload: new mtime, new ETag); the root metadata is unchanged
+    const later = new Date((await stat(join(root, 'store', 'blob'))).mtimeMs + 60_000);
+    await utimes(join(root, 'store', 'blob'), later, later);
+
+    const second = await session();
+    await second.store.getRange('/blob', { offset: 0, length: 10 }); // from the network: pins the new version
+    expect(Array.from((await second.store.getRange('/blob', range))!)).toEqual(expected);
+    expect(second.stats.networkRequests).toBe(2); // the cached (old) entry was not served
+    expect(second.stats.cacheRequests).toBe(0);
+
+    const third = await session();
+    await third.store.getRange('/blob', range); // the refetched entry, of the new version: a hit that pins it
+    expect(third.stats.cacheRequests).toBe(1);
+    await third.store.getRange('/blob', { offset: 20, length: 10 }); // the network agrees with the pin
+    expect(third.stats.networkRequests).toBe(1);
+  });
+});
