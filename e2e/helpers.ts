@@ -31,14 +31,15 @@ export async function fillTrainForm(page: Page, values: TrainFormValues): Promis
     await form.getByLabel('Held-out cell type').selectOption(values.holdout.cellType);
     await form.getByLabel('Held-out condition').selectOption(values.holdout.condition);
   }
-  await form.getByLabel('Genes (top HVG)').fill(String(values.genes));
-  await form.getByLabel('Epochs').fill(String(values.epochs));
-  await form.locator('summary').click();
-  await form.getByLabel('Hidden layers').fill(values.hidden);
-  await form.getByLabel('Latent size').fill(String(values.latent));
-  if (values.batchSize !== undefined) await form.getByLabel('Batch size').fill(String(values.batchSize));
-  if (values.memoryMb !== undefined) await form.getByLabel('In-memory limit (MB)').fill(String(values.memoryMb));
-  if (values.recon) await form.getByLabel('Reconstruction loss').selectOption(values.recon);
+  const field = (label: string) => form.getByLabel(label, { exact: true });
+  await field('Genes').fill(String(values.genes));
+  if (values.memoryMb !== undefined) await field('In-memory limit (MB)').fill(String(values.memoryMb));
+  for (const summary of await form.locator('summary').all()) await summary.click();
+  await field('Epochs').fill(String(values.epochs));
+  await field('Hidden layers').fill(values.hidden);
+  await field('Latent size').fill(String(values.latent));
+  if (values.batchSize !== undefined) await field('Batch size').fill(String(values.batchSize));
+  if (values.recon) await field('Reconstruction loss').selectOption(values.recon);
   return form;
 }
 

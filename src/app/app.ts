@@ -119,13 +119,21 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       summary.replaceChildren(await renderDatasetSummary(source));
       if (origin.kind !== 'opfs') summary.append(renderSaveCopy(originInput(origin), copyName(source.label), () => void stores.refresh()));
       const results = document.createElement('div');
-      const train = renderTrainPanel(source, originInput(origin), backend, (model) => {
-        options.onTrained?.(model);
-        results.replaceChildren();
-        renderResults(model)
-          .then((panel) => results.replaceChildren(panel))
-          .catch((e: unknown) => results.replaceChildren(`Could not show the results: ${(e as Error).message}`));
-      });
+      const train = renderTrainPanel(
+        source,
+        originInput(origin),
+        backend,
+        (model) => {
+          options.onTrained?.(model);
+          try {
+            results.replaceChildren(renderResults(model));
+          } catch (e) {
+            results.replaceChildren(`Could not show the results: ${(e as Error).message}`);
+          }
+        },
+        // A new run clears the previous run's results and downloads.
+        () => results.replaceChildren(),
+      );
       workspace.replaceChildren(train, results);
       setStatus(`Opened ${describeOrigin(origin)}.`);
       options.onOpened?.(source);

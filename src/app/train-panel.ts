@@ -1,139 +1,156 @@
-// The training panel: choose keys, genes and the held-out pair; train in a worker with live loss
-// curves, progress (cells/s, ETA), pause/resume/cancel; hand the trained state to the results panel.
+// The training panel: a form generated from the one declaration of the training options (the CLI's
+// flags, with the same defaults and explanations), a run in the training worker with live loss
+// curves, progress (cells/s, ETA), pause/resume/cancel. The worker prepares the data, trains and
+// computes the results; this page only draws.
 import * as Comlink from 'comlink';
 import type { TrainingBackend } from '../gpu/adapter.ts';
-import type { TrainingEvent } from '../model/train/train.ts';
-import type { ModelState } from '../model/train/state.ts';
-import { makeConfig, type ReconstructionLoss, type TrvaeConfig } from '../model/trvae/config.ts';
+import { DatasetError } from '../model/dataset.ts';
+import { formatDefault, trainingOptionSpecs, trainingOptionsFrom, type OptionGroup, type OptionKey, type OptionSpec, type TrainingOptions } from '../model/options.ts';
+import type { TrainWorkerApi, TrainWorkerEvent, TrainWorkerResult } from '../model/train/worker-api.ts';
+import { ExportError } from '../model/export.ts';
+import { registerErrorClasses } from '../rpc/errors.ts';
+import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { AnnDataSource } from '../source/types.ts';
-import type { TrainWorkerApi, WorkerTrainRequest, WorkerTrainResult } from '../../workers/train.worker.ts';
 import { formatInt, h } from './dom.ts';
 import { createLineChart } from './line-chart.ts';
 import type { WorkerInput } from './open-dataset.ts';
-import { subsetRows } from './subset.ts';
-import { inMemoryBytes, prepareTrainingData, sampleForResults, type TrainingChoices, type TrainingData } from './training-data.ts';
+
+registerErrorClasses({ DatasetError, ExportError });
 
 export interface TrainedModel {
-  readonly config: TrvaeConfig;
-  readonly state: ModelState;
-  readonly data: TrainingData;
-  readonly choices: TrainingChoices;
-  readonly result: WorkerTrainResult;
+  readonly options: TrainingOptions;
+  readonly result: TrainWorkerResult;
 }
 
-interface FormValues {
-  readonly choices: TrainingChoices;
-  readonly epochs: number;
-  readonly batchSize: number;
-  readonly hidden: number[];
-  readonly latent: number;
-  readonly beta: number;
-  readonly validationFraction: number;
-  /** Above this much dense expression, train out of core. */
-  readonly memoryMb: number;
-  readonly recon: ReconstructionLoss;
-  readonly eta: number;
+const fieldId = (key: OptionKey) => `train-${key}`;
+
+/** A control with its label and a one-line explanation (the CLI's help text), linked for assistive tech. */
+function labelled(spec: OptionSpec, control: HTMLElement): HTMLElement {
+  const def = formatDefault(spec.key);
+  const hint = `${control.id}-hint`;
+  control.setAttribute('aria-describedby', hint);
+  return h('div', { class: 'field' }, h('label', { for: control.id }, spec.label), control, h('small', { class: 'hint', id: hint }, `${spec.help}${def !== undefined ? ` (default ${def})` : ''}`));
 }
 
-function select(name: string, label: string, options: readonly string[], selected?: string, allowNone = false): HTMLElement {
-  const el = h('select', { name, id: `train-${name}` }, allowNone ? h('option', { value: '' }, '—') : null, ...options.map((o) => h('option', { value: o, selected: o === selected }, o)));
-  return h('label', { for: `train-${name}` }, label, el);
+function selectControl(key: OptionKey, options: readonly string[], selected: string | undefined, none?: string): HTMLSelectElement {
+  return h(
+    'select',
+    { name: key, id: fieldId(key) },
+    none !== undefined ? h('option', { value: '' }, none) : null,
+    ...options.map((o) => h('option', { value: o, selected: o === selected }, o)),
+  );
 }
 
-function numberInput(name: string, label: string, value: number, attrs: Record<string, string | number> = {}): HTMLElement {
-  return h('label', { for: `train-${name}` }, label, h('input', { type: 'number', name, id: `train-${name}`, value, ...attrs }));
+function inputControl(spec: OptionSpec, value: string | undefined): HTMLInputElement {
+  const numeric = spec.kind === 'int' || spec.kind === 'number';
+  return h('input', {
+    name: spec.key,
+    id: fieldId(spec.key),
+    type: numeric ? 'number' : 'text',
+    value,
+    step: spec.kind === 'number' ? 'any' : undefined,
+    min: numeric ? spec.min : undefined,
+    max: numeric ? spec.max : undefined,
+    placeholder: spec.kind === 'text' ? spec.placeholder : undefined,
+  });
 }
 
-function readForm(form: HTMLFormElement): FormValues {
-  const data = new FormData(form);
-  const text = (k: string) => String(data.get(k) ?? '');
-  const num = (k: string) => Number(text(k));
-  const holdoutCellType = text('holdoutCellType');
-  const holdoutCondition = text('holdoutCondition');
-  const hidden = text('hidden').split(',').map((s) => Number(s.trim()));
-  if (hidden.some((v) => !Number.isInteger(v) || v <= 0)) throw new Error(`hidden layers must be positive integers separated by commas, got "${text('hidden')}"`);
-  return {
-    choices: {
-      conditionKey: text('conditionKey'),
-      cellTypeKey: text('cellTypeKey') || undefined,
-      holdout: holdoutCellType && holdoutCondition ? { cellType: holdoutCellType, condition: holdoutCondition } : undefined,
-      nGenes: num('nGenes'),
-    },
-    epochs: num('epochs'),
-    batchSize: num('batchSize'),
-    hidden,
-    latent: num('latent'),
-    beta: num('beta'),
-    validationFraction: num('validation') / 100,
-    memoryMb: num('memoryMb'),
-    recon: text('recon') as ReconstructionLoss,
-    eta: num('eta'),
-  };
+interface CategoricalInfo {
+  readonly name: string;
+  readonly categories?: readonly string[];
+  readonly counts?: readonly number[];
 }
 
-/** `input` opens the same dataset again in the worker when it streams (too large for memory). */
-export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, backend: TrainingBackend, onTrained: (model: TrainedModel) => void): HTMLElement {
+/** The pair offered for evaluation by default: the smallest cell type × the first non-reference condition. */
+export function defaultHoldout(cellTypes: CategoricalInfo | undefined, conditions: CategoricalInfo | undefined): string | undefined {
+  if (!cellTypes?.categories || !conditions?.categories || conditions.categories.length < 2 || cellTypes.categories.length < 2) return undefined;
+  const counts = cellTypes.counts ?? cellTypes.categories.map(() => 1);
+  let smallest = 0;
+  counts.forEach((n, i) => {
+    if (n > 0 && (counts[smallest] === 0 || n < counts[smallest])) smallest = i;
+  });
+  const reference = conditions.categories.findIndex((c) => /^(control|ctrl|unstim|untreated|baseline|none|vehicle)/i.test(c));
+  const target = conditions.categories.find((_, i) => i !== Math.max(0, reference));
+  const cellTypeNames = cellTypes.categories;
+  return target === undefined ? undefined : `${cellTypeNames[smallest]}:${target}`;
+}
+
+/** `input` opens the same dataset again in the worker, which trains on it. */
+export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, backend: TrainingBackend, onTrained: (model: TrainedModel) => void, onStart: () => void = () => {}): HTMLElement {
   const categorical = source.obsColumns.filter((c) => c.kind === 'categorical' || c.kind === 'string');
   const names = categorical.map((c) => c.name);
   const guess = (pattern: RegExp) => names.find((n) => pattern.test(n));
+  const info = (name?: string): CategoricalInfo | undefined => categorical.find((c) => c.name === name);
   const conditionGuess = guess(/^(condition|stim|treatment|perturbation)/i) ?? names[0];
   const cellTypeGuess = guess(/cell.?type|celltype|cluster|louvain|leiden/i);
-  const categoriesOf = (name?: string) => categorical.find((c) => c.name === name)?.categories ?? [];
 
-  const holdoutCellType = select('holdoutCellType', 'Held-out cell type', categoriesOf(cellTypeGuess), undefined, true);
-  const holdoutCondition = select('holdoutCondition', 'Held-out condition', categoriesOf(conditionGuess), undefined, true);
+  // The held-out pair: two selects (cell type, condition) that together are the `holdout` option.
+  const holdoutCellType = selectControl('holdout', [], undefined, '— none —');
+  holdoutCellType.name = 'holdoutCellType';
+  holdoutCellType.id = 'train-holdoutCellType';
+  const holdoutCondition = selectControl('holdout', [], undefined, '— none —');
+  holdoutCondition.name = 'holdoutCondition';
+  holdoutCondition.id = 'train-holdoutCondition';
+  const refillHoldout = () => {
+    const cellTypes = info(cellTypeSelect.value);
+    const conditions = info(conditionSelect.value);
+    const offered = defaultHoldout(cellTypes, conditions);
+    const [ct, cond] = offered ? [offered.slice(0, offered.lastIndexOf(':')), offered.slice(offered.lastIndexOf(':') + 1)] : [undefined, undefined];
+    holdoutCellType.replaceChildren(h('option', { value: '' }, '— none —'), ...(cellTypes?.categories ?? []).map((o) => h('option', { value: o, selected: o === ct }, o)));
+    holdoutCondition.replaceChildren(h('option', { value: '' }, '— none —'), ...(conditions?.categories ?? []).map((o) => h('option', { value: o, selected: o === cond }, o)));
+  };
+
+  const conditionSelect = selectControl('conditionKey', names, conditionGuess);
+  const cellTypeSelect = selectControl('cellTypeKey', names, cellTypeGuess, '—');
+  const field = (spec: OptionSpec): HTMLElement => {
+    const def = formatDefault(spec.key);
+    switch (spec.key) {
+      case 'conditionKey':
+        return labelled(spec, conditionSelect);
+      case 'cellTypeKey':
+        return labelled(spec, cellTypeSelect);
+      case 'holdout':
+        return h(
+          'fieldset',
+          { class: 'holdout', title: spec.help },
+          h('legend', {}, spec.label),
+          h('div', { class: 'field' }, h('label', { for: 'train-holdoutCellType' }, 'Held-out cell type'), holdoutCellType),
+          h('div', { class: 'field' }, h('label', { for: 'train-holdoutCondition' }, 'Held-out condition'), holdoutCondition),
+          h('small', { class: 'hint' }, `${spec.help}; offered by default for the evaluation (the smallest cell type), set both to none to train on every cell`),
+        );
+      case 'layer':
+        return labelled(spec, selectControl('layer', Object.keys(source.layers), undefined, 'X'));
+      case 'genes':
+        return labelled(spec, inputControl(spec, String(Math.min(Number(def), source.nVars))));
+      default:
+        return labelled(spec, spec.kind === 'choice' ? selectControl(spec.key, spec.choices, def) : inputControl(spec, def));
+    }
+  };
+  const groups: Record<OptionGroup, string> = { data: '', schedule: 'Schedule', model: 'Model', loss: 'Loss and optimiser' };
   const form = h(
     'form',
     { class: 'train-form', 'data-testid': 'train-form' },
-    select('conditionKey', 'Condition key', names, conditionGuess),
-    select('cellTypeKey', 'Cell type key', names, cellTypeGuess, true),
-    holdoutCellType,
-    holdoutCondition,
-    numberInput('nGenes', 'Genes (top HVG)', Math.min(2000, source.nVars), { min: 2, max: source.nVars }),
-    numberInput('epochs', 'Epochs', 30, { min: 1 }),
-    h(
-      'details',
-      { class: 'advanced' },
-      h('summary', {}, 'Model and optimiser'),
-      numberInput('batchSize', 'Batch size', Math.min(512, source.nObs), { min: 2 }),
-      h('label', { for: 'train-hidden' }, 'Hidden layers', h('input', { name: 'hidden', id: 'train-hidden', value: '512, 128' })),
-      numberInput('latent', 'Latent size', 20, { min: 1 }),
-      numberInput('beta', 'MMD weight β', 100, { min: 0, step: 'any' }),
-      h(
-        'label',
-        { for: 'train-recon' },
-        'Reconstruction loss',
-        h(
-          'select',
-          { name: 'recon', id: 'train-recon' },
-          h('option', { value: 'sse' }, 'SSE (paper)'),
-          h('option', { value: 'mse' }, 'MSE'),
-          h('option', { value: 'nb' }, 'negative binomial (raw counts)'),
-        ),
-      ),
-      numberInput('eta', 'Reconstruction weight η', 100, { min: 0, step: 'any' }),
-      numberInput('validation', 'Validation %', 10, { min: 0, max: 50 }),
-      numberInput('memoryMb', 'In-memory limit (MB)', 1024, { min: 1 }),
-    ),
+    ...(Object.keys(groups) as OptionGroup[]).map((group) => {
+      const fields = trainingOptionSpecs.filter((s) => s.group === group).map(field);
+      return group === 'data' ? h('div', { class: 'fields' }, ...fields) : h('details', { class: 'advanced' }, h('summary', {}, groups[group]), ...fields);
+    }),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train')),
   );
-  const refill = (wrapper: HTMLElement, options: readonly string[]) => {
-    const el = wrapper.querySelector('select') as HTMLSelectElement;
-    el.replaceChildren(h('option', { value: '' }, '—'), ...options.map((o) => h('option', { value: o }, o)));
-  };
-  form.querySelector('[name=cellTypeKey]')?.addEventListener('change', (e) => refill(holdoutCellType, categoriesOf((e.target as HTMLSelectElement).value)));
+  refillHoldout();
+  conditionSelect.addEventListener('change', refillHoldout);
+  cellTypeSelect.addEventListener('change', refillHoldout);
   // The NB loss is on another scale than SSE (per-cell log-likelihood): η = 1 is its usual weight.
   form.querySelector('[name=recon]')?.addEventListener('change', (e) => {
     const eta = form.querySelector<HTMLInputElement>('[name=eta]');
-    if (eta) eta.value = (e.target as HTMLSelectElement).value === 'nb' ? '1' : '100';
+    if (eta) eta.value = (e.target as HTMLSelectElement).value === 'nb' ? '1' : (formatDefault('eta') ?? '');
   });
-  form.querySelector('[name=conditionKey]')?.addEventListener('change', (e) => refill(holdoutCondition, categoriesOf((e.target as HTMLSelectElement).value)));
 
   const progress = h('progress', { max: 1, value: 0, 'data-testid': 'train-progress' });
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'train-status' });
+  const detail = h('p', { class: 'detail', 'data-testid': 'train-detail' });
   const pause = h('button', { type: 'button', disabled: true, 'data-testid': 'pause-button' }, 'Pause');
   const cancel = h('button', { type: 'button', disabled: true, class: 'secondary', 'data-testid': 'cancel-button' }, 'Cancel');
-  const stepChart = createLineChart({ title: 'Training loss per step (log scale)', xLabel: 'step', logY: true });
+  const stepChart = createLineChart({ title: 'Weighted loss terms per step (log scale)', xLabel: 'step', logY: true });
   const epochChart = createLineChart({ title: 'Total loss per epoch: training vs validation (log scale)', xLabel: 'epoch', logY: true });
   // Shown from the first run on: empty axes before training only take room.
   const charts = h('div', { class: 'charts', hidden: true }, stepChart.element, epochChart.element);
@@ -144,11 +161,10 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     form,
     h('div', { class: 'run-controls' }, progress, pause, cancel),
     status,
+    detail,
     charts,
   );
 
-  let abort: AbortController | undefined;
-  let worker: Worker | undefined;
   let api: Comlink.Remote<TrainWorkerApi> | undefined;
   let paused = false;
 
@@ -168,95 +184,81 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     void (paused ? api?.pause() : api?.resume());
     if (paused) setStatus('Paused.');
   });
-  cancel.addEventListener('click', () => {
-    abort?.abort();
-    void api?.cancel();
-  });
-
+  cancel.addEventListener('click', () => void api?.cancel());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     void run();
   });
 
+  function readOptions(): TrainingOptions {
+    const data = new FormData(form);
+    const values: Partial<Record<OptionKey, string>> = {};
+    for (const spec of trainingOptionSpecs) {
+      if (spec.key === 'holdout') continue;
+      const v = data.get(spec.key);
+      if (typeof v === 'string') values[spec.key] = v;
+    }
+    const ct = String(data.get('holdoutCellType') ?? '');
+    const cond = String(data.get('holdoutCondition') ?? '');
+    if (Boolean(ct) !== Boolean(cond)) throw new DatasetError(`the held-out pair needs both a cell type and a condition (got ${ct ? `cell type "${ct}" only` : `condition "${cond}" only`}); set both, or neither to train on every cell`);
+    if (ct) values.holdout = `${ct}:${cond}`;
+    return trainingOptionsFrom(values);
+  }
+
   async function run(): Promise<void> {
-    let values: FormValues;
+    let options: TrainingOptions;
     try {
-      values = readForm(form);
+      options = readOptions();
     } catch (e) {
       setStatus((e as Error).message, true);
       return;
     }
-    abort = new AbortController();
+    onStart();
     running(true);
     charts.hidden = false;
     stepChart.clear();
     epochChart.clear();
+    detail.textContent = '';
+    progress.value = 0;
+    const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'training' });
+    api = wrapWorkerApi<TrainWorkerApi>(worker);
     try {
       const started = performance.now();
-      const onPrepare = (phase: string, done: number, total: number) => {
-        progress.value = done / total;
-        setStatus(`${phase}: ${formatInt(done)} / ${formatInt(total)} cells`);
-      };
-      const { choices } = values;
-      const model = { hidden: values.hidden, latent: values.latent, beta: values.beta, eta: values.eta, recon: values.recon };
-      // The NB loss needs each batch's raw counts and library sizes, which the loader's pools carry.
-      const streaming = values.recon === 'nb' || inMemoryBytes(source, choices.nGenes) > values.memoryMb * 2 ** 20;
-      let request: WorkerTrainRequest;
-      let transfer: Transferable[] = [];
-      let nTrain: number;
-      let data: TrainingData | undefined;
-      if (streaming) {
-        // Out of core: the worker selects genes and streams batches through the loader.
-        const nConditions = categoriesOf(choices.conditionKey).length;
-        nTrain = Math.floor(source.nObs * (1 - values.validationFraction));
-        request = {
-          dataset: {
-            source: input,
-            conditionKey: choices.conditionKey,
-            holdout: choices.holdout && choices.cellTypeKey ? { ...choices.holdout, cellTypeKey: choices.cellTypeKey } : undefined,
-            nGenes: choices.nGenes,
-          },
-          config: { ...model, nConditions, batchSize: Math.min(values.batchSize, nTrain) },
-          schedule: { epochs: values.epochs },
-          validationFraction: values.validationFraction,
-          backend,
-        };
-        setStatus(`Streaming ${formatInt(source.nObs)} cells through the out-of-core loader (${backend.toUpperCase()}); selecting ${formatInt(choices.nGenes)} genes first…`);
-      } else {
-        data = await prepareTrainingData(source, choices, onPrepare, abort.signal);
-        const trainSet = subsetRows(data.dataset, data.trainRows);
-        nTrain = Math.round(trainSet.conditions.length * (1 - values.validationFraction));
-        if (nTrain < 2) throw new Error(`only ${nTrain} cells are left for training after the held-out pair and the validation split`);
-        request = {
-          dataset: trainSet,
-          // A small dataset still gets one full batch per epoch.
-          config: { ...model, nConditions: data.conditions.categories.length, batchSize: Math.min(values.batchSize, nTrain) },
-          schedule: { epochs: values.epochs },
-          validationFraction: values.validationFraction,
-          backend,
-        };
-        transfer = [trainSet.x.buffer, trainSet.conditions.buffer];
-        setStatus(`Training on ${formatInt(data.trainRows.length)} cells × ${formatInt(data.dataset.nGenes)} genes in memory (${backend.toUpperCase()})…`);
-      }
-      const batchSize = request.config.batchSize as number;
-      const totalSteps = Math.max(1, Math.floor(nTrain / batchSize)) * values.epochs;
-      worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module' });
-      api = Comlink.wrap<TrainWorkerApi>(worker);
+      setStatus(`Preparing the run (${backend.toUpperCase()})…`);
       // A worker that fails to load or dies never answers its comlink call: fail the run instead of hanging.
       const died = new Promise<never>((_, reject) => {
-        worker?.addEventListener('error', (e) => reject(new Error(`the training worker failed: ${e.message || 'it could not start'}`)));
-        worker?.addEventListener('messageerror', () => reject(new Error('the training worker sent a message that could not be read')));
+        worker.addEventListener('error', (e) => reject(new Error(`the training worker failed: ${e.message || 'it could not start'}`)));
+        worker.addEventListener('messageerror', () => reject(new Error('the training worker sent a message that could not be read')));
       });
-      const trainingStarted = performance.now();
+      let plan: Extract<TrainWorkerEvent, { kind: 'plan' }> | undefined;
+      // ETA from the time actually spent training: pauses do not count.
+      let trainingSeconds = 0;
+      let lastTick = 0;
       let lastDraw = 0;
-      const onEvent = (e: TrainingEvent) => {
+      const onEvent = (e: TrainWorkerEvent) => {
+        const now = performance.now();
+        if (e.kind === 'phase') {
+          progress.value = e.total > 0 ? e.done / e.total : 0;
+          setStatus(`${e.phase[0].toUpperCase()}${e.phase.slice(1)}${e.total > 1 ? `: ${formatInt(e.done)} / ${formatInt(e.total)} cells` : '…'}`);
+          return;
+        }
+        if (e.kind === 'plan') {
+          plan = e;
+          lastTick = now;
+          detail.textContent = e.log.join(' · ');
+          setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'} (${backend.toUpperCase()}): ${e.epochs} epochs of ${e.stepsPerEpoch} steps…`);
+          return;
+        }
+        if (!plan) return;
+        if (!paused) trainingSeconds += (now - lastTick) / 1000;
+        lastTick = now;
+        const totalSteps = plan.epochs * plan.stepsPerEpoch;
         if (e.kind === 'step') {
           progress.value = Math.min(1, e.step / totalSteps);
-          if (e.losses) for (const [term, value] of Object.entries(e.losses)) stepChart.add(term, e.step, value);
-          const seconds = (performance.now() - trainingStarted) / 1000;
-          const cellsPerSecond = (e.step * batchSize) / seconds;
-          const eta = (totalSteps - e.step) * (seconds / e.step);
-          if (!paused) setStatus(`Epoch ${e.epoch + 1}/${values.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s`);
+          if (e.losses) for (const term of ['recon', 'kl', 'mmd'] as const) stepChart.add(`${term} (weighted)`, e.step, e.losses[term]);
+          const cellsPerSecond = (e.step * plan.batchSize) / Math.max(1e-3, trainingSeconds);
+          const eta = (totalSteps - e.step) * (trainingSeconds / Math.max(1, e.step));
+          if (!paused) setStatus(`Epoch ${e.epoch + 1}/${plan.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s${plan.inMemory ? '' : ' · out-of-core loader'}`);
         } else if (e.kind === 'epoch') {
           epochChart.add('train', e.record.epoch + 1, e.record.train.total);
           if (e.record.validation) epochChart.add('validation', e.record.epoch + 1, e.record.validation.total);
@@ -264,39 +266,31 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
         } else if (e.kind === 'lr') {
           setStatus(`Learning rate reduced to ${e.learningRate.toExponential(1)} at epoch ${e.epoch + 1}`);
         }
-        if (performance.now() - lastDraw > 250) {
+        if (now - lastDraw > 250) {
           stepChart.draw();
-          lastDraw = performance.now();
+          lastDraw = now;
         }
       };
-      const result = await Promise.race([died, api.train(Comlink.transfer(request, transfer), Comlink.proxy(onEvent))]);
+      const result = await Promise.race([died, api.train({ source: input, options, backend }, Comlink.proxy(onEvent))]);
       stepChart.draw();
       epochChart.draw();
       progress.value = 1;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
+      const best = result.bestEpoch >= 0 ? ` Parameters of the best epoch (${result.bestEpoch + 1}) are kept.` : '';
       const outcome = {
-        completed: `Trained ${result.epoch} epochs in ${seconds} s.`,
-        'early-stopping': `Stopped early after ${result.epoch} epochs (validation loss stopped improving), ${seconds} s.`,
+        completed: `Trained ${result.epoch} epochs in ${seconds} s.${best}`,
+        'early-stopping': `Stopped early after ${result.epoch} epochs (validation loss stopped improving), ${seconds} s.${best}`,
         cancelled: `Cancelled after ${result.epoch} epochs; the model so far is kept.`,
-        'non-finite': `Stopped: ${result.message ?? 'a loss became NaN/Inf'}. The last good parameters are kept.`,
+        'non-finite': `Stopped: ${result.message ?? 'a loss became NaN/Inf'}. No results are shown for this run.`,
       }[result.stopReason];
-      setStatus(outcome, result.stopReason === 'non-finite');
-      if (result.epoch === 0 && result.stopReason === 'cancelled') return;
-      // The worker built its config the same way from the same request.
-      const nGenes = data ? data.dataset.nGenes : (result.genes?.length ?? 0);
-      const config = makeConfig({ ...request.config, nGenes });
-      if (!data) {
-        if (!result.genes) throw new Error('the worker did not say which genes it trained on');
-        data = await sampleForResults(source, choices, result.genes, onPrepare, { signal: abort.signal });
-        setStatus(`${outcome} Results below use ${formatInt(data.dataset.conditions.length)} sampled cells.`);
-      }
-      onTrained({ config, state: result.state, data, choices, result });
+      const shown = result.results?.cells;
+      const note = shown && (!plan?.inMemory || shown.shown < shown.of) ? ` Results below use ${formatInt(shown.shown)} sampled cells.` : '';
+      setStatus(`${outcome}${note}`, result.stopReason === 'non-finite');
+      if (result.results) onTrained({ options, result });
     } catch (e) {
-      const err = e as Error;
-      setStatus(err.name === 'AbortError' ? 'Cancelled.' : `Training failed: ${err.message}`, err.name !== 'AbortError');
+      setStatus(`Training failed: ${(e as Error).message}`, true);
     } finally {
-      worker?.terminate();
-      worker = undefined;
+      worker.terminate();
       api = undefined;
       paused = false;
       pause.textContent = 'Pause';

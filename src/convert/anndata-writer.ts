@@ -6,6 +6,7 @@ import type { CsrBlock, DenseBlock, ObsValues } from '../source/types.ts';
 import type { StoreSink } from './sink.ts';
 import {
   createShardedArrayWriter,
+  writeConsolidatedRoot,
   join,
   writeGroup,
   writeNumericArray,
@@ -243,4 +244,11 @@ export async function writeAnnDataGroup(sink: StoreSink, nodes: NodeMetadata, pa
   await writeGroup(sink, nodes, join(path, 'layers'), version('dict', '0.1.0'));
   for (const [name, m] of Object.entries(input.layers ?? {})) await writeMatrix(join(path, 'layers', name), m);
   for (const name of ['obsm', 'varm', 'obsp', 'varp', 'uns']) await writeGroup(sink, nodes, join(path, name), version('dict', '0.1.0'));
+}
+
+/** A whole AnnData zarr v3 store: the AnnData at the root, then its consolidated metadata. */
+export async function writeAnnDataStore(sink: StoreSink, input: AnnDataInput, options: WriteAnnDataOptions = {}): Promise<void> {
+  const nodes: NodeMetadata = new Map();
+  await writeAnnDataGroup(sink, nodes, '', input, options);
+  await writeConsolidatedRoot(sink, nodes, version('anndata', '0.1.0'));
 }

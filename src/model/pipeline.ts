@@ -128,6 +128,12 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
   });
 
   env.onPhase?.('opening the loader', 0, 1);
+  // The signal cancels opening (an in-memory load reads everything) but not the epochs' reads: a
+  // cancelled run ends at the next step boundary with its state kept (train() checks the control),
+  // and closing the plan stops the loader. An abort inside an epoch's read would lose the run.
+  const opening = new AbortController();
+  const forward = () => opening.abort(signal?.reason);
+  signal?.addEventListener('abort', forward, { once: true });
   const loaders = await openTrainingLoaders(source, {
     conditionKey: options.conditionKey,
     genes,
@@ -139,8 +145,8 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
     layer: options.layer,
     memoryBudgetBytes: options.memoryMb * 2 ** 20,
     reader: env.reader,
-    signal,
-  });
+    signal: opening.signal,
+  }).finally(() => signal?.removeEventListener('abort', forward));
   if (loaders.sizes.train < config.batchSize) {
     await loaders.close();
     throw new DatasetError(`${loaders.sizes.train} training cells are fewer than one batch of ${config.batchSize}; lower --batch-size`);

@@ -1,0 +1,179 @@
+// What the page shows after training, computed where the model lives (the training worker, or the
+// CLI): a sample of cells encoded to μ and projected by PCA, the counterfactual prediction of the
+// held-out pair with the paper's R² table, and the latent coordinates as CSV. The page only draws.
+
+import { normalNoise } from '../cpu/philox.ts';
+import type { AnnDataSource } from '../source/types.ts';
+import { loadExpression, type CategoricalColumn } from './dataset.ts';
+import { createInferenceRunner } from './inference.ts';
+import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
+import { pca2 } from './pca.ts';
+import type { TrainingPlan } from './pipeline.ts';
+import { createRng } from './random.ts';
+import type { Backend } from './runtime.ts';
+import type { ModelState } from './train/state.ts';
+import type { TrvaeConfig } from './trvae/config.ts';
+
+export interface LabelColumn {
+  readonly name: string;
+  readonly categories: readonly string[];
+  /** One code per shown cell. */
+  readonly codes: Int32Array;
+}
+
+export interface HeldOutPrediction {
+  readonly cellType: string;
+  readonly sourceCondition: string;
+  readonly targetCondition: string;
+  readonly sourceCells: number;
+  readonly realCells: number;
+  readonly evaluation: PredictionEvaluation;
+  /**
+   * What a model must beat, on the same cells and DEGs: the source cells as they are, and the
+   * population-average shift (source cells + the mean target − source difference of the other cell types).
+   */
+  readonly baselines: readonly { readonly name: string; readonly evaluation: PredictionEvaluation }[];
+  /** Per-gene mean, predicted and real, interleaved [G, 2]. */
+  readonly meanPoints: Float32Array;
+  readonly degNames: readonly string[];
+}
+
+export interface TrainingResults {
+  /** Cells shown (a sample when the dataset is larger than the limit) of all cells. */
+  readonly cells: { readonly shown: number; readonly of: number };
+  /** PCA of μ, [shown, 2]. */
+  readonly embedding: Float32Array;
+  readonly labels: readonly LabelColumn[];
+  readonly prediction?: HeldOutPrediction;
+  /** A note when the held-out pair cannot be evaluated (no real or no source cells). */
+  readonly predictionNote?: string;
+  /** μ of the shown cells, keyed by obs row. */
+  readonly latentCsv: string;
+}
+
+export interface ResultsOptions {
+  /** Random cells shown at most, besides every cell of the held-out cell type (default 10,000). */
+  readonly maxCells?: number;
+  readonly seed?: number;
+  readonly backend?: Backend;
+  readonly signal?: AbortSignal;
+  readonly onProgress?: (done: number, total: number) => void;
+}
+
+/** Sorted rows: up to `maxCells` at random (selection sampling) plus every row `always` keeps. */
+function sampleRows(nObs: number, maxCells: number, seed: number, always: (row: number) => boolean, usable: (row: number) => boolean): Int32Array {
+  const rng = createRng(seed);
+  const rows: number[] = [];
+  let needed = Math.min(maxCells, nObs);
+  for (let row = 0; row < nObs; row++) {
+    const pick = needed > 0 && rng.next() * (nObs - row) < needed;
+    if (pick) needed--;
+    if ((pick || always(row)) && usable(row)) rows.push(row);
+  }
+  return Int32Array.from(rows);
+}
+
+const slice = (name: string, column: CategoricalColumn, rows: Int32Array): LabelColumn => ({
+  name,
+  categories: column.categories,
+  codes: Int32Array.from(rows, (r) => column.codes[r]),
+});
+
+/** Mean over the cell types other than `exclude` (each with cells in both) of mean(target) − mean(source), per gene. */
+export function averageShift(x: Float32Array, conditions: Int32Array, cellTypes: Int32Array, exclude: number, source: number, target: number, G: number): Float64Array {
+  const types = new Set(cellTypes);
+  const shift = new Float64Array(G);
+  let used = 0;
+  for (const t of types) {
+    if (t === exclude || t < 0) continue;
+    const sums = [new Float64Array(G), new Float64Array(G)];
+    const counts = [0, 0];
+    for (let i = 0; i < conditions.length; i++) {
+      if (cellTypes[i] !== t) continue;
+      const side = conditions[i] === source ? 0 : conditions[i] === target ? 1 : -1;
+      if (side < 0) continue;
+      counts[side]++;
+      for (let g = 0; g < G; g++) sums[side][g] += x[i * G + g];
+    }
+    if (counts[0] === 0 || counts[1] === 0) continue;
+    used++;
+    for (let g = 0; g < G; g++) shift[g] += sums[1][g] / counts[1] - sums[0][g] / counts[0];
+  }
+  if (used > 0) for (let g = 0; g < G; g++) shift[g] /= used;
+  return shift;
+}
+
+export async function computeResults(source: AnnDataSource, plan: TrainingPlan, config: TrvaeConfig, state: ModelState, options: ResultsOptions = {}): Promise<TrainingResults> {
+  const { conditions, cellTypes, holdout } = plan;
+  const heldOutType = holdout && cellTypes ? cellTypes.categories.indexOf(holdout.cellType) : -1;
+  const rows = sampleRows(source.nObs, options.maxCells ?? 10_000, options.seed ?? 0, (r) => heldOutType >= 0 && cellTypes?.codes[r] === heldOutType, (r) => conditions.codes[r] >= 0);
+  const x = await loadExpression(source, plan.genes, {
+    input: plan.input, layer: plan.options.layer, signal: options.signal, onProgress: (_phase, done, total) => options.onProgress?.(done, total),
+  }, rows);
+  const n = rows.length;
+  const G = config.nGenes;
+  const cellConditions = Int32Array.from(rows, (r) => conditions.codes[r]);
+  const encoder = await createInferenceRunner('encode', config, { state }, options.backend);
+  const { mu } = await encoder.run({ x, conditions: cellConditions });
+  await encoder.release();
+  const labels = [slice(plan.options.conditionKey, conditions, rows), ...(cellTypes && plan.options.cellTypeKey ? [slice(plan.options.cellTypeKey, cellTypes, rows)] : [])];
+
+  const csv = ['obs_row,' + Array.from({ length: config.latent }, (_, i) => `mu${i}`).join(',')];
+  for (let i = 0; i < n; i++) csv.push(`${rows[i]},${Array.from(mu.subarray(i * config.latent, (i + 1) * config.latent), (v) => v.toPrecision(6)).join(',')}`);
+
+  let prediction: HeldOutPrediction | undefined;
+  let predictionNote: string | undefined;
+  if (holdout && cellTypes && heldOutType >= 0) {
+    const target = conditions.categories.indexOf(holdout.condition);
+    // The protocol of `trvae-web evaluate` (evaluate-holdout.ts): from the first other condition,
+    // z sampled with the same Philox stream, 100 bootstrap resamples.
+    const sourceCondition = conditions.categories.findIndex((_, c) => c !== target);
+    const pick = (condition: number) => {
+      const local: number[] = [];
+      for (let i = 0; i < n; i++) if (cellTypes.codes[rows[i]] === heldOutType && cellConditions[i] === condition) local.push(i);
+      return local;
+    };
+    const gather = (local: readonly number[]) => {
+      const out = new Float32Array(local.length * G);
+      local.forEach((i, k) => out.set(x.subarray(i * G, (i + 1) * G), k * G));
+      return { x: out, n: local.length };
+    };
+    const realRows = pick(target);
+    const sourceRows = pick(sourceCondition);
+    if (realRows.length === 0 || sourceRows.length === 0) {
+      predictionNote = `No ${realRows.length === 0 ? 'real held-out' : 'source'} cells of ${holdout.cellType} to compare with.`;
+    } else {
+      const sourceCells = gather(sourceRows);
+      const realCells = gather(realRows);
+      const runner = await createInferenceRunner('predict', config, { state }, options.backend);
+      const eps = normalNoise(sourceCells.n * config.latent, { seed: 0, step: 0, stream: 0 });
+      const { xhat } = await runner.run({ x: sourceCells.x, conditions: new Int32Array(sourceCells.n).fill(sourceCondition), target, eps });
+      await runner.release();
+      const pred = { x: xhat, n: sourceCells.n };
+      const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
+      const evaluation = evaluate(pred);
+      const shift = averageShift(x, cellConditions, Int32Array.from(rows, (r) => cellTypes.codes[r]), heldOutType, sourceCondition, target, G);
+      const shifted = Float32Array.from(sourceCells.x, (v, i) => v + shift[i % G]);
+      const baselines = [
+        { name: `${conditions.categories[sourceCondition]} cells as they are`, evaluation: evaluate(sourceCells) },
+        { name: 'population-average shift', evaluation: evaluate({ x: shifted, n: sourceCells.n }) },
+      ];
+      const p = geneMoments(pred, G).mean;
+      const r = geneMoments(realCells, G).mean;
+      const meanPoints = new Float32Array(G * 2);
+      for (let g = 0; g < G; g++) meanPoints.set([p[g], r[g]], 2 * g);
+      prediction = {
+        cellType: holdout.cellType,
+        sourceCondition: conditions.categories[sourceCondition],
+        targetCondition: holdout.condition,
+        sourceCells: sourceCells.n,
+        realCells: realCells.n,
+        evaluation,
+        baselines,
+        meanPoints,
+        degNames: evaluation.degs.map((g) => plan.geneNames[g]),
+      };
+    }
+  }
+  return { cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels, prediction, predictionNote, latentCsv: csv.join('\n') };
+}

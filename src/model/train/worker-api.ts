@@ -1,0 +1,140 @@
+// The training worker's API (workers/train.worker.ts exposes it): open the dataset (URL or OPFS
+// copy through read workers over the chunk cache; a dropped .h5ad in this worker), run the one
+// training pipeline, checkpoint to OPFS after every epoch (resumable after a reload), and compute
+// the results (embedding, held-out prediction, export) here, so the page only draws.
+
+import { cacheSettings, spawnReadWorker } from '../../loader/read-workers.ts';
+import { defaultWorkerCount, openPooledReader, type PooledReader } from '../../loader/pooled-reader.ts';
+import type { CacheSettings } from '../../loader/read-worker.ts';
+import { openSource } from '../../source/index.ts';
+import type { AnnDataSource } from '../../source/types.ts';
+import type { TrainingOptions } from '../options.ts';
+import { exportRun, prepareTraining, runTraining, type PreparePhase } from '../pipeline.ts';
+import { computeResults, type TrainingResults } from '../results.ts';
+import { ort, type Backend } from '../runtime.ts';
+import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
+import { createTrainingControl, type TrainingControl } from './control.ts';
+import type { ModelState } from './state.ts';
+import type { EpochRecord, StopReason, TrainingEvent } from './train.ts';
+import type { TrvaeConfig } from '../trvae/config.ts';
+
+/** A URL (zarr over HTTP), an OPFS copy, or a dropped .h5ad. */
+export type TrainingSourceInput = string | Blob | { readonly opfs: string };
+
+export interface TrainWorkerRequest {
+  readonly source: TrainingSourceInput;
+  readonly options: TrainingOptions;
+  readonly backend?: Backend;
+  /** OPFS checkpoint name: written after every epoch; with `resume`, training continues from it. */
+  readonly checkpointName?: string;
+  readonly resume?: boolean;
+  /** ONNX Runtime WASM threads (set before the first session of this worker). */
+  readonly wasmThreads?: number;
+  /** Read workers for a zarr store (default max(1, min(4, cores − 1)); 0 reads here). */
+  readonly readWorkers?: number;
+  /** Chunk cache under the readers (default OPFS 'trvae-cache'); false disables it. */
+  readonly cache?: CacheSettings | false;
+  /** Results computed after training (default: up to 10,000 cells); false: none. */
+  readonly results?: { readonly maxCells?: number } | false;
+}
+
+/** What the page is told while the run is prepared, then every training event. */
+export type TrainWorkerEvent =
+  | { readonly kind: 'phase'; readonly phase: PreparePhase | 'computing results'; readonly done: number; readonly total: number }
+  | { readonly kind: 'plan'; readonly epochs: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly cells: { readonly train: number; readonly validation: number; readonly heldOut: number }; readonly inMemory: boolean; readonly genes: number; readonly log: readonly string[] }
+  | TrainingEvent;
+
+export interface TrainWorkerResult {
+  readonly stopReason: StopReason;
+  readonly message?: string;
+  /** Epochs done (the next epoch to run). */
+  readonly epoch: number;
+  readonly config: TrvaeConfig;
+  readonly state: ModelState;
+  readonly history: readonly EpochRecord[];
+  readonly bestEpoch: number;
+  readonly resumedFromEpoch?: number;
+  readonly geneNames: readonly string[];
+  readonly conditions: readonly string[];
+  /** The export: trvae_{encode,mmd,predict}.onnx and model.json. */
+  readonly files: ReadonlyMap<string, Uint8Array | string>;
+  readonly results?: TrainingResults;
+}
+
+async function openInput(input: TrainingSourceInput, readWorkers: number | undefined, cache: CacheSettings | false | undefined): Promise<{ source: AnnDataSource; pooled?: PooledReader; close(): Promise<void> }> {
+  if (input instanceof Blob) {
+    const source = await openSource(input);
+    return { source, close: () => source.close() };
+  }
+  const pooled = await openPooledReader(input, { workers: readWorkers ?? defaultWorkerCount(), cache: cacheSettings(cache), spawnReadWorker: () => spawnReadWorker('training read') });
+  return { source: pooled.source, pooled, close: () => pooled.close() };
+}
+
+export function createTrainWorkerApi() {
+  let control: TrainingControl | undefined;
+  return {
+    async train(request: TrainWorkerRequest, onEvent?: (event: TrainWorkerEvent) => void): Promise<TrainWorkerResult> {
+      if (control) throw new Error('this worker is already training; cancel it first');
+      if (request.wasmThreads !== undefined) ort.env.wasm.numThreads = request.wasmThreads;
+      const emit = onEvent ?? (() => {});
+      const resume = request.resume && request.checkpointName ? await loadCheckpoint(request.checkpointName) : undefined;
+      if (request.resume && !resume) throw new Error(`no checkpoint named "${request.checkpointName}" to resume from`);
+      control = createTrainingControl();
+      const opened = await openInput(request.source, request.readWorkers, request.cache);
+      try {
+        const log: string[] = [];
+        const plan = await prepareTraining(opened.source, request.options, {
+          signal: control.signal,
+          reader: opened.pooled?.reader,
+          onLog: (line) => log.push(line),
+          onPhase: (phase, done, total) => emit({ kind: 'phase', phase, done, total }),
+        });
+        let run;
+        try {
+          emit({ kind: 'plan', epochs: plan.schedule.epochs, stepsPerEpoch: plan.stepsPerEpoch, batchSize: plan.config.batchSize, cells: plan.cells, inMemory: plan.inMemory, genes: plan.genes.length, log });
+          run = await runTraining(plan, {
+            backend: request.backend,
+            resume,
+            control,
+            onEvent: emit,
+            onCheckpoint: request.checkpointName ? async (c) => void (await saveCheckpoint(request.checkpointName as string, c)) : undefined,
+          });
+        } finally {
+          await plan.close();
+        }
+        const { checkpoint } = run;
+        // An untrained model has nothing to show: results only after at least one finished epoch.
+        const results = request.results !== false && checkpoint.history.length > 0 && run.stopReason !== 'non-finite'
+          ? await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, {
+            maxCells: request.results?.maxCells,
+            seed: checkpoint.config.seed,
+            signal: control.signal,
+            onProgress: (done, total) => emit({ kind: 'phase', phase: 'computing results', done, total }),
+          })
+          : undefined;
+        return {
+          stopReason: run.stopReason,
+          message: run.message,
+          epoch: checkpoint.epoch,
+          config: checkpoint.config,
+          state: checkpoint.state,
+          history: checkpoint.history,
+          bestEpoch: checkpoint.best.epoch,
+          resumedFromEpoch: resume?.epoch,
+          geneNames: plan.geneNames,
+          conditions: plan.conditions.categories,
+          files: exportRun(plan, run),
+          results,
+        };
+      } finally {
+        control = undefined;
+        await opened.close();
+      }
+    },
+    pause: () => control?.pause(),
+    resume: () => control?.resume(),
+    cancel: () => control?.cancel(),
+  };
+}
+
+export type TrainWorkerApi = ReturnType<typeof createTrainWorkerApi>;
