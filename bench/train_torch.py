@@ -4,6 +4,9 @@ step = forward, backward, gradient clipping by value and Adam, timed like the ON
 
   PYTHON=/path/to/python-with-torch python bench/train_torch.py STEPS THREADS
       -> JSON {msPerStep, cellsPerSecond, threads, torch, gemmGflops (512 × 2,002 × 512)}
+  python bench/train_torch.py train EPOCHS CELLS GENES THREADS
+      -> JSON {seconds, steps, cellsPerSecond, threads, torch}: pure training time of EPOCHS epochs
+         over CELLS training cells (shuffled, full batches of 512) of GENES genes, for bench/train-e2e.ts
 
 Not run in CI (PyTorch is not a dependency); bench/train.ts calls it with --torch PYTHON.
 """
@@ -60,18 +63,13 @@ def mmd(y, c):
     return (w * k).sum()
 
 
-def bench(steps, threads):
-    torch.set_num_threads(threads)
-    torch.manual_seed(0)
-    G, C, B = 2000, 2, 512
+def make_step(G, C, B):
+    """The paper's model and one optimiser step on a batch (x [B, G], one-hot c [B, C])."""
     model = Trvae(G, C, [512, 128], 20, 0.2)
     opt = torch.optim.Adam(model.parameters(), lr=1e-3, eps=1e-7)
-    x = torch.clamp(2 * torch.randn(B, G), min=0)
-    c = torch.zeros(B, C)
-    c[torch.arange(B), torch.arange(B) % C] = 1
     alpha, beta, eta = 5e-5, 100.0, 100.0
 
-    def step():
+    def step(x, c):
         opt.zero_grad(set_to_none=True)
         xhat, mu, lv, y = model(x, c)
         recon = 0.5 * (xhat - x).pow(2).sum() / B
@@ -81,6 +79,21 @@ def bench(steps, threads):
         nn.utils.clip_grad_value_(model.parameters(), 3.0)
         opt.step()
         return loss
+
+    return step
+
+
+def bench(steps, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    G, C, B = 2000, 2, 512
+    x = torch.clamp(2 * torch.randn(B, G), min=0)
+    c = torch.zeros(B, C)
+    c[torch.arange(B), torch.arange(B) % C] = 1
+    one = make_step(G, C, B)
+
+    def step():
+        return one(x, c)
 
     for _ in range(3):
         step()
@@ -99,5 +112,28 @@ def bench(steps, threads):
     print(json.dumps({"msPerStep": ms, "cellsPerSecond": B * 1000 / ms, "threads": threads, "torch": torch.__version__, "gemmGflops": 2 * 512 * 2002 * 512 / (gemm_ms * 1e6)}))
 
 
+def train(epochs, cells, genes, threads):
+    torch.set_num_threads(threads)
+    torch.manual_seed(0)
+    C, B = 2, 512
+    data = torch.log1p(torch.poisson(torch.rand(cells, genes)))
+    conditions = torch.zeros(cells, C)
+    conditions[torch.arange(cells), torch.randint(C, (cells,))] = 1
+    step = make_step(genes, C, B)
+    start = time.perf_counter()
+    steps = 0
+    for _ in range(epochs):
+        order = torch.randperm(cells)
+        for k in range(cells // B):
+            rows = order[k * B : (k + 1) * B]
+            step(data[rows], conditions[rows])
+            steps += 1
+    seconds = time.perf_counter() - start
+    print(json.dumps({"seconds": seconds, "steps": steps, "cellsPerSecond": steps * B / seconds, "threads": threads, "torch": torch.__version__}))
+
+
 if __name__ == "__main__":
+    if len(sys.argv) > 1 and sys.argv[1] == "train":
+        train(*(int(a) for a in sys.argv[2:6]))
+        sys.exit(0)
     bench(int(sys.argv[1]) if len(sys.argv) > 1 else 10, int(sys.argv[2]) if len(sys.argv) > 2 else 1)
