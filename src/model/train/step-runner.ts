@@ -72,6 +72,10 @@ export async function createStepRunner(config: ModelConfig, initial: ModelState,
   const shapes = new Map(graph.inputs.map((t) => [graph.names.get(t.id) as string, t.shape]));
   const batchInputs = model.batchInputs('train');
   const stateNames = [...stateFeeds(initial).keys()];
+  // Every graph input is fed: state, the optimiser's step and lr, the loss weights, the batch inputs.
+  const fed = new Set([...stateNames, 'step', 'lr', ...model.lossWeights, ...batchInputs.map((i) => i.name)]);
+  const unfed = [...shapes.keys()].filter((name) => !fed.has(name));
+  if (unfed.length > 0) throw new Error(`${model.name}: the train-step graph has inputs nothing feeds (${unfed.join(', ')})`);
   let current = new Map<string, ort.Tensor>();
   for (const [name, v] of stateFeeds(initial)) current.set(name, new ort.Tensor('float32', v, [...(shapes.get(name) as readonly number[])]));
   let step = initial.step;
