@@ -1,5 +1,5 @@
 // A local copy in OPFS (written by the convert worker the app uses) reads exactly like the
-// anndata-written original, and a truncated copy gives a clear error.
+// anndata-written original; a truncated copy or one rewritten mid-read gives a clear error.
 import * as Comlink from 'comlink';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import expectedJson from '../../test/fixtures/anndata/small-csr.expected.json';
@@ -47,6 +47,20 @@ describe('local copies in OPFS', () => {
     expect(Array.from(block.indices)).toEqual(want.indices);
     expect(Array.from(block.data)).toEqual(want.data.map((v) => Math.fround(v)));
     for (const name of ['cell_type', 'passed_qc']) expect(obsToPlain(obs[name]!), name).toEqual(expectedToPlain(csr.obs[name]!, runs));
+    await source.close();
+  });
+
+  it('a file rewritten while the copy is read stops the read: the store changed', async () => {
+    const source = await openSource({ opfs: 'small.zarr' });
+    await source.readRows(runs);
+    const indices = await (await (await (await stores()).getDirectoryHandle('small.zarr')).getDirectoryHandle('X')).getDirectoryHandle('indices');
+    const shard = await (await indices.getDirectoryHandle('c')).getFileHandle('0');
+    const bytes = await (await shard.getFile()).arrayBuffer();
+    await new Promise((done) => setTimeout(done, 20)); // a later lastModified
+    const writable = await shard.createWritable();
+    await writable.write(bytes); // the same bytes, a new version of the file
+    await writable.close();
+    await expect(source.readRows(runs)).rejects.toMatchObject({ code: 'changed', message: expect.stringMatching(/the store changed while being read: opfs:stores\/small\.zarr\/X\/indices\/c\/0 was modified/) });
     await source.close();
   });
 
