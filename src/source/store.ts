@@ -31,15 +31,20 @@ export interface FileVersions {
   get(key: AbsolutePath): string | undefined;
   /** Pins `version` for `key` at first sight; throws a 'changed' SourceError when it differs from the pinned one. An empty version (the host gives none) is not checked. */
   check(key: AbsolutePath, version: string): void;
+  /** The version the latest answer for `key` carried, even one that did not match the pin. */
+  newest(key: AbsolutePath): string | undefined;
 }
 
 /** Pinned file versions of the store `label`; messages name `where(key)`. */
 export function createFileVersions(label: string, where: (key: AbsolutePath) => string = (key) => `${label}${key}`): FileVersions {
   const pinned = new Map<AbsolutePath, string>();
+  const latest = new Map<AbsolutePath, string>();
   return {
     get: (key) => pinned.get(key),
+    newest: (key) => latest.get(key),
     check(key, version) {
       if (!version) return;
+      latest.set(key, version);
       const seen = pinned.get(key);
       if (seen === undefined) pinned.set(key, version);
       else if (seen !== version) {

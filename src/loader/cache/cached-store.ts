@@ -1,6 +1,7 @@
 // Store wrappers: count network bytes, and serve repeated gets/ranges from a ChunkCache keyed by
 // store label + validator + key + range, each entry checked against its file's version, so a
 // changed store never serves stale bytes.
+import { isSourceError } from '../../source/errors.ts';
 import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from '../../source/store.ts';
 import type { TransferStats } from '../transfer.ts';
 import type { ChunkCache } from './chunk-cache.ts';
@@ -56,12 +57,31 @@ export function withChunkCache(store: SourceStore, cache: ChunkCache, stats: Tra
   const prefix = `${store.label}\n${store.validator}\n`;
   // Entries carry the version of their file. One from another version than the one this session
   // reads is stale and refetched; the first one served pins its version, so the network bytes
-  // that follow must be of the same version ('changed' otherwise): old and new never mix.
+  // that follow must be of the same version ('changed' otherwise): old and new never mix. The
+  // newest version the network showed for a file is recorded in the cache too, so after a change
+  // the next session refetches the file's old entries instead of pinning one of them again.
   const versions = store.versions;
-  const usable = (key: AbsolutePath, version: string): boolean => {
+  const newestKey = (key: AbsolutePath): string => `${prefix}${key}\nnewest-version`;
+  const newestRecorded = new Map<AbsolutePath, Promise<string | undefined>>();
+  const recorded = (key: AbsolutePath): Promise<string | undefined> => {
+    let known = newestRecorded.get(key);
+    if (!known) {
+      known = cache.get(newestKey(key)).then((entry) => entry?.version, () => undefined);
+      newestRecorded.set(key, known);
+    }
+    return known;
+  };
+  const record = async (key: AbsolutePath, version: string | undefined): Promise<void> => {
+    if (!version || (await recorded(key)) === version) return;
+    newestRecorded.set(key, Promise.resolve(version));
+    await cache.put(newestKey(key), new Uint8Array(0), version);
+  };
+  const usable = async (key: AbsolutePath, version: string): Promise<boolean> => {
     if (!versions || !version) return true;
     const pinned = versions.get(key);
     if (pinned !== undefined) return pinned === version;
+    const newest = await recorded(key);
+    if (newest !== undefined && newest !== version) return false;
     try {
       versions.check(key, version);
       return true;
@@ -102,12 +122,19 @@ export function withChunkCache(store: SourceStore, cache: ChunkCache, stats: Tra
   };
   const fetchThrough = async (cacheKey: string, key: AbsolutePath, range: RangeQuery | undefined, opts: GetOptions | undefined): Promise<Uint8Array | undefined> => {
     const hit = await cache.get(cacheKey);
-    if (hit && usable(key, hit.version)) {
+    if (hit && (await usable(key, hit.version))) {
       stats.cacheRequests++;
       stats.cacheBytes += hit.payload.length;
       return hit.payload;
     }
-    const bytes = range ? await counted.getRange(key, range, opts) : await counted.get(key, opts);
+    let bytes: Uint8Array | undefined;
+    try {
+      bytes = range ? await counted.getRange(key, range, opts) : await counted.get(key, opts);
+    } catch (error) {
+      if (isSourceError(error, 'changed')) await record(key, versions?.newest(key));
+      throw error;
+    }
+    await record(key, versions?.get(key));
     if (bytes) await cache.put(cacheKey, bytes, versions?.get(key) ?? '');
     return bytes;
   };
