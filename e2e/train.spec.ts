@@ -48,7 +48,7 @@ test('a dataset over the in-memory limit trains out of core through the loader i
   // 1,920 cells × 200 genes × 4 bytes ≈ 1.5 MB > 1 MB: stream instead of loading.
   await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 200, epochs: 2, hidden: '32, 16', latent: 4, batchSize: 128, memoryMb: 1 });
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
+  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader', { timeout: 60_000 });
   await expect(page.getByTestId('train-status')).toContainText('sampled cells', { timeout: 90_000 });
   const results = page.getByTestId('results-panel');
   await expect(results).toBeVisible({ timeout: 30_000 });
@@ -63,7 +63,7 @@ test('the negative-binomial loss trains on raw counts from the loader and export
   const form = await fillTrainForm(page, { genes: 100, epochs: 1, hidden: '16, 8', latent: 4, recon: 'nb' });
   await expect(form.getByLabel('Reconstruction weight η')).toHaveValue('1');
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
+  await expect(page.getByTestId('train-status')).toContainText('Training on', { timeout: 60_000 });
   await expect(page.getByTestId('results-panel')).toBeVisible({ timeout: 90_000 });
   const dir = mkdtempSync(join(tmpdir(), 'trvae-nb-'));
   const json = JSON.parse(readFileSync(await save(page, page.getByTestId('downloads').getByRole('link', { name: 'model.json' }), dir), 'utf8'));

@@ -22,6 +22,8 @@ export interface TrainedModel {
   readonly result: TrainWorkerResult;
 }
 
+const weightSymbols: Readonly<Record<string, string>> = { recon: 'η', kl: 'α', mmd: 'β' };
+
 const fieldId = (key: OptionKey) => `train-${key}`;
 
 /** A control with its label and a one-line explanation (the CLI's help text), linked for assistive tech. */
@@ -235,6 +237,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       let trainingSeconds = 0;
       let lastTick = 0;
       let lastDraw = 0;
+      let waited = { seconds: 0, wait: 0 };
       const onEvent = (e: TrainWorkerEvent) => {
         const now = performance.now();
         if (e.kind === 'phase') {
@@ -246,7 +249,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
           plan = e;
           lastTick = now;
           detail.textContent = e.log.join(' · ');
-          setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'} (${backend.toUpperCase()}): ${e.epochs} epochs of ${e.stepsPerEpoch} steps…`);
+          setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'} (${backend.toUpperCase()}): ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.stepsPerEpoch} step${e.stepsPerEpoch === 1 ? '' : 's'}…`);
           return;
         }
         if (!plan) return;
@@ -255,11 +258,14 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
         const totalSteps = plan.epochs * plan.stepsPerEpoch;
         if (e.kind === 'step') {
           progress.value = Math.min(1, e.step / totalSteps);
-          if (e.losses) for (const term of ['recon', 'kl', 'mmd'] as const) stepChart.add(`${term} (weighted)`, e.step, e.losses[term]);
+          // The terms as they enter the total (weight × term; the KL weight at its full value).
+          if (e.losses) for (const [term, value] of Object.entries(e.losses)) if (term !== 'total') stepChart.add(`${weightSymbols[term] ?? ''}·${term}`, e.step, (plan.lossWeights[term] ?? 1) * value);
           const cellsPerSecond = (e.step * plan.batchSize) / Math.max(1e-3, trainingSeconds);
           const eta = (totalSteps - e.step) * (trainingSeconds / Math.max(1, e.step));
           if (!paused) setStatus(`Epoch ${e.epoch + 1}/${plan.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s${plan.inMemory ? '' : ' · out-of-core loader'}`);
         } else if (e.kind === 'epoch') {
+          waited = { seconds: waited.seconds + e.record.seconds, wait: waited.wait + e.record.waitSeconds };
+          detail.textContent = `${plan.log.join(' · ')} · trainer waited for data ${Math.round((100 * waited.wait) / Math.max(1e-9, waited.seconds))} % of the time · ${backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}`;
           epochChart.add('train', e.record.epoch + 1, e.record.train.total);
           if (e.record.validation) epochChart.add('validation', e.record.epoch + 1, e.record.validation.total);
           epochChart.draw();

@@ -3,7 +3,7 @@
 // training pipeline all read this list, so the app and the CLI cannot disagree on a default. Model
 // defaults come from `defaultConfig`, schedule defaults from `defaultSchedule`; data defaults live here.
 
-import { ConfigError, defaultConfig, type ReconstructionLoss } from './trvae/config.ts';
+import { ConfigError, defaultConfig, MODEL_KINDS, type ModelKind, type ReconstructionLoss } from './trvae/config.ts';
 import { defaultSchedule } from './train/train.ts';
 import { parseHoldout, type InputKind } from './dataset.ts';
 
@@ -31,6 +31,7 @@ export interface TrainingOptions {
   readonly beta: number;
   readonly eta: number;
   readonly recon: ReconstructionLoss;
+  readonly model: ModelKind;
   readonly lr: number;
   readonly seed: number;
 }
@@ -80,6 +81,7 @@ export const defaultTrainingOptions: Omit<TrainingOptions, 'conditionKey'> = {
   beta: defaultConfig.beta,
   eta: defaultConfig.eta,
   recon: defaultConfig.recon,
+  model: 'trvae',
   lr: defaultConfig.learningRate,
   seed: defaultConfig.seed,
 };
@@ -98,6 +100,7 @@ export const trainingOptionSpecs: readonly OptionSpec[] = [
   { key: 'patience', flag: 'patience', kind: 'int', min: 0, group: 'schedule', label: 'Early-stopping patience', help: 'stop after this many epochs without a better validation loss and restore the best epoch (0 = never)' },
   { key: 'lrPatience', flag: 'lr-patience', kind: 'int', min: 0, group: 'schedule', label: 'LR patience', help: 'divide the learning rate by 10 after this many epochs without improvement (0 = never)' },
   { key: 'klWarmup', flag: 'kl-warmup', kind: 'int', min: 0, group: 'schedule', label: 'KL warm-up epochs', help: 'the KL weight ramps up linearly over this many epochs (0 = off)' },
+  { key: 'model', flag: 'model', kind: 'choice', choices: MODEL_KINDS, group: 'model', label: 'Model', help: 'trvae (the paper; β = 0 gives a CVAE) or scgen (a VAE without conditions, prediction by latent arithmetic)' },
   { key: 'batchSize', flag: 'batch-size', kind: 'int', min: 2, group: 'model', label: 'Batch size', help: 'cells per optimiser step (≥ 512 keeps the MMD stable; smaller data use all their cells)' },
   { key: 'hidden', flag: 'hidden', kind: 'int-list', group: 'model', label: 'Hidden layers', help: 'encoder widths, comma-separated; the decoder mirrors them and the last is the MMD layer' },
   { key: 'latent', flag: 'latent', kind: 'int', min: 1, group: 'model', label: 'Latent size', help: 'dimensions of z' },
@@ -139,7 +142,7 @@ export function parseOptionValue(spec: OptionSpec, text: string): TrainingOption
       return value;
     case 'choice':
       if (!spec.choices.includes(value)) fail(`one of ${spec.choices.join(', ')}`);
-      return value as TrainingOptions['recon'];
+      return value as TrainingOptions['recon' | 'model'];
     case 'int-list': {
       const list = value.split(',').map((s) => Number(s.trim()));
       if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) fail('positive integers separated by commas');

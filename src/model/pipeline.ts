@@ -122,6 +122,7 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
     beta: options.beta,
     eta: options.eta,
     recon: options.recon,
+    model: options.model,
     learningRate: options.lr,
     batchSize,
     seed: options.seed,
@@ -181,14 +182,12 @@ export interface RunOptions {
   readonly onCheckpoint?: TrainOptions['onCheckpoint'];
 }
 
-export interface TrainedRun extends TrainResult {
-  readonly seconds: number;
-}
+/** A finished run: its stop reason, checkpoint (the best epoch's parameters), time and time waiting for batches. */
+export type TrainedRun = TrainResult;
 
 /** Trains on a plan's batches with its config and schedule. */
 export async function runTraining(plan: TrainingPlan, run: RunOptions = {}): Promise<TrainedRun> {
-  const started = performance.now();
-  const result = await train({
+  return train({
     config: plan.config,
     schedule: plan.schedule,
     backend: run.backend,
@@ -199,7 +198,6 @@ export async function runTraining(plan: TrainingPlan, run: RunOptions = {}): Pro
     onEvent: run.onEvent,
     onCheckpoint: run.onCheckpoint,
   });
-  return { ...result, seconds: (performance.now() - started) / 1000 };
 }
 
 /** The export (ONNX graphs + model.json) of a trained run, with its metrics. */
@@ -223,6 +221,7 @@ export function exportRun(plan: TrainingPlan, run: TrainedRun): Map<string, Uint
       bestEpoch: best >= 0 ? best + 1 : undefined,
       steps: checkpoint.state.step,
       seconds: run.seconds,
+      waitingForBatchesFraction: run.seconds > 0 ? run.waitSeconds / run.seconds : 0,
       cellsPerSecond: (checkpoint.state.step * checkpoint.config.batchSize) / run.seconds,
       finalTrainLoss: last?.train,
       finalValidationLoss: last?.validation,

@@ -2,12 +2,12 @@
 // CLI): a sample of cells encoded to μ and projected by PCA, the counterfactual prediction of the
 // held-out pair with the paper's R² table, and the latent coordinates as CSV. The page only draws.
 
-import { normalNoise } from '../cpu/philox.ts';
 import type { AnnDataSource } from '../source/types.ts';
 import { loadExpression, type CategoricalColumn } from './dataset.ts';
 import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
 import { pca2 } from './pca.ts';
+import { predictCounterfactual } from './predict.ts';
 import type { TrainingPlan } from './pipeline.ts';
 import { createRng } from './random.ts';
 import type { Backend } from './runtime.ts';
@@ -145,10 +145,13 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
     } else {
       const sourceCells = gather(sourceRows);
       const realCells = gather(realRows);
-      const runner = await createInferenceRunner('predict', config, { state }, options.backend);
-      const eps = normalNoise(sourceCells.n * config.latent, { seed: 0, step: 0, stream: 0 });
-      const { xhat } = await runner.run({ x: sourceCells.x, conditions: new Int32Array(sourceCells.n).fill(sourceCondition), target, eps });
-      await runner.release();
+      // scGen's δ comes from the training cells among those shown (all cells when the data are small).
+      const trainingRows: number[] = [];
+      for (let i = 0; i < n; i++) if (!(cellTypes.codes[rows[i]] === heldOutType && cellConditions[i] === target)) trainingRows.push(i);
+      const training = gather(trainingRows);
+      const xhat = await predictCounterfactual(config, state, {
+        x: sourceCells.x, sourceCondition, targetCondition: target, training: { x: training.x, conditions: Int32Array.from(trainingRows, (i) => cellConditions[i]) },
+      }, options.backend);
       const pred = { x: xhat, n: sourceCells.n };
       const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
       const evaluation = evaluate(pred);

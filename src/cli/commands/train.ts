@@ -23,8 +23,10 @@ Run:
 function logEvent(e: TrainingEvent, epochs: number): void {
   if (e.kind === 'epoch') {
     const r = e.record;
+    const terms = Object.entries(r.train).filter(([term]) => term !== 'total').map(([term, v]) => `${term} ${v.toPrecision(5)}`).join(', ');
     const val = r.validation ? `  val ${r.validation.total.toFixed(4)}` : '';
-    console.error(`epoch ${r.epoch + 1}/${epochs}: loss ${r.train.total.toFixed(4)} (recon ${r.train.recon.toFixed(4)}, kl ${r.train.kl.toFixed(4)}, mmd ${r.train.mmd.toFixed(5)})${val}  ${r.seconds.toFixed(1)} s`);
+    const waited = r.seconds > 0 ? `, ${Math.round((100 * r.waitSeconds) / r.seconds)} % waiting for data` : '';
+    console.error(`epoch ${r.epoch + 1}/${epochs}: loss ${r.train.total.toFixed(4)} (weighted: ${terms})${val}  ${r.seconds.toFixed(1)} s${waited}`);
   } else if (e.kind === 'lr') {
     console.error(`learning rate → ${e.learningRate}`);
   }
@@ -70,6 +72,7 @@ export const command: CliCommand = {
       const best = run.checkpoint.best.epoch;
       console.error(
         `${run.stopReason}${run.message ? `: ${run.message}` : ''}; ${run.checkpoint.history.length} epochs, ${run.checkpoint.state.step} steps in ${run.seconds.toFixed(1)} s` +
+          ` (${Math.round((100 * run.waitSeconds) / Math.max(1e-9, run.seconds))} % of it waiting for batches)` +
           `${best >= 0 ? `, parameters of epoch ${best + 1}` : ''}; wrote ${[...files.keys(), 'checkpoint.ckpt'].join(', ')} to ${v.out}`,
       );
       return run.stopReason === 'non-finite' ? 1 : 0;

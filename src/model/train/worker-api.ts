@@ -3,13 +3,15 @@
 // training pipeline, checkpoint to OPFS after every epoch (resumable after a reload), and compute
 // the results (embedding, held-out prediction, export) here, so the page only draws.
 
+import { requestComputeDevice } from '../../gpu/adapter.ts';
+import { gpuHighlyVariableGenes } from '../../gpu/hvg.ts';
 import { cacheSettings, spawnReadWorker } from '../../loader/read-workers.ts';
 import { defaultWorkerCount, openPooledReader, type PooledReader } from '../../loader/pooled-reader.ts';
 import type { CacheSettings } from '../../loader/read-worker.ts';
 import { openSource } from '../../source/index.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { TrainingOptions } from '../options.ts';
-import { exportRun, prepareTraining, runTraining, type PreparePhase } from '../pipeline.ts';
+import { exportRun, prepareTraining, runTraining, type GeneSelector, type PreparePhase } from '../pipeline.ts';
 import { computeResults, type TrainingResults } from '../results.ts';
 import { ort, type Backend } from '../runtime.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
@@ -41,7 +43,7 @@ export interface TrainWorkerRequest {
 /** What the page is told while the run is prepared, then every training event. */
 export type TrainWorkerEvent =
   | { readonly kind: 'phase'; readonly phase: PreparePhase | 'computing results'; readonly done: number; readonly total: number }
-  | { readonly kind: 'plan'; readonly epochs: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly cells: { readonly train: number; readonly validation: number; readonly heldOut: number }; readonly inMemory: boolean; readonly genes: number; readonly log: readonly string[] }
+  | { readonly kind: 'plan'; readonly epochs: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly cells: { readonly train: number; readonly validation: number; readonly heldOut: number }; readonly inMemory: boolean; readonly genes: number; readonly log: readonly string[]; readonly lossWeights: Readonly<Record<string, number>> }
   | TrainingEvent;
 
 export interface TrainWorkerResult {
@@ -70,6 +72,16 @@ async function openInput(input: TrainingSourceInput, readWorkers: number | undef
   return { source: pooled.source, pooled, close: () => pooled.close() };
 }
 
+/** Gene selection on the GPU: the streaming gene-moments kernel on a device of its own (ORT has none yet). */
+const gpuGeneSelector: GeneSelector = async (source, nGenes, options) => {
+  const device = await requestComputeDevice();
+  try {
+    return await gpuHighlyVariableGenes(device, source, nGenes, options);
+  } finally {
+    device.destroy();
+  }
+};
+
 export function createTrainWorkerApi() {
   let control: TrainingControl | undefined;
   return {
@@ -83,7 +95,12 @@ export function createTrainWorkerApi() {
       const opened = await openInput(request.source, request.readWorkers, request.cache);
       try {
         const log: string[] = [];
-        const plan = await prepareTraining(opened.source, request.options, {
+        const { options } = request;
+        // On WebGPU (chosen for a real adapter) the moments pass over every cell runs on the GPU too.
+        const onGpu = request.backend === 'webgpu';
+        if (onGpu) log.push('highly variable genes selected on the GPU (gene-moments kernel)');
+        const plan = await prepareTraining(opened.source, options, {
+          selectGenes: onGpu ? gpuGeneSelector : undefined,
           signal: control.signal,
           reader: opened.pooled?.reader,
           onLog: (line) => log.push(line),
@@ -91,7 +108,8 @@ export function createTrainWorkerApi() {
         });
         let run;
         try {
-          emit({ kind: 'plan', epochs: plan.schedule.epochs, stepsPerEpoch: plan.stepsPerEpoch, batchSize: plan.config.batchSize, cells: plan.cells, inMemory: plan.inMemory, genes: plan.genes.length, log });
+          emit({ kind: 'plan', epochs: plan.schedule.epochs, stepsPerEpoch: plan.stepsPerEpoch, batchSize: plan.config.batchSize, cells: plan.cells, inMemory: plan.inMemory, genes: plan.genes.length, log,
+            lossWeights: { recon: plan.config.eta, kl: plan.config.alpha, mmd: plan.config.beta } });
           run = await runTraining(plan, {
             backend: request.backend,
             resume,

@@ -122,6 +122,23 @@ describe('training worker (one pipeline, comlink) with OPFS checkpoints', () => 
     expect(results.latentCsv.split('\n')).toHaveLength(361);
   }, 180_000);
 
+  it('on WebGPU, the genes are selected with the gene-moments kernel and the run trains on the GPU', async () => {
+    const stores = await (await navigator.storage.getDirectory()).getDirectoryHandle(opfsStoresFolder, { create: true });
+    await stores.removeEntry('worker-gpu-sim.zarr', { recursive: true }).catch(() => {});
+    await writeAnnDataStore(opfsSink(await stores.getDirectoryHandle('worker-gpu-sim.zarr', { create: true })), perturbationAnnData(simulatePerturbation({ nCells: 2000, nGenes: 240, seed: 5 })));
+    const { worker, api } = startWorker();
+    let log: readonly string[] = [];
+    const result = await api.train(
+      await request({ source: { opfs: 'worker-gpu-sim.zarr' }, backend: 'webgpu', options: options({ epochs: 1, genes: 200, batchSize: 256 }) }),
+      Comlink.proxy((e: TrainWorkerEvent) => void (e.kind === 'plan' && (log = e.log))),
+    );
+    worker.terminate();
+    expect(result.stopReason).toBe('completed');
+    expect(result.geneNames).toHaveLength(200);
+    expect(log.join('\n')).toContain('selected on the GPU');
+    await stores.removeEntry('worker-gpu-sim.zarr', { recursive: true });
+  }, 300_000);
+
   it('an error thrown in the pipeline reaches the page as the same kind of error, with its code and message', async () => {
     const { worker, api } = startWorker();
     const error = await api.train(await request({ options: options({ conditionKey: 'no_such_column' }) })).catch((e: unknown) => e);
