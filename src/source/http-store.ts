@@ -1,6 +1,7 @@
 // A zarr store over HTTP(S) that checks every answer instead of trusting it: a Range answered with
-// the whole file, a 206 without Content-Range, a body shorter than announced, a CORS refusal or an
-// error status each become a SourceError that names the URL and what to change on the server.
+// the whole file, a 206 without Content-Range, a body shorter than announced, a CORS refusal, an
+// error status or a file whose ETag / Last-Modified changed since its first answer each become a
+// SourceError that names the URL and what to change. Transient failures are retried (RetryOptions).
 
 import { SourceError } from './errors.ts';
 import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore } from './store.ts';
