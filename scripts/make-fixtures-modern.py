@@ -11,6 +11,7 @@ Outputs under test/fixtures/:
   anndata/modern.expected.json                           its values, as the readers must return them
   anndata/half.h5ad                                      float16 X (values in modern.expected.json's "half")
   anndata/small-csr.zarr.zip                             small-csr.h5ad re-written by anndata into a ZipStore
+  anndata/small-csr.lzf.h5ad, small-dense.lzf.h5ad       anndata's write_h5ad(compression='lzf'); dense X with shuffle + fletcher32
   malformed/flipped-metadata.h5ad                        small-dense.h5ad with bits flipped in its global heap
 """
 import gzip
@@ -290,6 +291,23 @@ def make_zip():
     assert (back.X != adata.X).nnz == 0 and back.obs.equals(adata.obs)
 
 
+def make_lzf():
+    """h5py's lzf filter (anndata 0.7-era files): anndata's own write_h5ad(compression='lzf') of the
+    small fixtures, and X of the dense one re-written with small 2-D chunks, shuffle and fletcher32."""
+    for name in ['small-csr', 'small-dense']:
+        adata = ad.read_h5ad(GOOD / f'{name}.h5ad')
+        adata.write_h5ad(GOOD / f'{name}.lzf.h5ad', compression='lzf')
+    with h5py.File(GOOD / 'small-dense.lzf.h5ad', 'r+') as f:
+        values, attrs = f['X'][...], dict(f['X'].attrs)
+        del f['X']
+        x = f.create_dataset('X', data=values, chunks=(5, 5), compression='lzf', shuffle=True, fletcher32=True)
+        x.attrs.update(attrs)
+    for name in ['small-csr', 'small-dense']:
+        a, b = ad.read_h5ad(GOOD / f'{name}.h5ad'), ad.read_h5ad(GOOD / f'{name}.lzf.h5ad')
+        assert (np.asarray(a.X.todense() if hasattr(a.X, 'todense') else a.X) == np.asarray(b.X.todense() if hasattr(b.X, 'todense') else b.X)).all()
+        assert a.obs.equals(b.obs), name
+
+
 def make_flipped():
     """The size field of the first object in small-dense.h5ad's global heap (its vlen strings) bit-flipped:
     HDF5 runs off the heap's end and aborts inside h5wasm after printing its error stack."""
@@ -306,4 +324,5 @@ def make_flipped():
 if __name__ == '__main__':
     make_modern()
     make_zip()
+    make_lzf()
     make_flipped()

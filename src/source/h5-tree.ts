@@ -4,8 +4,9 @@
 
 import type * as H5 from 'h5wasm';
 import { SourceError } from './errors.ts';
+import { chunkFilters, openChunkedDataset, readVlenStrings, type ChunkedDataset, type ReadBytes } from './h5-chunks.ts';
 import { concatValues } from './runs.ts';
-import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type TreeNode } from './tree.ts';
+import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type NumericArray, type TreeNode } from './tree.ts';
 
 /** The parts of an h5wasm build the tree needs (its node and browser builds both fit). */
 type H5Module = Pick<typeof H5, 'Group' | 'Dataset'>;
@@ -13,6 +14,8 @@ type H5Module = Pick<typeof H5, 'Group' | 'Dataset'>;
 /** The C module under h5wasm (what `h5wasm.ready` resolves to), for what its high-level API lacks. */
 export interface H5Native {
   activate_throwing_error_handler(): number;
+  /** An HDF5 object reference: the object header's address, 8 bytes little-endian. */
+  create_object_reference(fileId: bigint, path: string): ArrayLike<number>;
   get_dataset_data(fileId: bigint, path: string, count: bigint[] | null, offset: bigint[] | null, strides: bigint[] | null, pointer: bigint): number;
   _malloc(bytes: number): number;
   _free(pointer: number): void;
@@ -67,8 +70,9 @@ export function float16ToFloat32(bits: Uint16Array): Float32Array {
 export const maxH5ReadBytes = 256 * 1024 * 1024;
 
 /**
- * HDF5 filters compiled into h5wasm; anything else is refused up front. (h5wasm-plugins' lzf build
- * reads numbers but aborts on lzf vlen strings with h5wasm 0.10: it needs __errno_location.)
+ * HDF5 filters compiled into h5wasm; lzf is decoded by h5-chunks.ts, anything else refused up
+ * front. (h5wasm-plugins' lzf build reads numbers but aborts on lzf vlen strings with h5wasm 0.10:
+ * it needs __errno_location.)
  */
 const builtinFilters = new Map([
   [1, 'deflate'],
@@ -130,6 +134,13 @@ export interface H5TreeOptions {
   readonly maxReadBytes?: number;
 }
 
+/** The file's bytes, for datasets whose filters h5wasm lacks (lzf): read and decoded by h5-chunks.ts. */
+export interface H5FileBytes {
+  readonly read: ReadBytes;
+  /** Where the HDF5 superblock starts (after a user block): addresses are relative to it. */
+  readonly base: number;
+}
+
 /** An HDF5 failure (an error stack or an abort) as one line naming the file as damaged. */
 export function hdf5Error(label: string, what: string, error: unknown): SourceError {
   if (error instanceof SourceError) return error;
@@ -137,7 +148,26 @@ export function hdf5Error(label: string, what: string, error: unknown): SourceEr
 }
 
 /** Wraps an open h5wasm File as a tree; `label` names the file in messages. */
-export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: string, options: H5TreeOptions = {}): GroupNode {
+/** Stored element bytes of a dataset read by h5-chunks.ts, as the values h5wasm would give. */
+async function decodeElements(bytes: Uint8Array, meta: H5.Metadata, dtype: string, elementBytes: number, fileBytes: H5FileBytes, where: string): Promise<ArrayValues> {
+  if (dtype === 'string') {
+    if (meta.vlen || meta.vlen_type) return readVlenStrings(fileBytes.read, fileBytes.base, bytes, where);
+    const decoder = new TextDecoder();
+    return Array.from({ length: bytes.length / elementBytes }, (_, i) => decoder.decode(bytes.subarray(i * elementBytes, (i + 1) * elementBytes)).replace(/\0+$/, ''));
+  }
+  const copy = bytes.slice().buffer;
+  if (dtype === 'bool') return Uint8Array.from(new Uint8Array(copy), (v) => (v ? 1 : 0));
+  if (dtype === 'float16') return float16ToFloat32(new Uint16Array(copy));
+  const types: Record<string, new (buffer: ArrayBuffer) => NumericArray> = {
+    int8: Int8Array, uint8: Uint8Array, int16: Int16Array, uint16: Uint16Array, int32: Int32Array, uint32: Uint32Array,
+    int64: BigInt64Array, uint64: BigUint64Array, float32: Float32Array, float64: Float64Array,
+  };
+  const Type = types[dtype];
+  if (!Type) throw new SourceError('encoding', where, `${where}: element type ${dtype} cannot be read from an lzf-compressed dataset.`);
+  return new Type(copy);
+}
+
+export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: string, options: H5TreeOptions = {}, fileBytes?: H5FileBytes): GroupNode {
   const maxBytes = Math.min(options.maxReadBytes ?? maxH5ReadBytes, 2 ** 31 - 1);
 
   function guard<T>(path: string, run: () => T): T {
@@ -166,7 +196,17 @@ export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: str
     const shape = meta.shape ?? [];
     const dtype = dtypeOf(meta);
     const filters = guard(path, () => dataset.filters);
-    const unknown = filters.find((f) => !builtinFilters.has(f.id));
+    // lzf (h5py's filter, not in h5wasm): the chunks are read from the file's bytes and decoded here.
+    const decodeHere = fileBytes !== undefined && filters.some((f) => !builtinFilters.has(f.id)) && filters.every((f) => chunkFilters.has(f.id));
+    const unknown = decodeHere ? undefined : filters.find((f) => !builtinFilters.has(f.id));
+    let chunked: Promise<ChunkedDataset> | undefined;
+    const where = `${label}: ${path}`;
+    const openChunks = () =>
+      (chunked ??= (async () => {
+        const reference = guard(path, () => native.create_object_reference(dataset.file_id, path));
+        const address = Number(new DataView(Uint8Array.from(reference).buffer).getBigUint64(0, true));
+        return openChunkedDataset(fileBytes!.read, fileBytes!.base, address, shape, filters.map((f) => f.id), where);
+      })());
     const rowElements = shape.slice(1).reduce((a, b) => a * b, 1);
     const rowBytes = Math.max(1, rowElements * meta.size);
     const piece = Math.max(1, Math.floor(maxBytes / rowBytes));
@@ -187,6 +227,10 @@ export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: str
           );
         }
         if (dtype.startsWith('h5type')) throw new SourceError('encoding', label, `${label}: ${path} has an HDF5 element type this reader cannot decode.`);
+        if (decodeHere) {
+          const chunks = await openChunks();
+          return decodeElements(await chunks.readRows(start, end), meta, dtype, chunks.elementBytes, fileBytes!, where);
+        }
         const pieces: ArrayValues[] = [];
         for (let at = start; at < end; at += piece) {
           if (signal?.aborted) throw new SourceError('aborted', label, `reading ${label} was aborted`, { cause: signal.reason });
@@ -225,8 +269,9 @@ export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: str
 /**
  * Checks the HDF5 superblock before h5wasm sees the file: h5wasm opens non-HDF5 and truncated files
  * without complaint and then returns garbage, so both are caught here from the first bytes.
+ * Returns where the superblock starts (the base of the file's addresses).
  */
-export function checkHdf5Header(head: Uint8Array, fileSize: number, label: string): void {
+export function checkHdf5Header(head: Uint8Array, fileSize: number, label: string): number {
   const signature = [0x89, 0x48, 0x44, 0x46, 0x0d, 0x0a, 0x1a, 0x0a];
   let base = -1;
   for (let at = 0; at + 8 <= head.length; at = at === 0 ? 512 : at * 2) {
@@ -247,9 +292,10 @@ export function checkHdf5Header(head: Uint8Array, fileSize: number, label: strin
     offsetSize = head[base + 9]!;
     eofAt = base + 12 + 2 * offsetSize;
   }
-  if (offsetSize !== 8 || eofAt + 8 > head.length) return; // unusual layout: leave the checks to HDF5
+  if (offsetSize !== 8 || eofAt + 8 > head.length) return base; // unusual layout: leave the checks to HDF5
   const endOfFile = Number(view.getBigUint64(eofAt, true));
   if (endOfFile > fileSize) {
     throw new SourceError('truncated', label, `${label} is truncated: it has ${fileSize} bytes but its HDF5 header says ${endOfFile}. Copy or download the file again.`);
   }
+  return base;
 }

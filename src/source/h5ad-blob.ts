@@ -10,7 +10,8 @@ import type { AnnDataSource } from './types.ts';
 let mounts = 0;
 
 export async function openH5adBlobHere(blob: Blob, name: string, options: AnnDataOpenOptions & H5TreeOptions = {}): Promise<AnnDataSource> {
-  checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
+  const base = checkHdf5Header(new Uint8Array(await blob.slice(0, 4096).arrayBuffer()), blob.size, name);
+  const read = async (offset: number, length: number) => new Uint8Array(await blob.slice(offset, offset + length).arrayBuffer());
   const module = await h5wasm.ready;
   const native = prepareH5wasm(module as unknown as H5Native);
   const fs = FS ?? module.FS;
@@ -37,7 +38,7 @@ export async function openH5adBlobHere(blob: Blob, name: string, options: AnnDat
     unmount();
   };
   try {
-    return await openAnnData(h5Tree(h5wasm, native, file, name, options), name, options, close);
+    return await openAnnData(h5Tree(h5wasm, native, file, name, options, { read, base }), name, options, close);
   } catch (error) {
     await close();
     throw error;

@@ -18,11 +18,23 @@ async function readHead(path: string): Promise<{ head: Uint8Array; size: number 
   }
 }
 
+/** Bytes of the file for chunks h5wasm cannot decode (lzf); short at the end of the file. */
+async function readRange(path: string, offset: number, length: number): Promise<Uint8Array> {
+  const handle = await open(path, 'r');
+  try {
+    const out = new Uint8Array(length);
+    const { bytesRead } = await handle.read(out, 0, length, offset);
+    return out.subarray(0, bytesRead);
+  } finally {
+    await handle.close();
+  }
+}
+
 export async function openH5adPath(path: string, options: AnnDataOpenOptions & H5TreeOptions = {}): Promise<AnnDataSource> {
   const full = resolve(path);
   const label = basename(full);
   const { head, size } = await readHead(full);
-  checkHdf5Header(head, size, label);
+  const base = checkHdf5Header(head, size, label);
   const h5 = (await import('h5wasm/node')).default;
   const native = prepareH5wasm((await h5.ready) as unknown as H5Native);
   let file: InstanceType<typeof h5.File>;
@@ -39,7 +51,7 @@ export async function openH5adPath(path: string, options: AnnDataOpenOptions & H
     }
   };
   try {
-    return await openAnnData(h5Tree(h5, native, file, label, options), label, options, close);
+    return await openAnnData(h5Tree(h5, native, file, label, options, { read: (offset, length) => readRange(full, offset, length), base }), label, options, close);
   } catch (error) {
     await close();
     throw error;

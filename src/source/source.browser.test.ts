@@ -35,7 +35,7 @@ const runs = [
 ];
 
 describe('a dropped .h5ad File, read in the h5ad worker', () => {
-  it.each(['anndata/small-csr.gzip.h5ad', 'anndata/small-csr.h5ad'])('%s reads like anndata', async (path) => {
+  it.each(['anndata/small-csr.gzip.h5ad', 'anndata/small-csr.h5ad', 'anndata/small-csr.lzf.h5ad'])('%s reads like anndata', async (path) => {
     const source = await openSource(await fixtureFile(path), { maxReadBytes: 64 });
     opened.push(source);
     expect(source.nObs).toBe(50);
@@ -54,9 +54,7 @@ describe('a dropped .h5ad File, read in the h5ad worker', () => {
   });
 
   it('errors keep their code across the worker boundary', async () => {
-    const lzf = await openSource(await fixtureFile('anndata/small-lzf.h5ad'));
-    opened.push(lzf);
-    expect(await failure(() => lzf.readRows([{ start: 0, end: 2 }]))).toMatchObject({ code: 'encoding', message: expect.stringContaining("'lzf'") });
+    expect(await failure(async () => openSource(await fixtureFile('malformed/flipped-metadata.h5ad')))).toMatchObject({ code: 'corrupt', message: expect.stringContaining('is damaged') });
     expect(await failure(async () => openSource(await fixtureFile('malformed/truncated.h5ad')))).toMatchObject({ code: 'truncated' });
     expect(await failure(async () => openSource(await fixtureFile('malformed/not-hdf5.h5ad')))).toMatchObject({ code: 'malformed' });
     const ok = await openSource(await fixtureFile('anndata/small-csr.h5ad'));
@@ -83,6 +81,20 @@ describe('a File opened inside a dedicated worker', () => {
     } finally {
       worker.terminate();
     }
+  });
+});
+
+describe('a zipped zarr store (.zarr.zip)', () => {
+  it.each([
+    ['dropped as a File', async () => fixtureFile('anndata/small-csr.zarr.zip')],
+    ['by URL, from another origin', async () => `${servers.ok}/anndata/small-csr.zarr.zip`],
+  ])('%s is found by its zip signature and read', async (_, input) => {
+    const source = await openSource(await input());
+    opened.push(source);
+    expect(source.X).toMatchObject({ encoding: 'csr_matrix', nnz: csr.X.nnz });
+    const { block, obs } = await source.readRows(runs, { obs: ['cell_type'] });
+    expect(blockToDense(block)).toEqual(expectedDenseRows(csr.X, runs).map((v) => Math.fround(v)));
+    expect(obsToPlain(obs.cell_type!)).toEqual(expectedToPlain(csr.obs.cell_type!, runs));
   });
 });
 
