@@ -12,6 +12,7 @@ Outputs under test/fixtures/:
   anndata/half.h5ad                                      float16 X (values in modern.expected.json's "half")
   anndata/small-csr.zarr.zip                             small-csr.h5ad re-written by anndata into a ZipStore
   anndata/small-csr.lzf.h5ad, small-dense.lzf.h5ad       anndata's write_h5ad(compression='lzf'); dense X with shuffle + fletcher32
+  anndata/small-dense.lzf-userblock.h5ad                 the dense one behind a 512-byte user block
   malformed/flipped-metadata.h5ad                        small-dense.h5ad with bits flipped in its global heap
 """
 import gzip
@@ -302,10 +303,16 @@ def make_lzf():
         del f['X']
         x = f.create_dataset('X', data=values, chunks=(5, 5), compression='lzf', shuffle=True, fletcher32=True)
         x.attrs.update(attrs)
-    for name in ['small-csr', 'small-dense']:
-        a, b = ad.read_h5ad(GOOD / f'{name}.h5ad'), ad.read_h5ad(GOOD / f'{name}.lzf.h5ad')
+    # The same behind a 512-byte user block: HDF5 addresses count from the superblock, not the file start.
+    with h5py.File(GOOD / 'small-dense.lzf.h5ad', 'r') as src, h5py.File(GOOD / 'small-dense.lzf-userblock.h5ad', 'w', userblock_size=512) as dst:
+        for key, value in src.attrs.items():
+            dst.attrs[key] = value
+        for key in src:
+            src.copy(src[key], dst, name=key)
+    for name, lzf in [('small-csr', 'small-csr.lzf'), ('small-dense', 'small-dense.lzf'), ('small-dense', 'small-dense.lzf-userblock')]:
+        a, b = ad.read_h5ad(GOOD / f'{name}.h5ad'), ad.read_h5ad(GOOD / f'{lzf}.h5ad')
         assert (np.asarray(a.X.todense() if hasattr(a.X, 'todense') else a.X) == np.asarray(b.X.todense() if hasattr(b.X, 'todense') else b.X)).all()
-        assert a.obs.equals(b.obs), name
+        assert a.obs.equals(b.obs), lzf
 
 
 def make_flipped():

@@ -80,10 +80,11 @@ async function view(read: ReadBytes, offset: number, length: number): Promise<Da
 }
 
 /** The header messages of the object at `address` (v1 or v2 object header, continuations followed). */
-async function objectMessages(read: ReadBytes, address: number): Promise<Message[]> {
+async function objectMessages(read: ReadBytes, base: number, address: number): Promise<Message[]> {
   const messages: Message[] = [];
+  address += base;
   const first = await view(read, address, 16);
-  const blocks: { at: number; length: number; v2: boolean }[] = [];
+  const blocks: { at: number; length: number }[] = [];
   if (first.getUint32(0, true) === 0x5244484f /* 'OHDR' */) {
     const flags = first.getUint8(5);
     let at = 6 + (flags & 0x20 ? 16 : 0) + (flags & 0x10 ? 4 : 0);
@@ -91,7 +92,7 @@ async function objectMessages(read: ReadBytes, address: number): Promise<Message
     const head = await view(read, address, at + sizeBytes);
     const size = sizeBytes === 1 ? head.getUint8(at) : sizeBytes === 2 ? head.getUint16(at, true) : sizeBytes === 4 ? head.getUint32(at, true) : u64(head, at);
     at += sizeBytes;
-    blocks.push({ at: address + at, length: size, v2: true });
+    blocks.push({ at: address + at, length: size });
     const creationOrder = (flags & 0x04) !== 0;
     for (let b = 0; b < blocks.length; b++) {
       const block = blocks[b]!;
@@ -101,14 +102,14 @@ async function objectMessages(read: ReadBytes, address: number): Promise<Message
         const length = data.getUint16(p + 1, true);
         p += 4 + (creationOrder ? 2 : 0);
         messages.push({ type, data: new DataView(data.buffer, data.byteOffset + p, length) });
-        if (type === 0x10) blocks.push({ at: u64(data, p) + 4, length: u64(data, p + 8) - 4, v2: true }); // skip 'OCHK'
+        if (type === 0x10) blocks.push({ at: base + u64(data, p) + 4, length: u64(data, p + 8) - 4 }); // skip 'OCHK'
         p += length;
       }
     }
     return messages;
   }
   if (first.getUint8(0) !== 1) throw new RangeError(`no object header at ${address}`);
-  blocks.push({ at: address + 16, length: first.getUint32(8, true), v2: false });
+  blocks.push({ at: address + 16, length: first.getUint32(8, true) });
   for (let b = 0; b < blocks.length; b++) {
     const block = blocks[b]!;
     const data = await view(read, block.at, block.length);
@@ -116,7 +117,7 @@ async function objectMessages(read: ReadBytes, address: number): Promise<Message
       const type = data.getUint16(p, true);
       const length = data.getUint16(p + 2, true);
       messages.push({ type, data: new DataView(data.buffer, data.byteOffset + p + 8, length) });
-      if (type === 0x10) blocks.push({ at: u64(data, p + 8), length: u64(data, p + 16), v2: false });
+      if (type === 0x10) blocks.push({ at: base + u64(data, p + 8), length: u64(data, p + 16) });
       p += 8 + length;
     }
   }
@@ -130,20 +131,20 @@ interface Chunk {
   readonly filterMask: number;
 }
 
-/** Every chunk of a v1 chunk B-tree (node type 1) under `address`. */
-async function chunkList(read: ReadBytes, address: number, rank: number): Promise<Chunk[]> {
+/** Every chunk of a v1 chunk B-tree (node type 1) under `address` (addresses file-relative). */
+async function chunkList(read: ReadBytes, base: number, address: number, rank: number): Promise<Chunk[]> {
   const keyBytes = 8 + 8 * (rank + 1);
-  const head = await view(read, address, 24);
+  const head = await view(read, base + address, 24);
   if (head.getUint32(0, true) !== 0x45455254 /* 'TREE' */ || head.getUint8(4) !== 1) throw new RangeError(`no chunk B-tree node at ${address}`);
   const level = head.getUint8(5);
   const entries = head.getUint16(6, true);
-  const body = await view(read, address + 24, entries * (keyBytes + 8) + keyBytes);
+  const body = await view(read, base + address + 24, entries * (keyBytes + 8) + keyBytes);
   const chunks: Chunk[] = [];
   for (let e = 0; e < entries; e++) {
     const key = e * (keyBytes + 8);
     const child = u64(body, key + keyBytes);
     if (level > 0) {
-      chunks.push(...(await chunkList(read, child, rank)));
+      chunks.push(...(await chunkList(read, base, child, rank)));
       continue;
     }
     const offset = Array.from({ length: rank }, (_, d) => u64(body, key + 8 + 8 * d));
@@ -160,7 +161,7 @@ export async function openChunkedDataset(read: ReadBytes, base: number, address:
   const at = (a: number) => base + a;
   let messages: Message[];
   try {
-    messages = await objectMessages(read, at(address));
+    messages = await objectMessages(read, base, address);
   } catch (error) {
     throw new SourceError('corrupt', where, `${where}: its HDF5 object header cannot be read (${(error as Error).message}).`, { cause: error });
   }
@@ -197,7 +198,7 @@ export async function openChunkedDataset(read: ReadBytes, base: number, address:
     chunkShape,
     elementBytes,
     async readRows(start, end) {
-      chunks ??= chunkList(read, at(treeAddress), rank).catch((error: unknown) => {
+      chunks ??= chunkList(read, base, treeAddress, rank).catch((error: unknown) => {
         throw new SourceError('corrupt', where, `${where}: its chunk index cannot be read (${(error as Error).message}).`, { cause: error });
       });
       const out = new Uint8Array((end - start) * rowElements * elementBytes);

@@ -3,6 +3,7 @@
 import { readFileSync } from 'node:fs';
 import { afterAll, describe, expect, inject, it } from 'vitest';
 import { blockToDense, expectedCsrRows, expectedDenseRows, expectedToPlain, fixturesDir, obsToPlain, type Expected } from '../../test/fixtures/expected.ts';
+import { lzfDecompress } from './h5-chunks.ts';
 import { openSource, type AnnDataSource, type RowRun } from './index.ts';
 
 const fixture = (name: string) => new URL(`anndata/${name}`, fixturesDir).pathname;
@@ -113,6 +114,7 @@ describe.each(Object.entries(csrContainers))('CSR AnnData from %s', (_, where) =
 describe.each([
   ['h5ad', () => fixture('small-dense.h5ad')],
   ['h5ad (lzf + shuffle + fletcher32, 2-D chunks of 5 × 5)', () => fixture('small-dense.lzf.h5ad')],
+  ['h5ad (lzf) behind a 512-byte user block', () => fixture('small-dense.lzf-userblock.h5ad')],
   ['zarr v2 directory (not consolidated, row chunks of 5)', () => fixture('small-dense.zarr')],
   ['zarr v2 over HTTP (not consolidated)', () => `${servers.ok}/anndata/small-dense.zarr`],
 ])('dense AnnData from %s', (_, where) => {
@@ -283,6 +285,24 @@ describe.each([
     expect(exactDense(counts)[3]).toBe(2n ** 53n + 1n);
     const rounded = await source.readRows([{ start: 0, end: 6 }]);
     expect(blockToDense(rounded.block)).toEqual(modern.X.values.map((v) => Math.fround(Number(exactValue(v)))));
+  });
+});
+
+describe('the lzf decoder', () => {
+  // "abc" as a literal run (control 2), then a back reference of 6 bytes to 3 bytes back: 0x80 = (6 − 2) << 5, 0x02 = 3 − 1.
+  const abc = Uint8Array.of(2, 0x61, 0x62, 0x63, 0x80, 0x02);
+  it('decodes literal runs and overlapping back references', () => {
+    expect(new TextDecoder().decode(lzfDecompress(abc, 9, 'x'))).toBe('abcabcabc');
+  });
+  it.each([
+    ['a reference before the start', Uint8Array.of(0, 0x61, 0x20, 0x05)],
+    ['more output than the chunk holds', abc],
+    ['a literal run cut short', Uint8Array.of(5, 0x61, 0x62)],
+  ])('refuses %s as a damaged chunk', (_, bytes) => {
+    expect(() => lzfDecompress(bytes, 6, 'f.h5ad: X/data')).toThrow(expect.objectContaining({ code: 'corrupt', message: expect.stringContaining('f.h5ad: X/data') }));
+  });
+  it('refuses a chunk that decodes short', () => {
+    expect(() => lzfDecompress(abc, 12, 'f.h5ad: X/data')).toThrow(/decodes to 9 bytes instead of 12/);
   });
 });
 
