@@ -109,14 +109,16 @@ async function forEachBlock(source: AnnDataSource, options: LoadOptions, visit: 
 
 /** Var indices of the top `nTop` highly variable genes (seurat flavour, over all cells), in var order. */
 export async function highlyVariableGenes(source: AnnDataSource, nTop: number, options: LoadOptions): Promise<Int32Array> {
-  if (nTop >= source.nVars) return Int32Array.from({ length: source.nVars }, (_, i) => i);
+  // The pass runs even when every gene is kept: it is where NaN, ±Inf and negative values are found
+  // (with the first cell and gene) before training, and where an X without genes is refused.
   const moments = createGeneMoments(source.nVars);
   const input: HvgInput = options.input === 'counts' ? { kind: 'counts', targetSum: 1e4 } : { kind: 'log1p' };
   await forEachBlock(source, options, (block) => {
     const csr = toCsr(block);
     accumulateCsr(moments, csr, Int32Array.from({ length: csr.nRows }, (_, i) => i), input);
   }, 'genes');
-  return seuratHvg(moments.mean, variances(moments), nTop).selected;
+  const selected = seuratHvg(moments.mean, variances(moments), Math.min(nTop, source.nVars)).selected;
+  return nTop >= source.nVars ? Int32Array.from({ length: source.nVars }, (_, i) => i) : selected;
 }
 
 /** Log-normalised expression of `genes` for every cell (or the sorted `rows`), dense [cells, genes.length]. */
