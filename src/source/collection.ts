@@ -6,7 +6,7 @@ import { openAnnDataParts, type AnnDataOpenOptions, type AnnDataParts } from './
 import { SourceError, throwIfAborted } from './errors.ts';
 import { checkRuns } from './runs.ts';
 import type { GroupNode } from './tree.ts';
-import type { AnnDataSource, CsrBlock, DenseBlock, MatrixInfo, ObsColumnInfo, ObsValues, ReadRowsOptions, RowBlock, RowRead, RowRun } from './types.ts';
+import type { AnnDataSource, ExactRowBlock, ExactValues, MatrixInfo, ObsColumnInfo, ObsValues, ReadRowsOptions, RowBlock, RowRead, RowRun } from './types.ts';
 
 async function datasetGroups(root: GroupNode, label: string): Promise<GroupNode[]> {
   let names = (await root.keys())?.filter((k) => /^dataset_\d+$/.test(k));
@@ -42,33 +42,43 @@ function unionCategories(infos: readonly ObsColumnInfo[]): { categories: string[
   return { categories, remap };
 }
 
-function concatBlocks(blocks: readonly RowBlock[], nCols: number): RowBlock {
-  if (blocks.length === 1) return blocks[0]!;
-  if (blocks.every((b): b is DenseBlock => b.format === 'dense')) {
-    const values = new Float32Array(blocks.reduce((n, b) => n + b.values.length, 0));
-    let at = 0;
-    for (const b of blocks) {
-      values.set(b.values, at);
-      at += b.values.length;
-    }
-    return { format: 'dense', nRows: values.length / nCols, nCols, values };
+type BlockValues = Float32Array | ExactValues;
+
+/** One array of the parts' values, of their common type (float64 when datasets store different ones). */
+function concatValues<V extends BlockValues>(parts: readonly V[]): V {
+  const Type = parts[0]!.constructor as new (length: number) => BlockValues;
+  const same = parts.every((p) => p.constructor === Type);
+  const out = same ? new Type(parts.reduce((n, p) => n + p.length, 0)) : new Float64Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    if (same) (out as { set(values: V, offset: number): void }).set(p, at);
+    else (out as Float64Array).set(Float64Array.from(p as ArrayLike<number | bigint>, Number), at);
+    at += p.length;
   }
-  const csr = blocks as readonly CsrBlock[];
+  return out as V;
+}
+
+function concatBlocks<B extends RowBlock | ExactRowBlock>(blocks: readonly B[], nCols: number): B {
+  if (blocks.length === 1) return blocks[0]!;
+  if (blocks.every((b) => b.format === 'dense')) {
+    const values = concatValues(blocks.map((b) => (b as Extract<B, { format: 'dense' }>).values));
+    return { format: 'dense', nRows: values.length / nCols, nCols, values } as B;
+  }
+  const csr = blocks as readonly Extract<B, { format: 'csr' }>[];
   const nRows = csr.reduce((n, b) => n + b.nRows, 0);
   const nnz = csr.reduce((n, b) => n + b.data.length, 0);
-  const data = new Float32Array(nnz);
+  const data = concatValues(csr.map((b) => b.data));
   const indices = csr.every((b) => b.indices instanceof Uint16Array) ? new Uint16Array(nnz) : new Int32Array(nnz);
   const indptr = nnz < 2 ** 31 ? new Int32Array(nRows + 1) : new Float64Array(nRows + 1);
   let row = 0;
   let offset = 0;
   for (const b of csr) {
-    data.set(b.data, offset);
     indices.set(b.indices, offset);
     for (let i = 1; i <= b.nRows; i++) indptr[row + i] = offset + b.indptr[i]!;
     row += b.nRows;
     offset += b.data.length;
   }
-  return { format: 'csr', nRows, nCols, indptr, indices, data };
+  return { format: 'csr', nRows, nCols, indptr, indices, data } as B;
 }
 
 function concatObs(parts: readonly ObsValues[], remaps: readonly (Int32Array | undefined)[], categories: string[] | undefined): ObsValues {
@@ -207,6 +217,17 @@ export async function openCollection(root: GroupNode, label: string, options: An
             : concatObs([(await first.readRows([], { obs: [name] })).obs[name]!], [c.remap[0]], categories);
       }
       return { block, obs };
+    },
+    async readExactRows(runs, readOptions = {}) {
+      throwIfAborted(readOptions.signal, label);
+      checkRuns(runs, nObs, label);
+      if (readOptions.layer !== undefined && !(readOptions.layer in layers)) {
+        throw new SourceError('invalid-argument', label, `${label} has no layer '${readOptions.layer}' in every dataset (common layers: ${layerNames.join(', ') || 'none'}).`);
+      }
+      const used = split(runs).map((r, d) => [r, d] as const).filter(([r]) => r.length > 0);
+      const layer = readOptions.layer ?? 'X';
+      const reads = await Promise.all(used.map(([r, d]) => parts[d]!.matrices.get(layer)!.readExactRows(r, readOptions.signal)));
+      return reads.length > 0 ? concatBlocks(reads, first.nVars) : parts[0]!.matrices.get(layer)!.readExactRows([], readOptions.signal);
     },
     async close() {
       await Promise.all(sources.map((s) => s.close()));

@@ -154,6 +154,7 @@ describe.each([
     // Runs that cross the dataset boundary; compare each row with the original row it came from.
     const runs = [{ start: 2, end: 9 }, { start: 20, end: 31 }, { start: 44, end: 50 }];
     const { block, obs } = await source.readRows(runs, { obs: ['cell_type', 'barcode'] });
+    expect(exactDense(await source.readExactRows!(runs))).toEqual(blockToDense(block));
     const rows = runs.flatMap((r) => Array.from({ length: r.end - r.start }, (_, i) => original[r.start + i]!));
     expect(blockToDense(block)).toEqual(expectedDenseRows(csr.X, rows.map((r) => ({ start: r, end: r + 1 }))).map((v) => Math.fround(v)));
     const types = obs.cell_type!;
