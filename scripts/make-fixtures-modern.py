@@ -9,7 +9,7 @@ anndata 0.8 into zarr's ZipStore, and damaged / non-AnnData HDF5 files.
 Outputs under test/fixtures/:
   anndata/modern.h5ad, modern.zarr (v2), modern.v3.zarr   the same AnnData (see MODERN below) in each
   anndata/modern.expected.json                           its values, as the readers must return them
-  anndata/half.h5ad                                      float16 X (values in modern.expected.json's "half")
+  anndata/half.h5ad, half.zarr                           float16 X (values in modern.expected.json's "half")
   anndata/small-csr.zarr.zip                             small-csr.h5ad re-written by anndata into a ZipStore
   anndata/small-csr.lzf.h5ad, small-dense.lzf.h5ad       anndata's write_h5ad(compression='lzf'); dense X with shuffle + fletcher32
   anndata/small-dense.lzf-userblock.h5ad                 the dense one behind a 512-byte user block
@@ -139,7 +139,7 @@ MODERN = ('group', enc('anndata', '0.1.0'), {
 })
 
 
-# float16 X (h5ad only: zarrita reads float16 only where the platform has Float16Array).
+# float16 X (zarrita reads float16 zarr only where the platform has Float16Array: Chromium, not Node 20).
 HALF_ANNDATA = ('group', enc('anndata', '0.1.0'), {
     'X': csr(HALF),
     'obs': dataframe(strings(OBS_NAMES, enc('string-array', '0.2.0')), {}),
@@ -263,7 +263,7 @@ def modern_expected():
 
 
 def make_modern():
-    for p in [GOOD / 'modern.h5ad', GOOD / 'modern.zarr', GOOD / 'modern.v3.zarr']:
+    for p in [GOOD / 'modern.h5ad', GOOD / 'modern.zarr', GOOD / 'modern.v3.zarr', GOOD / 'half.zarr']:
         if p.is_dir():
             shutil.rmtree(p)
         elif p.exists():
@@ -277,6 +277,9 @@ def make_modern():
     write_zarr2(root, MODERN[2])
     zarr.consolidate_metadata(str(GOOD / 'modern.zarr'))
     write_zarr3(GOOD / 'modern.v3.zarr', MODERN)
+    half = zarr.open_group(str(GOOD / 'half.zarr'), mode='w')
+    half.attrs.update(HALF_ANNDATA[1])
+    write_zarr2(half, HALF_ANNDATA[2])
     (GOOD / 'modern.expected.json').write_text(json.dumps(modern_expected(), separators=(',', ':')) + '\n')
 
 

@@ -2,6 +2,7 @@
 // 127.0.0.1 servers — well-behaved and misbehaving (cross-origin, so CORS is really enforced).
 
 import { afterAll, describe, expect, inject, it } from 'vitest';
+import modernJson from '../../test/fixtures/anndata/modern.expected.json';
 import expectedJson from '../../test/fixtures/anndata/small-csr.expected.json';
 import { blockToDense, expectedCsrRows, expectedDenseRows, expectedToPlain, obsToPlain, type Expected } from '../../test/fixtures/expected.ts';
 import { openSource, SourceError, type AnnDataSource, type ObsValues, type RowBlock } from './index.ts';
@@ -81,6 +82,20 @@ describe('a File opened inside a dedicated worker', () => {
     } finally {
       worker.terminate();
     }
+  });
+});
+
+describe('float16 X (cast to float32)', () => {
+  it.each([
+    ['zarr v2 by URL (Chromium has Float16Array)', async () => `${servers.ok}/anndata/half.zarr`],
+    ['a dropped .h5ad', async () => fixtureFile('anndata/half.h5ad')],
+  ])('%s', async (_, input) => {
+    const source = await openSource(await input());
+    opened.push(source);
+    expect(source.X).toMatchObject({ encoding: 'csr_matrix', dtype: 'float16' });
+    const { block } = await source.readRows([{ start: 0, end: 6 }]);
+    expect(block.format === 'csr' && block.data).toBeInstanceOf(Float32Array);
+    expect(blockToDense(block)).toEqual(modernJson.half.values);
   });
 });
 

@@ -87,6 +87,12 @@ export async function urlReader(url: string, doFetch: (request: Request) => Prom
           await response.body?.cancel();
           throw new SourceError('range-unsupported', url, `${url} did not answer a Range request for bytes ${offset}–${offset + length - 1} with them (status ${response.status}); a zipped store is read by ranges.`);
         }
+        // The archive must not change between its directory and its entries (a re-upload mid-read).
+        const now = etag ? response.headers.get('ETag') : modified ? response.headers.get('Last-Modified') : null;
+        if (now !== null && now !== (etag ?? modified)) {
+          await response.body?.cancel();
+          throw new SourceError('changed', url, `${url} changed while being read (${etag ? 'ETag' : 'Last-Modified'} ${etag ?? modified} at open, ${now} now). Open it again.`);
+        }
         const bytes = new Uint8Array(await response.arrayBuffer());
         if (bytes.length !== length) throw new SourceError('truncated', url, `${url} sent ${bytes.length} bytes for a range of ${length}.`);
         return bytes;
