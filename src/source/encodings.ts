@@ -194,11 +194,10 @@ const readCategorical: ColumnReader = async (node, name, ctx) => {
 function plainColumn(node: ArrayNode, name: string, encoding: string, ctx: ColumnContext): ObsColumn {
   const where = `${ctx.label}: ${node.path}`;
   if (node.dtype === 'string' || encoding === 'string-array') {
+    const strings = plainStrings(node, ctx);
     return {
       info: { name, kind: 'string', encoding, dtype: node.dtype, nullable: false },
-      async read(runs, signal) {
-        return { kind: 'string', values: toStrings(await readArrayRows(node, runs, ctx.nRows, signal), where) };
-      },
+      read: async (runs, signal) => ({ kind: 'string', values: await strings.read(runs, signal) }),
     };
   }
   if (node.dtype === 'bool') {
