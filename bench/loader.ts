@@ -31,7 +31,7 @@ import { openLoader, type LoaderOptions } from '../src/loader/loader.ts';
 import { spawnNodeReadWorker } from '../src/loader/node-workers.ts';
 import { liveMemory, type LiveMemory } from '../src/loader/read-worker.ts';
 import { openWorkerPool, type WorkerPool } from '../src/loader/worker-pool.ts';
-import { createRng, permutation } from '../src/loader/prng.ts';
+import { createRng, permutation } from '../src/random.ts';
 import { createTransferStats } from '../src/loader/transfer.ts';
 import { startStaticServer } from '../src/server/static-server.ts';
 import { openSource } from '../src/source/index.ts';

@@ -11,7 +11,7 @@ import { parseArgs } from 'node:util';
 import { createGraph, input, output, size } from '../src/model/onnx/ir.ts';
 import { matmul } from '../src/model/onnx/ops.ts';
 import { serializeGraph } from '../src/model/onnx/serialize.ts';
-import { createRng } from '../src/model/random.ts';
+import { createRng } from '../src/random.ts';
 import { createSession, ort, resolveBackend, setCpuThreads, type Backend } from '../src/model/runtime.ts';
 import { makeConfig } from '../src/model/trvae/config.ts';
 import { buildTrainStep } from '../src/model/trvae/graphs.ts';

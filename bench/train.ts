@@ -14,7 +14,7 @@ import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { createRng } from '../src/model/random.ts';
+import { createRng } from '../src/random.ts';
 import { resolveBackend, setCpuThreads, type Backend } from '../src/model/runtime.ts';
 import { initialModelState } from '../src/model/train/state.ts';
 import { createStepRunner } from '../src/model/train/step-runner.ts';

@@ -4,7 +4,7 @@
 import { TrvaeError } from '../errors.ts';
 import type { AnnDataSource, CsrBlock, DenseBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { gatherObs, gatherRows } from '../loader/blocks.ts';
-import { createRng, permutation } from '../loader/prng.ts';
+import { createRng, permutation } from '../random.ts';
 import { defaultLayout, indexDtypeFor, writeAnnDataGroup, type AnnDataInput, type DataFrameInput, type LayoutOptions, type MatrixInput } from './anndata-writer.ts';
 import type { StoreSink } from './sink.ts';
 import { writeConsolidatedRoot, type NodeMetadata } from './zarr-v3.ts';

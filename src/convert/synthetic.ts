@@ -1,6 +1,6 @@
 // A synthetic Tahoe-like AnnData (counts, ~nnzPerRow non-zeros per cell, two obs categoricals),
 // deterministic by seed and generated block by block, for benchmarks and tests.
-import { createRng } from '../loader/prng.ts';
+import { createRng } from '../random.ts';
 import type { CsrBlock } from '../source/types.ts';
 import type { AnnDataInput } from './anndata-writer.ts';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LoaderParameterError } from './errors.ts';
 import { resolveSamplingParameters, type SamplingParameters } from './params.ts';
-import { createRng } from './prng.ts';
+import { createRng } from '../random.ts';
 import { balancedSampler, randomChunkSampler, replacementSampler, sequentialSampler, type Sampler } from './samplers.ts';
 import { allRows, selectionFromMask, selectionRows, shardSelection, splitSelection, type Selection } from './selection.ts';
 

@@ -6,7 +6,7 @@
 // preloadNChunks contiguous reads — near-random batches at near-sequential I/O cost (annbatch).
 import { LoaderParameterError } from './errors.ts';
 import type { SamplingParameters } from './params.ts';
-import { createRng, permutation, shuffleInPlace, type Rng } from './prng.ts';
+import { createRng, permutation, shuffleInPlace, type Rng } from '../random.ts';
 import { rowsAt, type Selection } from './selection.ts';
 
 export interface PoolPlan {

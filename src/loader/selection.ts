@@ -2,7 +2,7 @@
 // (O(runs) memory, so a whole 100M-row dataset is one run). Masks, splits and shards make selections.
 import type { RowRun } from '../source/types.ts';
 import { LoaderParameterError } from './errors.ts';
-import { hash32 } from './prng.ts';
+import { hash32 } from '../random.ts';
 
 export interface Selection {
   readonly runs: readonly RowRun[];

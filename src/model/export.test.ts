@@ -6,7 +6,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { exportModel, parseModelJson } from './export.ts';
 import { createInferenceRunner } from './inference.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../random.ts';
 import { initialModelState, type ModelState } from './train/state.ts';
 import { makeConfig } from './trvae/config.ts';
 

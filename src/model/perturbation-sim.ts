@@ -7,7 +7,7 @@
 
 import type { AnnDataInput } from '../convert/anndata-writer.ts';
 import type { CsrBlock } from '../source/types.ts';
-import { createRng, type Rng } from './random.ts';
+import { createRng, type Rng } from '../random.ts';
 
 export interface CellTypeSpec {
   readonly name: string;

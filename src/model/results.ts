@@ -9,7 +9,7 @@ import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './me
 import { pca2 } from './pca.ts';
 import { predictCounterfactual } from './predict.ts';
 import type { TrainingPlan } from './pipeline.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../random.ts';
 import type { Backend } from './runtime.ts';
 import type { ModelState } from './train/state.ts';
 import type { TrvaeConfig } from './trvae/config.ts';

@@ -1,5 +1,5 @@
 // Test support for the runtime tests: the losses of a few train steps on fixed data, and the state after them.
-import { createRng } from './random.ts';
+import { createRng } from '../random.ts';
 import type { Backend } from './runtime.ts';
 import { initialModelState, type ModelState } from './train/state.ts';
 import { createStepRunner, type LossValues } from './train/step-runner.ts';

@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { exportModel } from './export.ts';
 import { modelDefinition } from './models.ts';
-import { createRng } from './random.ts';
+import { createRng } from '../random.ts';
 import { latentMeans, scgenLatentMeans, scgenPredict } from './scgen.ts';
 import { simulateDataset } from './simulate.ts';
 import { buildStepGraph } from './train/train-step.ts';

@@ -1,7 +1,7 @@
 // A small simulated single-cell dataset with known structure (cell types × conditions, with a
 // condition effect on a subset of genes that differs by cell type), for tests, demos and benchmarks.
 
-import { createRng, type Rng } from './random.ts';
+import { createRng, type Rng } from '../random.ts';
 
 export interface SimulatedData {
   readonly nCells: number;

@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
 import { openSource } from '../../source/index.ts';
 import { openLoader } from '../loader.ts';
-import { createRng } from '../prng.ts';
+import { createRng } from '../../random.ts';
 import { decodeBloscLz4, installFastBlosc, unshuffle } from './blosc.ts';
 
 describe('blosc-lz4 decoder', () => {

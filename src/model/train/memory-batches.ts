@@ -3,7 +3,7 @@
 // resumed from a checkpoint sees exactly the batches it would have seen.
 
 import type { DenseBatch } from '../batch.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 
 export interface InMemoryDataset {
   /** Log-normalised expression, row-major [nCells, nGenes]. */

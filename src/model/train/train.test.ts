@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import type { DenseBatch } from '../batch.ts';
 import { normalizedRows, poolInput } from '../dataset.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 import { simulateDataset } from '../simulate.ts';
 import { makeConfig } from '../trvae/config.ts';
 import { createTrainingControl } from './control.ts';

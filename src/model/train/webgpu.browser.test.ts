@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { probeAdapter } from '../../gpu/adapter.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 import { ort } from '../runtime.ts';
 import { makeConfig, type TrvaeConfig } from '../trvae/config.ts';
 import { initialModelState } from './state.ts';

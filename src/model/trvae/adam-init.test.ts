@@ -2,7 +2,7 @@ import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import { denseStepBatch } from '../train/step-batches.ts';
 import { initialModelState } from '../train/state.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
 import { makeConfig } from './config.ts';
 import { buildTrainStep } from './graphs.ts';

@@ -5,7 +5,7 @@ import { declareLoss, type ModelConfig, type ParamSpec } from '../definition.ts'
 import { modelDefinition } from '../models.ts';
 import { checkGraphGradients, type GradCheckResult } from '../onnx/gradcheck.ts';
 import { createGraph } from '../onnx/ir.ts';
-import { createRng, type Rng } from '../random.ts';
+import { createRng, type Rng } from '../../random.ts';
 
 export async function checkTrainingLossGradients(
   config: ModelConfig,

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { gradCheck } from '../onnx/gradcheck.ts';
 import { createGraph, input, output, type FloatDType } from '../onnx/ir.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 import { makeConfig } from './config.ts';
 import { checkTrainingLossGradients } from './loss-gradcheck.ts';
 import { buildInference, buildTrainStep } from './graphs.ts';

@@ -1,7 +1,7 @@
 // Parameter layout of trVAE and its seeded Glorot-normal (truncated) initialisation.
 
 import type { NamedArrays, ParamSpec } from '../definition.ts';
-import { createRng, type Rng } from '../random.ts';
+import { createRng, type Rng } from '../../random.ts';
 import type { TrvaeConfig } from './config.ts';
 
 export type { NamedArrays, ParamSpec } from '../definition.ts';

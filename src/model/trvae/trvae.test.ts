@@ -4,7 +4,7 @@ import { checkGraphGradients } from '../onnx/gradcheck.ts';
 import { checkTrainingLossGradients } from './loss-gradcheck.ts';
 import { createGraph, input, output } from '../onnx/ir.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
-import { createRng } from '../random.ts';
+import { createRng } from '../../random.ts';
 import { makeConfig } from './config.ts';
 import { buildTrainStep } from './graphs.ts';
 import { MMD_SIGMAS, mmdAllPairs } from './mmd.ts';
