@@ -6,7 +6,7 @@ import { KernelInputError } from './errors.ts';
 import { validateRowIds } from './csr-pool.ts';
 import { inverseStd, type NormalizeOptions } from './normalize-options.ts';
 
-export interface DenseBatch {
+export interface NormalizedRows {
   /** [rows, nSelected] row-major. */
   readonly x: Float32Array;
   /** Total of each full row (all genes, before selection): the library size, for count-based losses. */
@@ -35,8 +35,8 @@ export function gatherNormalize(
   geneMap: Int32Array,
   nSelected: number,
   options: NormalizeOptions,
-  out?: DenseBatch,
-): DenseBatch {
+  out?: NormalizedRows,
+): NormalizedRows {
   validateRowIds(rowIds, pool.nRows, Number.MAX_SAFE_INTEGER);
   if (geneMap.length !== pool.nCols) {
     throw new KernelInputError('geneMap', `has ${geneMap.length} entries, the pool has ${pool.nCols} genes`);

@@ -3,12 +3,12 @@
 import * as Comlink from 'comlink';
 import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { ChunkCacheStats } from './cache/chunk-cache.ts';
-import type { Batch, LoaderProgress } from './loader.ts';
+import type { LoaderBatch, LoaderProgress } from './loader.ts';
 import type { LoaderWorkerApi, RemoteLoaderInfo, RemoteLoaderOptions } from './loader-worker.ts';
 
 export interface LoaderClient {
   readonly info: RemoteLoaderInfo;
-  epoch(epoch: number, options?: { readonly signal?: AbortSignal; readonly onProgress?: (p: LoaderProgress) => void }): AsyncGenerator<Batch>;
+  epoch(epoch: number, options?: { readonly signal?: AbortSignal; readonly onProgress?: (p: LoaderProgress) => void }): AsyncGenerator<LoaderBatch>;
   cacheStats(): Promise<ChunkCacheStats | null>;
   clearCache(): Promise<void>;
   close(): Promise<void>;

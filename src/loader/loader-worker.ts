@@ -3,7 +3,7 @@
 // through a pool of read workers, each with its own source and the OPFS chunk cache under it.
 import { withTransfer } from '../rpc/transferables.ts';
 import type { ChunkCacheStats } from './cache/chunk-cache.ts';
-import { openLoader, type Batch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
+import { openLoader, type LoaderBatch, type Loader, type LoaderOptions, type LoaderProgress } from './loader.ts';
 import { defaultWorkerCount, openPooledReader, type PooledReader } from './pooled-reader.ts';
 import type { CacheSettings, ReadWorkerInput } from './read-worker.ts';
 import { cacheSettings } from './read-workers.ts';
@@ -31,7 +31,7 @@ export interface LoaderWorkerApi {
   /** Starts (or restarts) an epoch; progress is reported through the proxied callback. */
   startEpoch(epoch: number, onProgress?: (progress: LoaderProgress) => void): void;
   /** The next batch of the running epoch (transferred), or null at its end. */
-  next(): Promise<Batch | null>;
+  next(): Promise<LoaderBatch | null>;
   /** Aborts the running epoch. */
   cancel(): void;
   cacheStats(): Promise<ChunkCacheStats | null>;
@@ -42,7 +42,7 @@ export interface LoaderWorkerApi {
 export function createLoaderWorkerApi(spawnReadWorker: () => SpawnedWorker): LoaderWorkerApi {
   let pooled: PooledReader | undefined;
   let loader: Loader | undefined;
-  let running: { iterator: AsyncGenerator<Batch>; controller: AbortController } | undefined;
+  let running: { iterator: AsyncGenerator<LoaderBatch>; controller: AbortController } | undefined;
 
   const close = async (): Promise<void> => {
     running?.controller.abort();

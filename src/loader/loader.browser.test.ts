@@ -4,14 +4,14 @@ import { describe, expect, inject, it } from 'vitest';
 import { openSource } from '../source/index.ts';
 import type { CsrBlock } from '../source/types.ts';
 import { open } from './client.ts';
-import type { Batch } from './loader.ts';
+import type { LoaderBatch } from './loader.ts';
 
 const store = inject('loaderStore');
 /** Requests for X's chunks that reached the server (opening a source always probes its metadata). */
 const requests = async (): Promise<number> => ((await (await fetch(store.countUrl)).json()) as { dataRequests: number }).dataRequests;
 
-async function collect(client: Awaited<ReturnType<typeof open>>, epoch = 0): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function collect(client: Awaited<ReturnType<typeof open>>, epoch = 0): Promise<LoaderBatch[]> {
+  const out: LoaderBatch[] = [];
   for await (const b of client.epoch(epoch)) out.push(b);
   return out;
 }
@@ -28,7 +28,7 @@ function row(block: CsrBlock, i: number): number[] {
   return [...Array.from(block.indices.subarray(s, e)), ...Array.from(block.data.subarray(s, e))];
 }
 
-function expectCorrect(batches: Batch[]): void {
+function expectCorrect(batches: LoaderBatch[]): void {
   const seen: number[] = [];
   for (const b of batches) {
     b.rows!.forEach((r, i) => {
@@ -58,7 +58,7 @@ describe('loader in workers with the OPFS cache', () => {
       expect(client.info.workers).toBe(workers);
       const before = await requests();
       const progress: number[] = [];
-      const cold: Batch[] = [];
+      const cold: LoaderBatch[] = [];
       for await (const b of client.epoch(0, { onProgress: (p) => progress.push(p.networkBytes) })) cold.push(b);
       expectCorrect(cold);
       expect(await requests()).toBeGreaterThan(before);

@@ -14,7 +14,7 @@ import type { AnnDataSource, CsrBlock } from '../source/types.ts';
 import { directoryBackend } from './cache/backend.ts';
 import { withChunkCache } from './cache/cached-store.ts';
 import { openChunkCache } from './cache/chunk-cache.ts';
-import { openLoader, type Batch, type LoaderOptions } from './loader.ts';
+import { openLoader, type LoaderBatch, type LoaderOptions } from './loader.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { spawnNodeReadWorker } from './node-workers.ts';
@@ -45,10 +45,10 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function collect(options: Partial<LoaderOptions> & { source?: AnnDataSource }, epoch = 0): Promise<Batch[]> {
+async function collect(options: Partial<LoaderOptions> & { source?: AnnDataSource }, epoch = 0): Promise<LoaderBatch[]> {
   const source = options.source ?? reference;
   const loader = await openLoader(source, { batchSize: 64, chunkSize: 32, preloadNChunks: 4, seed: 9, obs: ['condition'], inMemory: false, ...options });
-  const out: Batch[] = [];
+  const out: LoaderBatch[] = [];
   for await (const b of loader.epoch(epoch)) out.push(b);
   return out;
 }
@@ -59,7 +59,7 @@ function rowsOf(block: CsrBlock, i: number): [number[], number[]] {
   return [Array.from(block.indices.subarray(s, e)), Array.from(block.data.subarray(s, e))];
 }
 
-async function expectBatchesMatchSource(batches: Batch[]): Promise<void> {
+async function expectBatchesMatchSource(batches: LoaderBatch[]): Promise<void> {
   const all = (await reference.readRows([{ start: 0, end: nObs }], { obs: ['condition'] })) as { block: CsrBlock; obs: Record<string, { codes: Int32Array }> };
   for (const b of batches) {
     const X = b.X as CsrBlock;
@@ -82,7 +82,7 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     const base = await collect({ prefetch: 0 });
     const ahead = await collect({ prefetch: 2 });
     const memory = await collect({ inMemory: true });
-    const key = (bs: Batch[]) => bs.map((b) => Array.from(b.rows!));
+    const key = (bs: LoaderBatch[]) => bs.map((b) => Array.from(b.rows!));
     expect(key(ahead)).toEqual(key(base));
     expect(key(memory)).toEqual(key(base));
     expect(memory.map((b) => Array.from((b.X as CsrBlock).data))).toEqual(base.map((b) => Array.from((b.X as CsrBlock).data)));

@@ -42,7 +42,7 @@ export interface LoaderOptions extends Partial<Omit<SamplingParameters, 'batchSi
   readonly signal?: AbortSignal;
 }
 
-export interface Batch {
+export interface LoaderBatch {
   readonly epoch: number;
   /** Batch number within the epoch. */
   readonly index: number;
@@ -74,7 +74,7 @@ export interface Loader {
   readonly sampler: Sampler;
   readonly selection: Selection;
   readonly inMemory: boolean;
-  epoch(epoch: number, options?: EpochOptions): AsyncGenerator<Batch>;
+  epoch(epoch: number, options?: EpochOptions): AsyncGenerator<LoaderBatch>;
   transfer(): TransferStats;
   close(): Promise<void>;
 }
@@ -156,7 +156,7 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
   const readPool = async (plan: PoolPlan, signal?: AbortSignal) =>
     reader.read(rowsToRuns(plan.rows), { layer: options.layer, obs: options.obs, signal });
 
-  async function* epoch(e: number, epochOptions: EpochOptions = {}): AsyncGenerator<Batch> {
+  async function* epoch(e: number, epochOptions: EpochOptions = {}): AsyncGenerator<LoaderBatch> {
     const signal = anySignal(options.signal, epochOptions.signal);
     const plans = sampler.pools(e)[Symbol.iterator]();
     const queue: { plan: PoolPlan; read: ReturnType<typeof readPool> }[] = [];
@@ -183,7 +183,7 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
         signal?.throwIfAborted();
         const X = gatherRows(pool.blocks, positions);
         const obs = Object.fromEntries(Object.entries(pool.obs).map(([k, v]) => [k, gatherObs(v, positions)]));
-        const batch: Batch = {
+        const batch: LoaderBatch = {
           epoch: e,
           index: batches,
           X,

@@ -11,7 +11,7 @@ import { writeConsolidatedRoot, type NodeMetadata } from '../convert/zarr-v3.ts'
 import { openSource } from '../source/index.ts';
 import type { AnnDataSource, DenseBlock } from '../source/types.ts';
 import { densify } from './blocks.ts';
-import { openLoader, type Batch } from './loader.ts';
+import { openLoader, type LoaderBatch } from './loader.ts';
 import { estimateMemoryBytes } from './memory.ts';
 import { allRows } from './selection.ts';
 
@@ -50,14 +50,14 @@ afterAll(async () => {
   await rm(root, { recursive: true, force: true });
 });
 
-async function collect(source: AnnDataSource, inMemory: boolean): Promise<Batch[]> {
+async function collect(source: AnnDataSource, inMemory: boolean): Promise<LoaderBatch[]> {
   const loader = await openLoader(source, { batchSize: 32, chunkSize: 16, preloadNChunks: 4, seed: 2, genes, inMemory });
-  const out: Batch[] = [];
+  const out: LoaderBatch[] = [];
   for await (const b of loader.epoch(0)) out.push(b);
   return out;
 }
 
-async function expectGenesMatchSource(source: AnnDataSource, batches: Batch[]): Promise<void> {
+async function expectGenesMatchSource(source: AnnDataSource, batches: LoaderBatch[]): Promise<void> {
   const all = densify((await source.readRows([{ start: 0, end: nObs }])).block, Int32Array.from({ length: nVars }, (_, i) => i), nVars);
   expect(batches.length).toBeGreaterThan(0);
   for (const b of batches) {

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStaticServer, type StaticServer } from '../server/static-server.ts';
 import { openSource } from '../source/index.ts';
 import type { CsrBlock } from '../source/types.ts';
-import { openLoader, type Batch } from './loader.ts';
+import { openLoader, type LoaderBatch } from './loader.ts';
 import { spawnNodeReadWorker } from './node-workers.ts';
 import { openPooledReader } from './pooled-reader.ts';
 
@@ -25,10 +25,10 @@ afterAll(async () => {
   await Promise.all(dirs.map((d) => rm(d, { recursive: true, force: true })));
 });
 
-const key = (batches: Batch[]) => batches.map((b) => [Array.from(b.rows!), Array.from((b.X as CsrBlock).data)]);
+const key = (batches: LoaderBatch[]) => batches.map((b) => [Array.from(b.rows!), Array.from((b.X as CsrBlock).data)]);
 
-async function epoch(loader: Awaited<ReturnType<typeof openLoader>>, e: number): Promise<Batch[]> {
-  const out: Batch[] = [];
+async function epoch(loader: Awaited<ReturnType<typeof openLoader>>, e: number): Promise<LoaderBatch[]> {
+  const out: LoaderBatch[] = [];
   for await (const b of loader.epoch(e)) out.push(b);
   return out;
 }

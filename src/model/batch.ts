@@ -7,7 +7,7 @@ import type { CsrBlock } from '../source/types.ts';
 import { ConfigError } from './trvae/config.ts';
 
 /** Normalised expression [B, nGenes] row-major and integer condition codes. */
-export interface DenseBatch {
+export interface NormalizedBatch {
   readonly x: Float32Array;
   readonly conditions: Int32Array;
   /** Raw counts of the model genes [B, nGenes] and library sizes over all genes [B]: needed by recon 'nb'. */
@@ -35,14 +35,14 @@ export interface PoolBatch {
   readonly rows?: Uint32Array;
 }
 
-export type RawBatch = DenseBatch | PoolBatch;
+export type TrainingBatch = NormalizedBatch | PoolBatch;
 
-export function isPoolBatch(batch: RawBatch): batch is PoolBatch {
+export function isPoolBatch(batch: TrainingBatch): batch is PoolBatch {
   return 'pool' in batch;
 }
 
 /** The normalised rows of a batch on the CPU (gather → normalize_total → log1p of the model genes). */
-export function denseRows(batch: RawBatch): Float32Array {
+export function denseRows(batch: TrainingBatch): Float32Array {
   if (!isPoolBatch(batch)) return batch.x;
   const { pool, rowIds, input } = batch;
   return gatherNormalize(pool, rowIds, input.geneMap, input.nSelected, input.normalize).x;
@@ -61,7 +61,7 @@ const rawValues: NormalizeOptions = { targetSum: null, log1p: false };
  * starts with normalize_total (a target sum); pools of log-normalised values, and in-memory batches
  * without counts, cannot feed the NB loss. Writes into `into` when given.
  */
-export function countRows(batch: RawBatch, into?: CountRows): CountRows {
+export function countRows(batch: TrainingBatch, into?: CountRows): CountRows {
   if (!isPoolBatch(batch)) {
     if (!batch.counts) throw new ConfigError("recon 'nb' needs raw counts: this in-memory batch holds normalised values only; train on a counts matrix (--input counts) or use recon 'sse'/'mse'");
     return batch.counts;

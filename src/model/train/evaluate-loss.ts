@@ -4,7 +4,7 @@
 // from the training streams, so every evaluation of the same state gives the same losses.
 
 import type { BatchInput } from '../../cpu/training-batch.ts';
-import { countRows, denseRows, isPoolBatch, type DenseBatch, type RawBatch } from '../batch.ts';
+import { countRows, denseRows, isPoolBatch, type NormalizedBatch, type TrainingBatch } from '../batch.ts';
 import { buildEvalGraph, lossOutput, type ModelConfig } from '../definition.ts';
 import { modelDefinition } from '../models.ts';
 import { serializeGraph } from '../onnx/serialize.ts';
@@ -15,7 +15,7 @@ import type { LossValues, StepHyperparameters } from './step-runner.ts';
 
 export interface LossEvaluator {
   /** Cell-weighted mean of each loss term over the batches. */
-  evaluate(state: ModelState, batches: AsyncIterable<RawBatch>, weights: Omit<StepHyperparameters, 'learningRate'>): Promise<LossValues>;
+  evaluate(state: ModelState, batches: AsyncIterable<TrainingBatch>, weights: Omit<StepHyperparameters, 'learningRate'>): Promise<LossValues>;
   release(): Promise<void>;
 }
 
@@ -38,7 +38,7 @@ export async function createEvaluator(config: ModelConfig, backend: Backend): Pr
     }
     return s;
   };
-  const dense = (batch: RawBatch): DenseBatch => {
+  const dense = (batch: TrainingBatch): NormalizedBatch => {
     if (!isPoolBatch(batch)) return batch;
     return { x: denseRows(batch), conditions: batch.conditions, ...(needsCounts ? { counts: countRows(batch) } : {}) };
   };

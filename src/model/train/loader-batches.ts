@@ -3,7 +3,7 @@
 // into the trainer's PoolBatch (the batch's CSR rows + condition codes; the step builder normalises
 // them, on the GPU for the WebGPU EP).
 
-import { openLoader, type Batch, type Loader } from '../../loader/loader.ts';
+import { openLoader, type LoaderBatch, type Loader } from '../../loader/loader.ts';
 import type { RowPredicate } from '../../loader/predicate.ts';
 import type { RowReader } from '../../loader/row-reader.ts';
 import type { AnnDataSource } from '../../source/types.ts';
@@ -36,14 +36,14 @@ export interface TrainingLoaders {
   close(): Promise<void>;
 }
 
-export function toPoolBatch(batch: Batch, conditionKey: string, input: PoolInput): PoolBatch {
+export function toPoolBatch(batch: LoaderBatch, conditionKey: string, input: PoolInput): PoolBatch {
   const column = batch.obs[conditionKey];
   if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${conditionKey}"`);
   const pool = toCsr(batch.X);
   return { pool, rowIds: Int32Array.from({ length: pool.nRows }, (_, i) => i), conditions: column.codes, input, rows: batch.rows };
 }
 
-async function* convert(batches: AsyncIterable<Batch>, conditionKey: string, input: PoolInput): AsyncGenerator<PoolBatch> {
+async function* convert(batches: AsyncIterable<LoaderBatch>, conditionKey: string, input: PoolInput): AsyncGenerator<PoolBatch> {
   for await (const b of batches) yield toPoolBatch(b, conditionKey, input);
 }
 

@@ -2,7 +2,7 @@
 // train/validation split and a per-epoch shuffle that depends only on (seed, epoch), so a run
 // resumed from a checkpoint sees exactly the batches it would have seen.
 
-import type { DenseBatch } from '../batch.ts';
+import type { NormalizedBatch } from '../batch.ts';
 import { createRng } from '../../random.ts';
 
 export interface InMemoryDataset {
@@ -37,7 +37,7 @@ export function splitRows(nCells: number, validationFraction: number, seed: numb
 }
 
 /** Batches of `rows` (shuffled by seed + epoch when `shuffle`), the last partial batch included. */
-export async function* memoryBatches(data: InMemoryDataset, rows: readonly number[], batchSize: number, shuffle: { seed: number; epoch: number } | undefined): AsyncGenerator<DenseBatch> {
+export async function* memoryBatches(data: InMemoryDataset, rows: readonly number[], batchSize: number, shuffle: { seed: number; epoch: number } | undefined): AsyncGenerator<NormalizedBatch> {
   const order = shuffle ? shuffled(rows, shuffle.seed * 1_000_003 + shuffle.epoch) : rows;
   const G = data.nGenes;
   for (let s = 0; s < order.length; s += batchSize) {

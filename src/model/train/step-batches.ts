@@ -11,15 +11,15 @@ import { createCpuTrainingBatch, valuesPerCell, type BatchInput, type TrainingBa
 import { oneHot } from '../../cpu/onehot.ts';
 import { ortWebGpuDevice } from '../../gpu/ort-device.ts';
 import { dropoutMask, normalNoise } from '../../cpu/philox.ts';
-import { assertRawCounts, countRows, isPoolBatch, type DenseBatch, type PoolBatch, type PoolInput, type RawBatch } from '../batch.ts';
+import { assertRawCounts, countRows, isPoolBatch, type NormalizedBatch, type PoolBatch, type PoolInput, type TrainingBatch } from '../batch.ts';
 import type { ModelConfig } from '../definition.ts';
 import { modelDefinition } from '../models.ts';
 import { ort, type Backend } from '../runtime.ts';
-import type { StepBatch } from './step-runner.ts';
+import type { StepFeeds } from './step-runner.ts';
 
 /** Builds each step's inputs; call `build` only after the previous step's run was submitted (buffers are reused). */
 export interface StepBatchBuilder {
-  build(batch: RawBatch, step: number): Promise<StepBatch>;
+  build(batch: TrainingBatch, step: number): Promise<StepFeeds>;
   release(): void;
 }
 
@@ -27,7 +27,7 @@ export interface StepBatchBuilder {
  * The declared inputs of rows already normalised in memory, noise keyed by (seed, step, stream);
  * writes into `into` when given. Also the evaluator's builder (with its own noise streams).
  */
-export function denseInputs(inputs: readonly BatchInput[], batch: DenseBatch, key: { readonly seed: number; readonly step: number }, into?: StepBatch): Record<string, Float32Array> {
+export function denseInputs(inputs: readonly BatchInput[], batch: NormalizedBatch, key: { readonly seed: number; readonly step: number }, into?: StepFeeds): Record<string, Float32Array> {
   const b = batch.conditions.length;
   const reuse = (name: string, n: number) => {
     const a = into?.[name];
@@ -50,7 +50,7 @@ export function denseInputs(inputs: readonly BatchInput[], batch: DenseBatch, ke
 }
 
 /** The train step's inputs of an in-memory batch (see denseInputs). */
-export function denseStepBatch(config: ModelConfig, batch: DenseBatch, step: number, into?: StepBatch): StepBatch {
+export function denseStepBatch(config: ModelConfig, batch: NormalizedBatch, step: number, into?: StepFeeds): StepFeeds {
   return denseInputs(modelDefinition(config).batchInputs('train'), batch, { seed: config.seed, step }, into);
 }
 
@@ -66,9 +66,9 @@ function batchLayout(config: ModelConfig, inputs: readonly BatchInput[], input: 
 export function createStepBatchBuilder(config: ModelConfig, backend: Backend): StepBatchBuilder {
   const inputs = modelDefinition(config).batchInputs('train');
   const needsCounts = inputs.some((i) => i.source.kind === 'counts');
-  let dense: StepBatch | undefined;
+  let dense: StepFeeds | undefined;
   // Made on the first pool batch (its PoolInput fixes the gene map the kernels are built for).
-  let pools: { readonly input: PoolInput; readonly fill: (batch: PoolBatch, step: number) => StepBatch; readonly destroy: () => void } | undefined;
+  let pools: { readonly input: PoolInput; readonly fill: (batch: PoolBatch, step: number) => StepFeeds; readonly destroy: () => void } | undefined;
   const poolBuilder = async (input: PoolInput) => {
     if (pools) {
       if (pools.input !== input) throw new Error('every pool batch of a run must share one PoolInput (gene map and normalisation)');

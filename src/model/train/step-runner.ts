@@ -19,7 +19,7 @@ export type LossTerm = string;
 export type LossValues = Readonly<Record<LossTerm, number>>;
 
 /** Batch tensors of one step by graph input name: CPU arrays, or ORT tensors (e.g. GPU buffers from the WGSL kernels). */
-export type StepBatch = Readonly<Record<string, Float32Array | ort.Tensor>>;
+export type StepFeeds = Readonly<Record<string, Float32Array | ort.Tensor>>;
 
 /** The learning rate and the model's loss weights by name (alpha, beta, eta for trVAE). */
 export interface StepHyperparameters {
@@ -49,7 +49,7 @@ export interface StepRunner {
    * and throws NonFiniteLossError — with the state rolled back to the last checked step — if any is
    * NaN or ±Inf.
    */
-  run(batch: StepBatch, hyper: StepHyperparameters, readLosses: boolean): Promise<LossValues | undefined>;
+  run(batch: StepFeeds, hyper: StepHyperparameters, readLosses: boolean): Promise<LossValues | undefined>;
   /** Where the current state tensors live ('cpu' on WASM, 'gpu-buffer' on WebGPU). */
   stateLocations(): Set<string>;
   /** Current state as CPU arrays (downloads from the GPU on WebGPU). */

@@ -1,6 +1,6 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
-import type { DenseBatch } from '../batch.ts';
+import type { NormalizedBatch } from '../batch.ts';
 import { normalizedRows, poolInput } from '../dataset.ts';
 import { createRng } from '../../random.ts';
 import { simulateDataset } from '../simulate.ts';
@@ -14,7 +14,7 @@ ort.env.wasm.numThreads = 1;
 const data = simulateDataset({ nCells: 640, nGenes: 40, seed: 5 });
 const all = normalizedRows({ format: 'dense', nRows: data.nCells, nCols: data.nGenes, values: data.counts }, poolInput(data.nGenes, Array.from({ length: data.nGenes }, (_, i) => i), 'counts'));
 
-function batchesOf(rows: number[], batchSize: number, seed: number): AsyncIterable<DenseBatch> {
+function batchesOf(rows: number[], batchSize: number, seed: number): AsyncIterable<NormalizedBatch> {
   const order = [...rows];
   const rng = createRng(seed);
   for (let i = order.length - 1; i > 0; i--) {
@@ -86,7 +86,7 @@ describe('training control, failures and checkpoints', () => {
   const schedule = { epochs: 4, lossEvery: 1, earlyStoppingPatience: 0, lrPatience: 0 };
 
   it('stops on a NaN loss naming the term and the step, keeping the last good parameters', async () => {
-    const poisoned = (epoch: number): AsyncIterable<DenseBatch> =>
+    const poisoned = (epoch: number): AsyncIterable<NormalizedBatch> =>
       (async function* () {
         let k = 0;
         for await (const b of batchesOf(rows, 32, epoch)) {
@@ -139,7 +139,7 @@ describe('training control, failures and checkpoints', () => {
 
   it('measures the time spent waiting for batches, per epoch and for the run', async () => {
     const delayMs = 40;
-    const slow = (epoch: number): AsyncIterable<DenseBatch> =>
+    const slow = (epoch: number): AsyncIterable<NormalizedBatch> =>
       (async function* () {
         for await (const b of batchesOf(rows, 32, epoch)) {
           await new Promise((resolve) => setTimeout(resolve, delayMs));

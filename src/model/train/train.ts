@@ -2,7 +2,7 @@
 // reduce-LR-on-plateau, KL warm-up, NaN/Inf detection, pause/resume/cancel, progress events and
 // resumable checkpoints at epoch boundaries.
 
-import type { RawBatch } from '../batch.ts';
+import type { TrainingBatch } from '../batch.ts';
 import type { ModelConfig } from '../definition.ts';
 import { modelDefinition } from '../models.ts';
 import { cpuBackend, type Backend } from '../runtime.ts';
@@ -10,7 +10,7 @@ import { yieldToEventLoop, type TrainingControl } from './control.ts';
 import { createEvaluator } from './evaluate-loss.ts';
 import { initialModelState, type ModelState } from './state.ts';
 import { createStepBatchBuilder } from './step-batches.ts';
-import { createStepRunner, NonFiniteLossError, type LossValues, type StepBatch } from './step-runner.ts';
+import { createStepRunner, NonFiniteLossError, type LossValues, type StepFeeds } from './step-runner.ts';
 
 export interface Schedule {
   readonly epochs: number;
@@ -95,9 +95,9 @@ export interface TrainOptions {
    * Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are
    * used. Pool batches (CSR rows) are normalised by the WGSL kernels on the WebGPU EP.
    */
-  readonly batches: (epoch: number) => AsyncIterable<RawBatch>;
+  readonly batches: (epoch: number) => AsyncIterable<TrainingBatch>;
   /** Validation batches; the monitored loss is their mean total loss (else the training loss). */
-  readonly validation?: () => AsyncIterable<RawBatch>;
+  readonly validation?: () => AsyncIterable<TrainingBatch>;
   /** Continue from a checkpoint: its config is used; `schedule` entries given here override its schedule (e.g. more epochs). */
   readonly resume?: Checkpoint;
   readonly control?: TrainingControl;
@@ -173,7 +173,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const hyper = { learningRate, alpha, beta: config.beta, eta: config.eta };
       const read: LossValues[] = [];
       let steps = 0;
-      let pending: StepBatch | undefined;
+      let pending: StepFeeds | undefined;
       let waitSeconds = 0;
       const onWait = (seconds: number) => {
         waitSeconds += seconds;
