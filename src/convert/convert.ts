@@ -59,6 +59,9 @@ async function obsNamesOf(source: AnnDataSource): Promise<string[]> {
 async function readTables(source: AnnDataSource, signal?: AbortSignal): Promise<SourceTables> {
   const encoding = source.X.encoding === 'array' ? 'array' : source.X.encoding === 'csr_matrix' || source.X.encoding === 'csc_matrix' ? 'csr_matrix' : null;
   if (!encoding) throw new ConvertError(`${source.label}: X has encoding "${String(source.X.encoding)}", which cannot be converted (csr_matrix, csc_matrix or array)`);
+  // A copy must not silently drop a column the reader could not open.
+  const unreadable = source.unreadableObsColumns?.[0];
+  if (unreadable) throw new ConvertError(`${source.label}: obs column "${unreadable.name}" (${unreadable.encoding}) cannot be read: ${unreadable.reason}`);
   const columns = [];
   for (const info of source.obsColumns) {
     signal?.throwIfAborted();
