@@ -41,3 +41,20 @@ test('a URL that is not a zarr store gives a clear error', async ({ page }) => {
   await expect(page.getByTestId('open-status')).toHaveClass(/error/);
   await expect(page.getByTestId('open-status')).toContainText('no-such-store.zarr');
 });
+
+test('an .h5ad dropped anywhere on the page opens, and the file picker works from the keyboard', async ({ page }) => {
+  await page.goto('/');
+  await expect(page.getByTestId('adapter')).not.toHaveText('probing…');
+  // Keyboard: focus the picker button and press Enter.
+  await page.getByRole('button', { name: 'Choose a file…' }).focus();
+  const [chooser] = await Promise.all([page.waitForEvent('filechooser'), page.keyboard.press('Enter')]);
+  await chooser.setFiles('public/demo/demo.h5ad');
+  await expect(page.getByTestId('open-status')).toContainText('Opened demo.h5ad (local file)');
+  await page.getByRole('button', { name: 'Use the demo' }).click();
+  await expect(page.getByTestId('open-status')).toContainText('Opened the bundled demo');
+  // Dropped on the page header, far from the drop box.
+  const dataTransfer = await fileDrop(page, 'demo/demo.h5ad', 'demo.h5ad');
+  await page.getByRole('heading', { name: 'trvae-web' }).dispatchEvent('drop', { dataTransfer });
+  await expect(page.getByTestId('open-status')).toContainText('Opened demo.h5ad (local file)');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+});

@@ -5,9 +5,11 @@ import type { AnnDataSource } from '../source/types.ts';
 import { renderCachePanel } from './cache-panel.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
 import { renderLocalStores, renderSaveCopy } from './local-stores.ts';
-import { byTestId } from './dom.ts';
+import { byTestId, h } from './dom.ts';
 import { describeOrigin, explainOpenError, openDataset, originInput, type DatasetOrigin } from './open-dataset.ts';
 import { renderResults } from './results-panel.ts';
+import { linkQuery, parseLink, type OptionTexts } from './link-config.ts';
+import { runName } from './saved-runs.ts';
 import { renderTrainPanel, type TrainedModel } from './train-panel.ts';
 
 const template = `
@@ -30,10 +32,11 @@ const template = `
       <input id="store-url" name="url" type="url" placeholder="https://example.org/atlas.zarr" required />
       <button type="submit">Open</button>
     </form>
-    <div class="way drop" data-testid="drop-zone" tabindex="0">
+    <div class="way drop" data-testid="drop-zone">
       <h3>Local .h5ad file</h3>
-      <p>Drop an .h5ad file here, or <label class="link" for="file-input">choose one</label>. It is read lazily; nothing is uploaded.</p>
-      <input id="file-input" type="file" accept=".h5ad" hidden />
+      <p>Drop an .h5ad file anywhere on this page, or pick one. It is read lazily; nothing is uploaded.</p>
+      <input id="file-input" type="file" accept=".h5ad,.zip" hidden />
+      <button type="button" data-testid="pick-file">Choose a file…</button>
     </div>
     <div class="way">
       <h3>Demo dataset</h3>
@@ -42,6 +45,7 @@ const template = `
     </div>
   </div>
   <p class="status" role="status" data-testid="open-status"></p>
+  <div class="link-problems" role="alert" data-testid="link-problems" hidden></div>
   <div data-testid="dataset"></div>
 </section>
 <div class="workspace" data-testid="workspace"></div>`;
@@ -49,6 +53,8 @@ const template = `
 export interface TrainerOptions {
   /** Open this zarr URL right away. */
   readonly src?: string;
+  /** Read the page's link (?store=…&condition=…&epochs=…) and offer "Copy link" (the app page; not an embedding). */
+  readonly useLocation?: boolean;
   /** Told when a dataset opens and when a model is trained (the web component re-emits these as DOM events). */
   readonly onOpened?: (source: AnnDataSource) => void;
   readonly onTrained?: (model: TrainedModel) => void;
@@ -76,6 +82,16 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
 
   let backend: TrainingBackend = 'wasm';
   let current: { source: AnnDataSource; abort: AbortController } | undefined;
+
+  // A link's options wait for its dataset (or the first one opened); its problems stay on the page.
+  const link = options.useLocation ? parseLink(location.search) : undefined;
+  let pending: OptionTexts | undefined = link && Object.keys(link.values).length > 0 ? link.values : undefined;
+  const showProblems = (problems: readonly string[]) => {
+    const box = el('link-problems');
+    box.hidden = problems.length === 0;
+    box.replaceChildren(...(problems.length ? [h('p', {}, 'Some parts of this link were not used:'), h('ul', {}, ...problems.map((p) => h('li', {}, p)))] : []));
+  };
+  if (link) showProblems(link.problems);
 
   const setStatus = (text: string, isError = false) => {
     const status = el('open-status');
@@ -119,11 +135,9 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       summary.replaceChildren(await renderDatasetSummary(source));
       if (origin.kind !== 'opfs') summary.append(renderSaveCopy(originInput(origin), copyName(source.label), () => void stores.refresh()));
       const results = document.createElement('div');
-      const train = renderTrainPanel(
-        source,
-        originInput(origin),
-        backend,
-        (model) => {
+      const copy = h('button', { type: 'button', class: 'secondary', 'data-testid': 'copy-link' }, 'Copy link');
+      const train = renderTrainPanel(source, originInput(origin), backend, {
+        onTrained: (model) => {
           options.onTrained?.(model);
           try {
             results.replaceChildren(renderResults(model));
@@ -132,13 +146,37 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
           }
         },
         // A new run clears the previous run's results and downloads.
-        () => results.replaceChildren(),
-      );
-      workspace.replaceChildren(train, results);
+        onStart: () => results.replaceChildren(),
+        runName: runName(origin),
+        actions: options.useLocation ? [copy] : [],
+      });
+      copy.addEventListener('click', () => void copyLink(origin, train.values()));
+      workspace.replaceChildren(train.element, results);
       setStatus(`Opened ${describeOrigin(origin)}.`);
+      if (pending) {
+        showProblems([...(link?.problems ?? []), ...train.apply(pending)]);
+        pending = undefined;
+      }
       options.onOpened?.(source);
     } catch (error) {
       setStatus(explainOpenError(error), true);
+    }
+  }
+
+  /** Writes the configuration into the address bar, and into the clipboard when the browser allows. */
+  async function copyLink(origin: DatasetOrigin, values: OptionTexts): Promise<void> {
+    const input = originInput(origin);
+    // The demo and other stores under this page stay relative: the link works wherever the app is hosted.
+    const store = typeof input === 'string' ? (input.startsWith(new URL('.', document.baseURI).href) ? input.slice(new URL('.', document.baseURI).href.length) : input) : undefined;
+    const url = new URL(`?${linkQuery(store, values)}`, location.href).href;
+    history.replaceState(null, '', url);
+    showProblems([]);
+    const local = store ? '' : ' A local file cannot travel in a link: it carries the options only.';
+    try {
+      await navigator.clipboard.writeText(url);
+      setStatus(`Link copied to the clipboard and shown in the address bar.${local}`);
+    } catch {
+      setStatus(`Link written into the address bar (this browser did not allow the clipboard): ${url}${local}`);
     }
   }
 
@@ -149,27 +187,43 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
     if (typeof url === 'string' && url) void open({ kind: 'url', url });
   });
   el('demo-button').addEventListener('click', () => void open({ kind: 'demo' }));
-  const drop = el('drop-zone');
-  drop.addEventListener('dragover', (event) => {
+  // Files dropped anywhere: the whole page for the app, the component's own area when embedded.
+  const dropTarget: Document | HTMLElement = options.useLocation ? document : container;
+  const dragging = (on: boolean) => {
+    container.classList.toggle('dragging', on);
+    el('drop-zone').classList.toggle('over', on);
+  };
+  const carriesFiles = (event: DragEvent) => event.dataTransfer?.types.includes('Files') ?? false;
+  dropTarget.addEventListener('dragover', (event) => {
+    if (!carriesFiles(event as DragEvent)) return;
     event.preventDefault();
-    drop.classList.add('over');
+    dragging(true);
   });
-  drop.addEventListener('dragleave', () => drop.classList.remove('over'));
-  drop.addEventListener('drop', (event) => {
+  dropTarget.addEventListener('dragleave', (event) => {
+    // Leaving a child element is not leaving the target.
+    if (!(event as DragEvent).relatedTarget) dragging(false);
+  });
+  dropTarget.addEventListener('drop', (event) => {
+    const file = (event as DragEvent).dataTransfer?.files[0];
+    if (!file) return;
     event.preventDefault();
-    drop.classList.remove('over');
-    const file = event.dataTransfer?.files[0];
-    if (file) void open({ kind: 'file', file });
+    dragging(false);
+    void open({ kind: 'file', file });
   });
   const input = container.querySelector<HTMLInputElement>('#file-input');
+  el('pick-file').addEventListener('click', () => input?.click());
   input?.addEventListener('change', () => {
     const file = input.files?.[0];
     if (file) void open({ kind: 'file', file });
+    input.value = '';
   });
 
   void showDevice()
     .catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`, true))
-    .then(() => (options.src ? open({ kind: 'url', url: options.src }) : undefined));
+    .then(() => {
+      const src = link?.store ?? options.src;
+      return src ? open({ kind: 'url', url: src }) : undefined;
+    });
 
   return {
     open,

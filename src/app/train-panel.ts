@@ -13,7 +13,9 @@ import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { AnnDataSource } from '../source/types.ts';
 import { formatInt, h } from './dom.ts';
 import { createLineChart } from './line-chart.ts';
+import type { OptionTexts } from './link-config.ts';
 import type { WorkerInput } from './open-dataset.ts';
+import { forgetRun, loadSavedRun, saveRunPlan, type SavedRun } from './saved-runs.ts';
 
 registerErrorClasses({ DatasetError, ExportError });
 
@@ -77,8 +79,37 @@ export function defaultHoldout(cellTypes: CategoricalInfo | undefined, condition
   return target === undefined ? undefined : `${cellTypeNames[smallest]}:${target}`;
 }
 
+export interface TrainPanelHooks {
+  readonly onTrained: (model: TrainedModel) => void;
+  /** A run starts (the previous run's results are cleared). */
+  readonly onStart?: () => void;
+  /** OPFS name of this dataset's run: checkpointed per epoch, offered for resuming after a reload. */
+  readonly runName?: string;
+  /** More buttons next to Train (e.g. Copy link). */
+  readonly actions?: readonly HTMLElement[];
+}
+
+export interface TrainPanel {
+  readonly element: HTMLElement;
+  /** The form's current text values (holdout "CT:COND", or '' for none). */
+  values(): OptionTexts;
+  /** Sets the form from text values (a link's); returns what does not fit this dataset. */
+  apply(values: OptionTexts): string[];
+}
+
+/** A run's options as the form's text values. */
+export function optionTexts(options: TrainingOptions): OptionTexts {
+  const out: Record<string, string> = {};
+  for (const spec of trainingOptionSpecs) {
+    const v = options[spec.key];
+    out[spec.key] = v === undefined ? '' : Array.isArray(v) ? v.join(',') : String(v);
+  }
+  return out;
+}
+
 /** `input` opens the same dataset again in the worker, which trains on it. */
-export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, backend: TrainingBackend, onTrained: (model: TrainedModel) => void, onStart: () => void = () => {}): HTMLElement {
+export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, backend: TrainingBackend, hooks: TrainPanelHooks): TrainPanel {
+  const { onTrained, onStart = () => {}, runName } = hooks;
   const categorical = source.obsColumns.filter((c) => c.kind === 'categorical' || c.kind === 'string');
   const names = categorical.map((c) => c.name);
   const guess = (pattern: RegExp) => names.find((n) => pattern.test(n));
@@ -136,7 +167,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const fields = trainingOptionSpecs.filter((s) => s.group === group).map(field);
       return group === 'data' ? h('div', { class: 'fields' }, ...fields) : h('details', { class: 'advanced' }, h('summary', {}, groups[group]), ...fields);
     }),
-    h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train')),
+    h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train'), ...(hooks.actions ?? [])),
   );
   refillHoldout();
   conditionSelect.addEventListener('change', refillHoldout);
@@ -147,6 +178,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     if (eta) eta.value = (e.target as HTMLSelectElement).value === 'nb' ? '1' : (formatDefault('eta') ?? '');
   });
 
+  const resumeBox = h('div', { class: 'resume', hidden: true, 'data-testid': 'resume-box' });
   const progress = h('progress', { max: 1, value: 0, 'data-testid': 'train-progress' });
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'train-status' });
   const detail = h('p', { class: 'detail', 'data-testid': 'train-detail' });
@@ -160,6 +192,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     'section',
     { class: 'panel', 'aria-labelledby': 'train-title', 'data-testid': 'train-panel' },
     h('h2', { id: 'train-title' }, 'Train trVAE'),
+    resumeBox,
     form,
     h('div', { class: 'run-controls' }, progress, pause, cancel),
     status,
@@ -207,19 +240,26 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     return trainingOptionsFrom(values);
   }
 
-  async function run(): Promise<void> {
+  async function run(saved?: SavedRun): Promise<void> {
     let options: TrainingOptions;
     try {
-      options = readOptions();
+      options = saved ? saved.options : readOptions();
     } catch (e) {
       setStatus((e as Error).message, true);
       return;
     }
     onStart();
     running(true);
+    resumeBox.hidden = true;
+    // A new run replaces the interrupted one.
+    if (runName && !saved) await forgetRun(runName).catch(() => {});
     charts.hidden = false;
     stepChart.clear();
     epochChart.clear();
+    for (const record of saved?.history ?? []) {
+      epochChart.add('train', record.epoch + 1, record.train.total);
+      if (record.validation) epochChart.add('validation', record.epoch + 1, record.validation.total);
+    }
     detail.textContent = '';
     progress.value = 0;
     const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'training' });
@@ -248,6 +288,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
         if (e.kind === 'plan') {
           plan = e;
           lastTick = now;
+          if (runName && !saved) void saveRunPlan(runName, { options, epochs: e.epochs }).catch(() => {});
           detail.textContent = e.log.join(' · ');
           setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'} (${backend.toUpperCase()}): ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.stepsPerEpoch} step${e.stepsPerEpoch === 1 ? '' : 's'}…`);
           return;
@@ -260,8 +301,10 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
           progress.value = Math.min(1, e.step / totalSteps);
           // The terms as they enter the total (weight × term; the KL weight at its full value).
           if (e.losses) for (const [term, value] of Object.entries(e.losses)) if (term !== 'total') stepChart.add(`${weightSymbols[term] ?? ''}·${term}`, e.step, (plan.lossWeights[term] ?? 1) * value);
-          const cellsPerSecond = (e.step * plan.batchSize) / Math.max(1e-3, trainingSeconds);
-          const eta = (totalSteps - e.step) * (trainingSeconds / Math.max(1, e.step));
+          // A resumed run counts the steps of this session only.
+          const stepsHere = e.step - (saved ? saved.epoch * plan.stepsPerEpoch : 0);
+          const cellsPerSecond = (stepsHere * plan.batchSize) / Math.max(1e-3, trainingSeconds);
+          const eta = (totalSteps - e.step) * (trainingSeconds / Math.max(1, stepsHere));
           if (!paused) setStatus(`Epoch ${e.epoch + 1}/${plan.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s${plan.inMemory ? '' : ' · out-of-core loader'}`);
         } else if (e.kind === 'epoch') {
           waited = { seconds: waited.seconds + e.record.seconds, wait: waited.wait + e.record.waitSeconds };
@@ -277,7 +320,10 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
           lastDraw = now;
         }
       };
-      const result = await Promise.race([died, api.train({ source: input, options, backend }, Comlink.proxy(onEvent))]);
+      const request = { source: input, options, backend, checkpointName: runName, resume: saved !== undefined };
+      const result = await Promise.race([died, api.train(request, Comlink.proxy(onEvent))]);
+      // Finished runs leave nothing to resume; a cancelled one stays resumable.
+      if (runName && result.stopReason !== 'cancelled') await forgetRun(runName).catch(() => {});
       stepChart.draw();
       epochChart.draw();
       progress.value = 1;
@@ -291,7 +337,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       }[result.stopReason];
       const shown = result.results?.cells;
       const note = shown && (!plan?.inMemory || shown.shown < shown.of) ? ` Results below use ${formatInt(shown.shown)} sampled cells.` : '';
-      setStatus(`${outcome}${note}`, result.stopReason === 'non-finite');
+      const resumed = result.resumedFromEpoch !== undefined ? `Resumed from epoch ${result.resumedFromEpoch}. ` : '';
+      setStatus(`${resumed}${outcome}${note}`, result.stopReason === 'non-finite');
       if (result.results) onTrained({ options, result });
     } catch (e) {
       setStatus(`Training failed: ${(e as Error).message}`, true);
@@ -301,8 +348,74 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       paused = false;
       pause.textContent = 'Pause';
       running(false);
+      void offerResume();
     }
   }
 
-  return panel;
+  function values(): OptionTexts {
+    const data = new FormData(form);
+    const out: Record<string, string> = {};
+    for (const spec of trainingOptionSpecs) {
+      const v = data.get(spec.key);
+      if (spec.key !== 'holdout' && typeof v === 'string') out[spec.key] = v;
+    }
+    out.holdout = holdoutCellType.value && holdoutCondition.value ? `${holdoutCellType.value}:${holdoutCondition.value}` : '';
+    return out;
+  }
+
+  function apply(texts: OptionTexts): string[] {
+    const problems: string[] = [];
+    const choose = (select: HTMLSelectElement, value: string, what: string) => {
+      if ([...select.options].some((o) => o.value === value)) select.value = value;
+      else problems.push(`${what} "${value}" is not in this dataset (${[...select.options].map((o) => o.value).filter(Boolean).join(', ') || 'none'})`);
+    };
+    if (texts.conditionKey !== undefined) choose(conditionSelect, texts.conditionKey, 'condition: the obs column');
+    if (texts.cellTypeKey !== undefined) choose(cellTypeSelect, texts.cellTypeKey, 'cell_type: the obs column');
+    refillHoldout();
+    if (texts.holdout !== undefined) {
+      const i = texts.holdout.lastIndexOf(':');
+      holdoutCellType.value = '';
+      holdoutCondition.value = '';
+      if (texts.holdout) {
+        choose(holdoutCellType, texts.holdout.slice(0, i), 'holdout: the cell type');
+        choose(holdoutCondition, texts.holdout.slice(i + 1), 'holdout: the condition');
+        if (!holdoutCellType.value || !holdoutCondition.value) holdoutCellType.value = holdoutCondition.value = '';
+      }
+    }
+    for (const spec of trainingOptionSpecs) {
+      const text = texts[spec.key];
+      if (text === undefined || ['conditionKey', 'cellTypeKey', 'holdout'].includes(spec.key)) continue;
+      const control = form.querySelector<HTMLInputElement | HTMLSelectElement>(`[name="${spec.key}"]`);
+      if (!control) continue;
+      if (control instanceof HTMLSelectElement) choose(control, spec.key === 'layer' && text === 'X' ? '' : text, `${spec.flag}: the value`);
+      else control.value = text;
+      // A changed advanced option is shown, not hidden in a closed section.
+      const section = control.closest('details');
+      if (section && text !== formatDefault(spec.key)) section.open = true;
+    }
+    return problems;
+  }
+
+  async function offerResume(): Promise<void> {
+    const saved = runName ? await loadSavedRun(runName).catch(() => undefined) : undefined;
+    if (!saved || api) {
+      resumeBox.hidden = true;
+      return;
+    }
+    const resume = h('button', { type: 'button', 'data-testid': 'resume-button' }, `Resume training (epoch ${saved.epoch} of ${saved.epochs})`);
+    const discard = h('button', { type: 'button', class: 'secondary', 'data-testid': 'discard-run' }, 'Discard');
+    resume.addEventListener('click', () => {
+      apply(optionTexts(saved.options));
+      void run(saved);
+    });
+    discard.addEventListener('click', () => void forgetRun(runName as string).then(offerResume));
+    resumeBox.replaceChildren(
+      h('p', {}, `A run on this dataset stopped after epoch ${saved.epoch} of ${saved.epochs} (checkpoint kept in this browser). Resuming continues it with the same options, seed and split.`),
+      h('div', { class: 'buttons' }, resume, discard),
+    );
+    resumeBox.hidden = false;
+  }
+  void offerResume();
+
+  return { element: panel, values, apply };
 }

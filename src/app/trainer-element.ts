@@ -1,4 +1,5 @@
-// <trvae-trainer src="https://…/atlas.zarr">: the whole trainer as a web component, styles
+// <trvae-trainer src="https://…/atlas.zarr" [use-location]>: the whole trainer as a web component
+// (use-location: configured by the page's link, with a "Copy link" button), styles
 // encapsulated in a shadow root. Emits `trvae-opened` and `trvae-trained` (detail: the source or
 // the trained model) so a host page can react.
 import styles from './style.css?inline';
@@ -16,6 +17,7 @@ export class TrvaeTrainerElement extends HTMLElement {
     shadow.adoptedStyleSheets = [sheet];
     this.trainer = mountTrainer(shadow, {
       src: this.getAttribute('src') ?? undefined,
+      useLocation: this.hasAttribute('use-location'),
       onOpened: (source) => this.dispatchEvent(new CustomEvent('trvae-opened', { detail: source, bubbles: true, composed: true })),
       onTrained: (model) => this.dispatchEvent(new CustomEvent('trvae-trained', { detail: model, bubbles: true, composed: true })),
     });
