@@ -10,6 +10,7 @@ Outputs under test/fixtures/:
   anndata/modern.h5ad, modern.zarr (v2), modern.v3.zarr   the same AnnData (see MODERN below) in each
   anndata/modern.expected.json                           its values, as the readers must return them
   anndata/half.h5ad, half.zarr                           float16 X (values in modern.expected.json's "half")
+  anndata/modern.zarr.zip                                a zip of the modern.zarr folder (the store one level down)
   anndata/small-csr.zarr.zip                             small-csr.h5ad re-written by anndata into a ZipStore
   anndata/small-csr.lzf.h5ad, small-dense.lzf.h5ad       anndata's write_h5ad(compression='lzf'); dense X with shuffle + fletcher32
   anndata/small-dense.lzf-userblock.h5ad                 the dense one behind a 512-byte user block
@@ -277,10 +278,21 @@ def make_modern():
     write_zarr2(root, MODERN[2])
     zarr.consolidate_metadata(str(GOOD / 'modern.zarr'))
     write_zarr3(GOOD / 'modern.v3.zarr', MODERN)
+    zip_folder(GOOD / 'modern.zarr', GOOD / 'modern.zarr.zip')
     half = zarr.open_group(str(GOOD / 'half.zarr'), mode='w')
     half.attrs.update(HALF_ANNDATA[1])
     write_zarr2(half, HALF_ANNDATA[2])
     (GOOD / 'modern.expected.json').write_text(json.dumps(modern_expected(), separators=(',', ':')) + '\n')
+
+
+def zip_folder(folder, target):
+    """A zip of a store's folder (entries under 'name.zarr/'), as zipping a directory by hand gives."""
+    import zipfile
+    with zipfile.ZipFile(target, 'w', zipfile.ZIP_STORED) as z:
+        for path in sorted(folder.rglob('*')):
+            if path.is_file():
+                info = zipfile.ZipInfo(str(path.relative_to(folder.parent)), date_time=(2024, 1, 1, 0, 0, 0))
+                z.writestr(info, path.read_bytes())
 
 
 def make_zip():

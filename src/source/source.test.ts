@@ -247,6 +247,7 @@ describe.each([
   ['zarr v2 (zarr 2.13)', () => fixture('modern.zarr')],
   ['zarr v2 over HTTP', () => `${servers.ok}/anndata/modern.zarr`],
   ['zarr v3 (hand-written metadata, vlen-utf8 strings)', () => fixture('modern.v3.zarr')],
+  ['a zip of the zarr v2 folder (the store one level down)', () => fixture('modern.zarr.zip')],
 ])('anndata 0.11–0.14 encodings from %s', (_, where) => {
   it('reads nullable-string-array index, columns and categories, and numeric and boolean categories', async () => {
     const source = await open(where());

@@ -30,16 +30,31 @@ function storeRoot(names: readonly string[]): string | undefined {
   return folders.size === 1 ? [...folders][0] : undefined;
 }
 
+/** Child names under `prefix` ('/' or '/obs'), from the archive's entry names. */
+function childrenOf(names: readonly string[], prefix: string): string[] {
+  const base = prefix === '/' ? '' : `${prefix.slice(1).replace(/\/$/, '')}/`;
+  const children = new Set<string>();
+  for (const name of names) {
+    if (!name.startsWith(base)) continue;
+    const rest = name.slice(base.length);
+    const cut = rest.indexOf('/');
+    if (cut > 0 && !rest.startsWith('.')) children.add(rest.slice(0, cut));
+  }
+  return [...children];
+}
+
 export async function openZipStore(reader: ByteReader, label: string, validator: string): Promise<SourceStore> {
   let prefix: string | undefined;
+  let names: string[] = [];
   const zip = new ZipFileStore(
     { getLength: async () => reader.size, read: (offset: number, length: number) => reader.read(offset, length) },
     {
       transformEntries(entries) {
         prefix = storeRoot(Object.keys(entries));
-        if (!prefix) return entries;
-        const at = prefix.length;
-        return Object.fromEntries(Object.entries(entries).flatMap(([name, entry]) => (name.startsWith(prefix!) ? [[name.slice(at), entry]] : [])));
+        const at = prefix?.length ?? 0;
+        const kept = prefix ? Object.fromEntries(Object.entries(entries).flatMap(([name, entry]) => (name.startsWith(prefix!) ? [[name.slice(at), entry]] : []))) : entries;
+        names = Object.keys(kept);
+        return kept;
       },
     },
   );
@@ -56,6 +71,8 @@ export async function openZipStore(reader: ByteReader, label: string, validator:
     validator,
     get: (key: AbsolutePath) => zip.get(key).catch(fail),
     getRange: (key: AbsolutePath, range: RangeQuery) => zip.getRange(key, range).catch(fail),
+    // The archive's directory names every key, so groups can be listed (layers found without a hint).
+    list: async (prefix: AbsolutePath) => childrenOf(names, prefix),
   };
 }
 
