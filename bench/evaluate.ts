@@ -1,0 +1,82 @@
+// Prediction quality (npx tsx bench/evaluate.ts; part of npm run bench): the paper's held-out protocol on the project's
+// simulator, every cell type held out in turn, several seeds, trVAE / CVAE (β = 0) / scGen trained to
+// convergence with the default schedule through the one pipeline, next to the baselines (control
+// cells as they are, population-average shift, mean of the stimulated training cells). Native CPU
+// path (onnxruntime-node; TRVAE_ORT_NODE=off → WASM). Prints tables and writes
+// bench-results/evaluate.json.
+//
+//   npx tsx bench/evaluate.ts [--quick] [--cells 4000] [--genes 500] [--seeds 3] [--types NK,B,...]
+//                             [--methods trVAE,CVAE,scGen] [--out bench-results/evaluate.json] [--steps N]
+//
+// --steps N replaces the default target of optimiser steps (a smoke test, not the protocol).
+// --quick: 2,000 cells × 200 genes, 1 seed, NK held out (about 5 minutes on 2 shared cores).
+// Full: 4,000 cells × 500 genes, 3 seeds, every cell type held out (6 × 3 × 3 = 54 trainings).
+
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { dirname } from 'node:path';
+import { cpuBackend, resolveBackend } from '../src/model/runtime.ts';
+import { defaultTrainingOptions } from '../src/model/options.ts';
+import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
+import { machineDescription } from './report-machine.ts';
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => {
+  const i = argv.indexOf(name);
+  return i >= 0 ? argv[i + 1] : undefined;
+};
+const quick = argv.includes('--quick');
+const nCells = Number(flag('--cells') ?? (quick ? 2000 : 4000));
+const nGenes = Number(flag('--genes') ?? (quick ? 200 : 500));
+const nSeeds = Number(flag('--seeds') ?? (quick ? 1 : 3));
+const cellTypes = flag('--types')?.split(',') ?? (quick ? ['NK'] : undefined);
+const methods = (flag('--methods')?.split(',') ?? methodNames) as MethodName[];
+const out = flag('--out') ?? 'bench-results/evaluate.json';
+const steps = flag('--steps') === undefined ? defaultTrainingOptions.steps : Number(flag('--steps'));
+for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--methods: unknown method "${m}" (${methodNames.join(', ')})`);
+
+const backend = await resolveBackend(cpuBackend);
+const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
+const started = performance.now();
+console.log(`evaluation: ${nCells} cells × ${nGenes} genes, seeds ${seeds.join(', ')}, held out ${cellTypes?.join(', ') ?? 'every cell type'} × stimulated; ${methods.join(', ')} on ${backend}`);
+const records = await runProtocol({ nCells, nGenes, seeds, cellTypes, methods, training: { steps }, onLog: (line) => console.log(`  ${line}`) });
+const seconds = (performance.now() - started) / 1000;
+const summary = summarize(records);
+
+const labels: Record<ScoreKey, string> = {
+  meanAll: 'R² mean (all)',
+  varianceAll: 'R² var (all)',
+  meanTop: 'R² mean (DEG)',
+  varianceTop: 'R² var (DEG)',
+  deltaPearsonTop: 'r delta (DEG)',
+  energyTop: 'energy (DEG)',
+};
+const fmt = (m: number, sd: number) => (Number.isFinite(m) ? `${m.toFixed(3)} ± ${sd.toFixed(3)}` : 'n/a');
+const table = (rows: readonly SummaryRow[]) => {
+  const header = ['held out', 'method', ...scoreKeys.map((k) => labels[k])];
+  const body = rows.map((r) => [r.cellType, r.method, ...scoreKeys.map((k) => fmt(r.mean[k], r.sd[k]))]);
+  const width = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
+  return [header, ...body].map((cells) => cells.map((c, i) => c.padEnd(width[i])).join('  ')).join('\n');
+};
+console.log(`\n${table(summary)}\n`);
+const v = verdicts(summary);
+for (const x of v) {
+  console.log(`${x.cellType}: trVAE ${x.beats ? 'beats' : 'does not beat'} ${x.baseline} (R² top-DEG means ${x.margin >= 0 ? '+' : ''}${x.margin.toFixed(3)}${x.withinNoise ? ', within the sd over seeds' : ''})`);
+}
+console.log(`\n${records.filter((r) => r.training).length} trainings in ${seconds.toFixed(0)} s`);
+
+const ortVersion = JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')).version as string;
+const settings = {
+  nCells, nGenes, seeds, cellTypes: cellTypes ?? [...new Set(records.map((r) => r.cellType))], methods, quick,
+  training: { steps, defaultSteps: steps === defaultTrainingOptions.steps, patience: defaultTrainingOptions.patience, batchSize: defaultTrainingOptions.batchSize, hidden: defaultTrainingOptions.hidden, latent: defaultTrainingOptions.latent },
+  bootstrap: 100, nDegs: Math.min(100, nGenes), energyCells: 500,
+};
+// NaN (an undefined metric) is written as null.
+const json = JSON.stringify(
+  { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), loadAverage: loadavg(), backend, onnxruntimeNode: ortVersion }, seconds, settings, summary, verdicts: v, records },
+  (_k, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
+  2,
+);
+await mkdir(dirname(out), { recursive: true });
+await writeFile(out, `${json}\n`);
+console.log(`wrote ${out}`);

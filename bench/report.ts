@@ -1,0 +1,191 @@
+// `npm run bench [-- --quick]`: runs the benchmarks (each its own process, each writing its JSON
+// under bench-results/) and writes BENCHMARKS.md and docs/bench/prediction-r2.svg from that JSON,
+// with the command, date and machine. No figure in the report is typed by hand.
+//
+//   npm run bench -- [--quick] [--only evaluate,train,...] [--render-only]
+//
+// --quick: the prediction evaluation's quick mode and small sizes of the training-step and source
+// benchmarks (under 10 minutes on 2 cores); without it every benchmark at its default sizes.
+// --render-only: rewrite the report from the JSON already in bench-results/.
+// Benchmarks not run this time but with JSON from an earlier run are shown as such, with its date.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, writeFile } from 'node:fs/promises';
+import { loadavg } from 'node:os';
+import { cpuBackend, resolveBackend } from '../src/model/runtime.ts';
+import { scoreKeys, type ScoreKey } from './evaluate-protocol.ts';
+import { machineDescription } from './report-machine.ts';
+import { barChartSvg, formatNumber, genericSection, markdownTable, tableOfRows, type Json } from './report-render.ts';
+
+interface Bench {
+  readonly name: string;
+  readonly script: string;
+  readonly json: string;
+  /** Arguments in quick mode; undefined: not run by --quick. */
+  readonly quick?: readonly string[];
+  readonly full: readonly string[];
+  readonly what: string;
+}
+
+const benches: readonly Bench[] = [
+  { name: 'evaluate', script: 'bench/evaluate.ts', json: 'bench-results/evaluate.json', quick: ['--quick'], full: [], what: 'Prediction quality: the paper\'s held-out protocol on the simulator' },
+  { name: 'train', script: 'bench/train.ts', json: 'bench-results/train.json', quick: ['--steps', '3', '--threads', '1', '--backends', 'native,wasm'], full: [], what: 'One training step (paper-size model), native vs WASM' },
+  { name: 'source', script: 'bench/source.ts', json: 'bench-results/source.json', quick: ['--cells', '2000', '--genes', '2000', '--calls', '2'], full: [], what: 'Source layer: annbatch-style reads, local and over HTTP' },
+  { name: 'kernels', script: 'bench/kernels.ts', json: 'bench-results/kernels.json', full: [], what: 'Gather/normalise and gene-moment kernels, WebGPU vs CPU' },
+  { name: 'loader', script: 'bench/loader.ts', json: 'bench-results/loader.json', full: [], what: 'Out-of-core loader variants' },
+  { name: 'train-e2e', script: 'bench/train-e2e.ts', json: 'bench-results/train-e2e.json', full: [], what: 'End-to-end `trvae-web train`, next to PyTorch when found' },
+  { name: 'train-profile', script: 'bench/train-profile.ts', json: 'bench-results/train-profile.json', full: [], what: 'Where a training step\'s time goes (ORT profiler)' },
+];
+
+const argv = process.argv.slice(2);
+const quick = argv.includes('--quick');
+const renderOnly = argv.includes('--render-only');
+const onlyAt = argv.indexOf('--only');
+const only = onlyAt >= 0 ? argv[onlyAt + 1]?.split(',') : undefined;
+for (const name of only ?? []) if (!benches.some((b) => b.name === name)) throw new Error(`--only: unknown benchmark "${name}" (${benches.map((b) => b.name).join(', ')})`);
+const svgPath = 'docs/bench/prediction-r2.svg';
+
+interface StepRun {
+  readonly name: string;
+  readonly command: string;
+  readonly seconds: number;
+  readonly exitCode: number | null;
+}
+
+function runBench(bench: Bench, args: readonly string[]): Promise<StepRun> {
+  const command = `npx tsx ${bench.script} ${args.join(' ')}`.trim();
+  console.log(`\n=== ${bench.name}: ${command}`);
+  const started = performance.now();
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', bench.script, ...args], { stdio: 'inherit' });
+    child.on('close', (code) => resolve({ name: bench.name, command, seconds: (performance.now() - started) / 1000, exitCode: code }));
+    child.on('error', () => resolve({ name: bench.name, command, seconds: (performance.now() - started) / 1000, exitCode: null }));
+  });
+}
+
+const startedAt = new Date();
+const loadAtStart = loadavg();
+const runs: StepRun[] = [];
+if (!renderOnly) {
+  for (const bench of benches) {
+    if (only && !only.includes(bench.name)) continue;
+    const args = quick ? bench.quick : bench.full;
+    if (!args) continue;
+    runs.push(await runBench(bench, args));
+  }
+}
+const totalSeconds = runs.reduce((a, r) => a + r.seconds, 0);
+
+const readJson = async (path: string): Promise<{ [key: string]: Json } | undefined> => (existsSync(path) ? (JSON.parse(await readFile(path, 'utf8')) as { [key: string]: Json }) : undefined);
+
+// ---- Prediction quality -------------------------------------------------------------------------
+const labels: Record<ScoreKey, string> = {
+  meanAll: 'R² means, all genes',
+  varianceAll: 'R² variances, all genes',
+  meanTop: 'R² means, top DEGs',
+  varianceTop: 'R² variances, top DEGs',
+  deltaPearsonTop: 'Pearson r of the change, top DEGs',
+  energyTop: 'energy distance, top DEGs (lower is better)',
+};
+interface SummaryJson { cellType: string; method: string; kind: string; seeds: number; mean: Record<ScoreKey, number | null>; sd: Record<ScoreKey, number | null>; seconds?: number }
+interface VerdictJson { cellType: string; baseline: string; margin: number; beats: boolean; withinNoise: boolean }
+interface RecordJson { cellType: string; seed: number; method: string; training?: { steps: number; epochs: number; bestEpoch: number; stopReason: string; seconds: number } }
+
+const pm = (m: number | null, sd: number | null) => (m === null ? 'n/a' : `${m.toFixed(3)} ± ${(sd ?? 0).toFixed(3)}`);
+
+function evaluationSection(data: { [key: string]: Json }, svgWritten: boolean): string {
+  const summary = data.summary as unknown as SummaryJson[];
+  const verdicts = data.verdicts as unknown as VerdictJson[];
+  const records = data.records as unknown as RecordJson[];
+  const settings = data.settings as unknown as { nCells: number; nGenes: number; seeds: number[]; cellTypes: string[]; methods: string[]; quick: boolean; training: { steps: number; defaultSteps: boolean; patience: number }; bootstrap: number; nDegs: number; energyCells: number };
+  const types = [...new Set(summary.map((s) => s.cellType))];
+  const methods = [...new Set(summary.map((s) => s.method))];
+  const parts: string[] = [];
+  parts.push(
+    `Command \`${String(data.command)}\`, ${String(data.date)}, ${formatNumber(data.seconds as number)} s. Simulator (src/model/perturbation-sim.ts): ${settings.nCells} cells × ${settings.nGenes} genes, seeds ${settings.seeds.join(', ')} (one simulation and one training seed each); held out: ${settings.cellTypes.join(', ')} × stimulated. ` +
+      `Every model trained through prepareTraining/runTraining with the default options (auto epochs for ~${settings.training.steps} steps${settings.training.defaultSteps ? '' : ' — NOT the default target: a smoke run, not the protocol'}, early stopping patience ${settings.training.patience} epochs, best epoch restored); CVAE = trVAE with β = 0; scGen = model 'scgen'. ` +
+      `Metrics: R² (squared Pearson r) of per-gene means and variances, means over ${settings.bootstrap} bootstrap resamples; top ${settings.nDegs} DEGs by Wilcoxon (stimulated vs control within the held-out type); Pearson r of predicted vs real change from the control cells; energy distance on at most ${settings.energyCells} cells per side. Mean ± sd over seeds (sd 0 with one seed).`,
+  );
+  parts.push(`\n### R² of the top-DEG means (the paper's main figure)\n`);
+  parts.push(markdownTable(['method', ...types], methods.map((m) => [m, ...types.map((t) => {
+    const row = summary.find((s) => s.method === m && s.cellType === t);
+    return row ? pm(row.mean.meanTop, row.sd.meanTop) : '–';
+  })])));
+  if (svgWritten) parts.push(`\n![R² of the top-DEG means per method and held-out cell type](${svgPath})`);
+  parts.push(`\n### Where trVAE beats the baselines, and where not\n`);
+  parts.push(verdicts.map((v) => `- ${v.cellType}: trVAE **${v.beats ? 'beats' : 'does not beat'}** ${v.baseline} (R² top-DEG means ${v.margin >= 0 ? '+' : ''}${v.margin.toFixed(3)}${v.withinNoise ? '; the difference is within the sd over seeds' : ''}).`).join('\n'));
+  for (const model of ['trVAE']) {
+    for (const key of ['deltaPearsonTop', 'energyTop'] as const) {
+      const lines = types.map((t) => {
+        const m = summary.find((s) => s.method === model && s.cellType === t);
+        const better = summary.filter((s) => s.kind === 'baseline' && s.cellType === t && m && m.mean[key] !== null && s.mean[key] !== null && (key === 'energyTop' ? s.mean[key]! < m.mean[key]! : s.mean[key]! > m.mean[key]!));
+        return `${t}: ${better.length === 0 ? 'no baseline does better' : `worse than ${better.map((b) => b.method).join(', ')}`}`;
+      });
+      parts.push(`- ${labels[key]}, ${model}: ${lines.join('; ')}.`);
+    }
+  }
+  parts.push(`\n### All metrics (mean ± sd over seeds)\n`);
+  parts.push(markdownTable(['held out', 'method', ...scoreKeys.map((k) => labels[k])], summary.map((s) => [s.cellType, s.method, ...scoreKeys.map((k) => pm(s.mean[k], s.sd[k]))])));
+  parts.push(`\n### Training runs\n`);
+  const trained = records.filter((r) => r.training);
+  parts.push(tableOfRows(trained.map((r) => ({ cellType: r.cellType, seed: r.seed, method: r.method, steps: r.training!.steps, epochs: r.training!.epochs, bestEpoch: r.training!.bestEpoch, stopReason: r.training!.stopReason, seconds: r.training!.seconds }))));
+  if (settings.quick && trained.length > 0) {
+    const perTraining = trained.reduce((a, r) => a + r.training!.seconds, 0) / trained.length;
+    const fullRuns = 6 * 3 * 3;
+    parts.push(
+      `\nThe full run (\`npm run bench\`: every one of the 6 cell types × 3 seeds × 3 models = ${fullRuns} trainings, larger simulation) was not run for this report. ` +
+        `At this run's ${perTraining.toFixed(0)} s per training it would take at least ${((fullRuns * perTraining) / 60).toFixed(0)} minutes on this machine (an estimate from the quick run, not a measurement; the larger simulation costs more per step).`,
+    );
+  }
+  return parts.join('\n');
+}
+
+function evaluationSvg(data: { [key: string]: Json }): string {
+  const summary = data.summary as unknown as SummaryJson[];
+  const types = [...new Set(summary.map((s) => s.cellType))];
+  return barChartSvg(
+    'R² of top-DEG means, held-out cell type × stimulated (mean ± sd over seeds)',
+    types.map((t) => ({ label: t, bars: summary.filter((s) => s.cellType === t).map((s) => ({ series: s.method, value: s.mean.meanTop ?? Number.NaN, sd: s.sd.meanTop ?? 0 })) })),
+  );
+}
+
+// ---- The report ------------------------------------------------------------------------------
+const machine = machineDescription();
+const backend = await resolveBackend(cpuBackend);
+const ortVersion = (JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version;
+const sections: string[] = [];
+sections.push(`# Benchmarks\n\nWritten by \`bench/report.ts\` from the JSON in bench-results/ (do not edit by hand; every figure comes from a run of the committed code).`);
+sections.push(
+  `\n## This report\n\n- Command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`\n- Date: ${startedAt.toISOString()}\n` +
+    `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory, ${machine.os}, Node ${machine.node}\n` +
+    `- Load average at start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} (a shared machine: other processes ran alongside; times are wall-clock)\n` +
+    `- ONNX Runtime backend in Node: ${backend} (onnxruntime-node ${ortVersion}; TRVAE_ORT_NODE=off selects ORT-web WASM)`,
+);
+if (runs.length) {
+  sections.push(`\nBenchmarks run for this report (${formatNumber(totalSeconds)} s in all):\n`);
+  sections.push(markdownTable(['benchmark', 'command', 'exit code', 'seconds'], runs.map((r) => [r.name, `\`${r.command}\``, String(r.exitCode), formatNumber(r.seconds)])));
+}
+
+let svgWritten = false;
+for (const bench of benches) {
+  const data = await readJson(bench.json);
+  const run = runs.find((r) => r.name === bench.name);
+  sections.push(`\n## ${bench.name}: ${bench.what}\n`);
+  if (!data) {
+    sections.push(run ? `Run failed (exit code ${run.exitCode}); no ${bench.json}.` : `Not run (\`npx tsx ${bench.script}\` writes ${bench.json}).`);
+    continue;
+  }
+  const origin = run ? (run.exitCode === 0 ? `Run for this report: \`${run.command}\`.` : `**This report's run failed (exit code ${run.exitCode}); the JSON below is from an earlier run.**`) : `Not run for this report: ${bench.json} from an earlier run${typeof data.date === 'string' ? ` (${data.date})` : ''}, of the code at that time.`;
+  sections.push(origin + '\n');
+  if (bench.name === 'evaluate') {
+    await mkdir('docs/bench', { recursive: true });
+    await writeFile(svgPath, evaluationSvg(data));
+    svgWritten = true;
+    sections.push(evaluationSection(data, svgWritten));
+  } else {
+    sections.push(genericSection(data));
+  }
+}
+await writeFile('BENCHMARKS.md', `${sections.join('\n')}\n`);
+console.log(`\nwrote BENCHMARKS.md${svgWritten ? ` and ${svgPath}` : ''}`);
