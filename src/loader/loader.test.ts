@@ -14,7 +14,8 @@ import type { AnnDataSource, CsrBlock } from '../source/types.ts';
 import { directoryBackend } from './cache/backend.ts';
 import { withChunkCache } from './cache/cached-store.ts';
 import { openChunkCache } from './cache/chunk-cache.ts';
-import { openLoader, type LoaderBatch, type LoaderOptions } from './loader.ts';
+import { openLoader, type LoaderBatch, type LoaderOptions, type SamplerFactory } from './loader.ts';
+import { planFromRows } from './samplers.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
 import { createTransferStats } from './transfer.ts';
 import { spawnNodeReadWorker } from './node-workers.ts';
@@ -208,4 +209,19 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     ).rejects.toThrow();
     expect(n).toBe(2);
   });
+
+  it('takes any sampler: a custom one reads the pools it plans, in its order', async () => {
+    // The last 128 selected rows, newest first, as one pool of two batches.
+    const lastFirst: SamplerFactory = (selection) => ({
+      kind: 'last-rows-first',
+      batchesPerEpoch: 2,
+      pools: () => [planFromRows(Uint32Array.from({ length: 128 }, (_, i) => selection.size - 1 - i), 64)],
+    });
+    const batches = await collect({ sampler: lastFirst });
+    expect(batches).toHaveLength(2);
+    const rows = batches.flatMap((b) => Array.from(b.rows!)).sort((a, b) => a - b);
+    expect(rows).toEqual(Array.from({ length: 128 }, (_, i) => nObs - 128 + i));
+    await expectBatchesMatchSource(batches);
+  });
 });
+

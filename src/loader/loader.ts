@@ -13,10 +13,16 @@ import type { TransferStats } from './transfer.ts';
 
 export type SamplerKind = 'random' | 'sequential' | 'replacement' | 'balanced';
 
+/** Makes a sampler over the rows the loader selected (after masks, splits, shards and filters). */
+export type SamplerFactory = (selection: Selection, params: SamplingParameters) => Sampler;
+
 export interface LoaderOptions extends Partial<Omit<SamplingParameters, 'batchSize'>> {
   readonly batchSize: number;
-  /** Default 'random' ('sequential' when shuffle is false). */
-  readonly sampler?: SamplerKind;
+  /**
+   * Which rows each pool holds: a built-in sampler by name (default 'random'; 'sequential' when
+   * shuffle is false), or any sampler, made from the selected rows and the sampling parameters.
+   */
+  readonly sampler?: SamplerKind | SamplerFactory;
   /** obs column (categorical) whose categories every batch holds in equal shares; implies 'balanced'. */
   readonly balanceBy?: string;
   /** Keep only rows where this predicate holds (typed form or text, e.g. "not (cell_type == NK)"). */
@@ -105,7 +111,8 @@ async function readObsColumn(source: AnnDataSource, name: string, parameter: str
 }
 
 async function makeSampler(source: AnnDataSource, selection: Selection, options: LoaderOptions, params: SamplingParameters): Promise<Sampler> {
-  const kind: SamplerKind = options.balanceBy !== undefined ? 'balanced' : (options.sampler ?? (params.shuffle ? 'random' : 'sequential'));
+  if (typeof options.sampler === 'function') return options.sampler(selection, params);
+  const kind = options.balanceBy !== undefined ? 'balanced' : (options.sampler ?? (params.shuffle ? 'random' : 'sequential'));
   switch (kind) {
     case 'random':
       return randomChunkSampler(selection, params);

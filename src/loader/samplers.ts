@@ -17,7 +17,8 @@ export interface PoolPlan {
 }
 
 export interface Sampler {
-  readonly kind: 'random' | 'sequential' | 'replacement' | 'balanced';
+  /** The built-in samplers' names; a custom sampler names itself. */
+  readonly kind: string;
   /** Batches one epoch yields. */
   readonly batchesPerEpoch: number;
   /** The plans of epoch `epoch` (0-based); the same epoch and seed always give the same plans. */
