@@ -18,6 +18,8 @@ export interface TrainingOptions {
   readonly genes: number;
   readonly validation: number;
   readonly memoryMb: number;
+  /** 'conditions': every batch holds the conditions in equal shares (rare conditions oversampled). */
+  readonly balance: 'none' | 'conditions';
   readonly epochs: number | 'auto';
   readonly steps: number;
   readonly patience: number;
@@ -68,6 +70,7 @@ export const defaultTrainingOptions: Omit<TrainingOptions, 'conditionKey'> = {
   genes: 2000,
   validation: 0.2,
   memoryMb: 1024,
+  balance: 'none',
   epochs: 'auto',
   steps: defaultTargetSteps,
   patience: defaultSchedule.earlyStoppingPatience,
@@ -95,6 +98,7 @@ export const trainingOptionSpecs: readonly OptionSpec[] = [
   { key: 'genes', flag: 'genes', kind: 'int', min: 2, group: 'data', label: 'Genes', help: 'highly variable genes to train on (scanpy seurat flavour)' },
   { key: 'validation', flag: 'validation', kind: 'number', min: 0, max: 0.9, group: 'data', label: 'Validation fraction', help: 'fraction of the cells kept for the validation loss (early stopping)' },
   { key: 'memoryMb', flag: 'memory-mb', kind: 'int', min: 1, group: 'data', label: 'In-memory limit (MB)', help: 'data up to this size are read once and trained from memory; larger data are streamed out of core' },
+  { key: 'balance', flag: 'balance', kind: 'choice', choices: ['none', 'conditions'], group: 'data', label: 'Batch balance', help: 'conditions: every batch holds each condition in equal shares, so rare conditions are in every MMD (oversampled)' },
   { key: 'epochs', flag: 'epochs', kind: 'int-or-auto', min: 1, group: 'schedule', label: 'Epochs', help: 'passes over the training cells; auto: enough epochs for the target number of steps' },
   { key: 'steps', flag: 'steps', kind: 'int', min: 1, group: 'schedule', label: 'Target steps', help: 'optimiser steps the automatic epoch count aims at (training to convergence)' },
   { key: 'patience', flag: 'patience', kind: 'int', min: 0, group: 'schedule', label: 'Early-stopping patience', help: 'stop after this many epochs without a better validation loss and restore the best epoch (0 = never)' },
@@ -142,7 +146,7 @@ export function parseOptionValue(spec: OptionSpec, text: string): TrainingOption
       return value;
     case 'choice':
       if (!spec.choices.includes(value)) fail(`one of ${spec.choices.join(', ')}`);
-      return value as TrainingOptions['recon' | 'model'];
+      return value as TrainingOptions['recon' | 'model' | 'balance'];
     case 'int-list': {
       const list = value.split(',').map((s) => Number(s.trim()));
       if (list.length === 0 || list.some((n) => !Number.isInteger(n) || n < 1)) fail('positive integers separated by commas');

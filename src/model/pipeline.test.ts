@@ -87,6 +87,40 @@ describe('prepareTraining', () => {
   });
 });
 
+describe('condition-balanced batches', () => {
+  it('keep a rare condition in every training batch when asked', async () => {
+    const conditions = [
+      { name: 'control', weight: 1, strength: 0, overlap: 0 },
+      { name: 'day3', weight: 1, strength: 0.6, overlap: 1 },
+      { name: 'day10', weight: 1, strength: 1, overlap: 0.5 },
+      { name: 'rare', weight: 0.04, strength: 1, overlap: 0 },
+    ];
+    const rareSim = simulatePerturbation({ nCells: 1200, nGenes: 30, seed: 8, conditions });
+    const path = await store('rare.zarr', perturbationAnnData(rareSim));
+    const rareCode = 3;
+    const batchesWithRare = async (balance: TrainingOptions['balance']) => {
+      const source = await openSource(path);
+      try {
+        const plan = await prepareTraining(source, options({ balance, genes: 20 }));
+        let withRare = 0;
+        let total = 0;
+        for await (const batch of plan.batches(0)) {
+          total++;
+          if (batch.conditions.includes(rareCode)) withRare++;
+        }
+        await plan.close();
+        return { withRare, total };
+      } finally {
+        await source.close();
+      }
+    };
+    const plain = await batchesWithRare('none');
+    const balanced = await batchesWithRare('conditions');
+    expect(balanced.withRare).toBe(balanced.total);
+    expect(plain.withRare).toBeLessThan(plain.total);
+  });
+});
+
 describe('training options', () => {
   it('parse from text with their defaults; a half-set or unknown option is an error', () => {
     const parsed = trainingOptionsFrom({ conditionKey: 'condition', epochs: 'auto', hidden: '64, 32', lr: '3e-4', holdout: 'NK:stim', cellTypeKey: 'cell_type' });

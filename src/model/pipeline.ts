@@ -145,6 +145,7 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
     holdout: holdout && options.cellTypeKey ? { ...holdout, cellTypeKey: options.cellTypeKey } : undefined,
     layer: options.layer,
     memoryBudgetBytes: options.memoryMb * 2 ** 20,
+    balanceConditions: options.balance === 'conditions',
     reader: env.reader,
     signal: opening.signal,
   }).finally(() => signal?.removeEventListener('abort', forward));
@@ -154,7 +155,7 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
   }
   const stepsPerEpoch = Math.floor(loaders.sizes.train / config.batchSize);
   const epochs = resolveEpochs(options, stepsPerEpoch);
-  log(`${loaders.sizes.train} training cells, ${loaders.sizes.validation} validation cells (${loaders.train.inMemory ? 'in memory' : 'streamed'}); ${epochs} epochs × ${stepsPerEpoch} steps${options.epochs === 'auto' ? ` (auto: ~${options.steps} steps)` : ''}, early stopping after ${options.patience} epochs without improvement`);
+  log(`${loaders.sizes.train} training cells, ${loaders.sizes.validation} validation cells (${loaders.train.inMemory ? 'in memory' : 'streamed'}${options.balance === 'conditions' ? ', condition-balanced batches' : ''}); ${epochs} epochs × ${stepsPerEpoch} steps${options.epochs === 'auto' ? ` (auto: ~${options.steps} steps)` : ''}, early stopping after ${options.patience} epochs without improvement`);
   return {
     options,
     config,

@@ -21,6 +21,8 @@ export interface TrainingLoaderOptions {
   readonly holdout?: Holdout & { readonly cellTypeKey: string };
   readonly layer?: string;
   readonly memoryBudgetBytes?: number;
+  /** Training batches hold every condition in equal shares (the validation loader reads in order). */
+  readonly balanceConditions?: boolean;
   /** Where pools are read (e.g. a pool of read workers over the chunk cache); default the source. */
   readonly reader?: RowReader;
   readonly signal?: AbortSignal;
@@ -88,6 +90,7 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
   const train = await openLoader(source, {
     ...common,
     dropLast: true,
+    balanceBy: options.balanceConditions ? options.conditionKey : undefined,
     split: options.validationFraction > 0 ? { validationFraction: options.validationFraction, use: 'train', seed: options.seed } : undefined,
   });
   const validation = options.validationFraction > 0
