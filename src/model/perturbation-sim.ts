@@ -286,3 +286,27 @@ export function perturbationAnnData(sim: PerturbationSim, blockRows = 2048): Ann
     },
   };
 }
+
+/**
+ * Haber et al. 2017's small-intestine design (trVAE's second benchmark), as simulator presets: a
+ * control, H. polyginus infection at day 3 and day 10 (day 10 keeps part of day 3's response: a
+ * shared mechanism, stronger later) and Salmonella (a response of its own), the rare condition.
+ */
+export const haberLikeConditions: readonly ConditionSpec[] = [
+  { name: 'Control', weight: 3.2, strength: 0, overlap: 0 },
+  { name: 'Hpoly.Day3', weight: 2.1, strength: 0.8, overlap: 1 },
+  { name: 'Hpoly.Day10', weight: 2.7, strength: 1.2, overlap: 0.6 },
+  { name: 'Salmonella', weight: 0.6, strength: 1, overlap: 0.1 },
+];
+
+/** Eight epithelial types in absorptive and secretory lineages; Tuft is the rare held-out type (the paper's). */
+export const haberLikeCellTypes: readonly CellTypeSpec[] = [
+  { name: 'Enterocyte', lineage: 'absorptive', weight: 2.5, sharedStrength: 1.0 },
+  { name: 'Enterocyte.Progenitor', lineage: 'absorptive', weight: 1.8, sharedStrength: 0.8 },
+  { name: 'Stem', lineage: 'absorptive', weight: 1.8, sharedStrength: 0.6 },
+  { name: 'TA', lineage: 'absorptive', weight: 1.5, sharedStrength: 0.7 },
+  { name: 'TA.Early', lineage: 'absorptive', weight: 1.6, sharedStrength: 0.7 },
+  { name: 'Goblet', lineage: 'secretory', weight: 0.8, sharedStrength: 1.4 },
+  { name: 'Tuft', lineage: 'secretory', weight: 0.4, sharedStrength: 1.6 },
+  { name: 'Endocrine', lineage: 'secretory', weight: 0.4, sharedStrength: 1.2 },
+];
