@@ -6,12 +6,14 @@ import { evaluateHoldout } from '../../model/evaluate-holdout.ts';
 import { parseModelJson } from '../../model/export.ts';
 import type { CliCommand } from '../main.ts';
 
-const usage = `usage: trvae-web evaluate <url-or-path> --model DIR --holdout CELLTYPE:CONDITION [options]
+const usage = `usage: trvae-web evaluate <url-or-path> --model DIR [--holdout CELLTYPE:CONDITION] [options]
 
-Predicts the held-out cell type's cells from the source condition into CONDITION with the exported
-model in DIR and prints the paper's R² table: per-gene means and variances, on all genes and on the
-top DEGs (Wilcoxon, CONDITION vs source within the cell type), averaged over bootstrap resamples.
+Predicts CELLTYPE's cells from the source condition into CONDITION with the exported model in DIR
+(trVAE, CVAE or scGen) and prints the paper's R² table: per-gene means and variances, on all genes
+and on the top DEGs (Wilcoxon, CONDITION vs source within the cell type), averaged over bootstrap
+resamples. Any two of the model's conditions, for the held-out pair or a seen one.
 
+  --holdout CT:COND       cell type and target condition (default: the model's held-out pair)
   --source-condition C    condition to predict from (default: the first other condition)
   --degs N                number of top DEGs (default 100)
   --bootstrap N           bootstrap resamples (default 100)
@@ -31,7 +33,7 @@ export const command: CliCommand = {
         bootstrap: { type: 'string' }, seed: { type: 'string' }, 'mean-latent': { type: 'boolean' }, json: { type: 'boolean' },
       },
     });
-    if (positionals.length !== 1 || !values.model || !values.holdout) {
+    if (positionals.length !== 1 || !values.model) {
       console.error(usage);
       return 2;
     }
@@ -42,12 +44,15 @@ export const command: CliCommand = {
       return n;
     };
     const model = parseModelJson(await readFile(join(values.model, 'model.json'), 'utf8'));
-    const predictGraph = new Uint8Array(await readFile(join(values.model, model.graphs.predict.file)));
+    const holdout = values.holdout ? parseHoldout(values.holdout) : model.holdout;
+    if (!holdout) throw new Error('the model has no held-out pair: name the cell type and target condition with --holdout CELLTYPE:CONDITION');
+    const dir = values.model;
+    const graphs = Object.fromEntries(await Promise.all(Object.entries(model.graphs).map(async ([kind, g]) => [kind, new Uint8Array(await readFile(join(dir, g.file)))] as const)));
     const { openSource } = await import('../../source/index.ts');
     const source = await openSource(positionals[0]);
     try {
-      const result = await evaluateHoldout(source, model, predictGraph, {
-        holdout: parseHoldout(values.holdout),
+      const result = await evaluateHoldout(source, model, graphs, {
+        holdout,
         sourceCondition: values['source-condition'],
         nDegs: int('degs', values.degs, 100),
         bootstrap: int('bootstrap', values.bootstrap, 100),
@@ -62,11 +67,13 @@ export const command: CliCommand = {
       const f = (x: number) => x.toFixed(3);
       const m = result.bootstrapMean;
       const s = result.bootstrapStd;
-      console.log(`${result.holdout.cellType}: ${result.sourceCondition} → ${result.holdout.condition} (${result.cells.source} source cells, ${result.cells.target} real target cells)`);
+      const pair = result.heldOut ? 'held-out pair' : 'seen in training';
+      console.log(`${result.model} · ${result.holdout.cellType}: ${result.sourceCondition} → ${result.holdout.condition}, ${pair} (${result.cells.source} source cells, ${result.cells.target} real target cells)`);
       console.log(`R² (mean ± std over ${result.bootstrapSamples} bootstrap resamples)`);
       console.log(`                 all genes        top ${result.degNames.length} DEGs`);
       console.log(`  means          ${f(m.meanAll)} ± ${f(s.meanAll)}    ${f(m.meanTop)} ± ${f(s.meanTop)}`);
       console.log(`  variances      ${f(m.varianceAll)} ± ${f(s.varianceAll)}    ${f(m.varianceTop)} ± ${f(s.varianceTop)}`);
+      console.log(`top DEGs: Pearson r of the predicted vs real change ${f(result.deltaPearsonTop)}, energy distance ${f(result.energyTop)}`);
       return 0;
     } finally {
       await source.close();
