@@ -11,21 +11,45 @@ function downloadLink(name: string, contents: Uint8Array | string, type: string)
   return h('a', { href: URL.createObjectURL(blob), download: name, class: 'download' }, name);
 }
 
-function predictionSection(p: HeldOutPrediction): HTMLElement {
+function r2Table(p: HeldOutPrediction, modelName: string): HTMLElement {
   const fmt = (v: number) => v.toFixed(3);
-  const t = p.evaluation.bootstrapMean;
+  const columns = [{ name: modelName, evaluation: p.evaluation }, ...p.baselines];
+  const top = `top ${p.evaluation.degs.length} DEGs`;
+  const rows: [string, (t: HeldOutPrediction['evaluation']['bootstrapMean']) => number][] = [
+    ['mean, all genes', (t) => t.meanAll],
+    [`mean, ${top}`, (t) => t.meanTop],
+    ['variance, all genes', (t) => t.varianceAll],
+    [`variance, ${top}`, (t) => t.varianceTop],
+  ];
+  return h(
+    'table',
+    { class: 'r2', 'data-testid': 'r2-table' },
+    h('caption', {}, 'R² of predicted vs real per-gene statistics, next to two baselines that use no model'),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'R²'), ...columns.map((c, i) => h('th', { scope: 'col', class: i === 0 ? 'model' : 'baseline' }, i === 0 ? c.name : `baseline: ${c.name}`)))),
+    h('tbody', {}, ...rows.map(([label, pick]) => h('tr', {}, h('th', { scope: 'row' }, label), ...columns.map((c, i) => h('td', { class: i === 0 ? 'model' : 'baseline' }, fmt(pick(c.evaluation.bootstrapMean))))))),
+  );
+}
+
+function topGenesTable(p: HeldOutPrediction): HTMLElement {
+  const fmt = (v: number) => `${v >= 0 ? '+' : '−'}${Math.abs(v).toFixed(2)}`;
+  return h(
+    'table',
+    { class: 'r2 top-genes', 'data-testid': 'top-genes' },
+    h('caption', {}, `Top ${p.topGenes.length} responding genes: log fold change ${p.sourceCondition} → ${p.targetCondition} (difference of log1p means)`),
+    h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'gene'), h('th', { scope: 'col' }, 'real'), h('th', { scope: 'col' }, 'predicted'), h('th', { scope: 'col' }, 'average shift'))),
+    h('tbody', {}, ...p.topGenes.map((g) => h('tr', {}, h('th', { scope: 'row' }, g.gene), h('td', {}, fmt(g.real)), h('td', { class: 'model' }, fmt(g.predicted)), h('td', { class: 'baseline' }, fmt(g.averageShift))))),
+  );
+}
+
+function predictionSection(p: HeldOutPrediction, modelName: string): HTMLElement {
   return h(
     'div',
     { class: 'prediction', 'data-testid': 'prediction' },
-    h('h3', {}, `Counterfactual: ${p.cellType} → ${p.targetCondition}`),
-    h('p', {}, `${formatInt(p.sourceCells)} ${p.sourceCondition} cells predicted into ${p.targetCondition}, compared with ${formatInt(p.realCells)} real held-out cells (never seen in training); R² averaged over ${p.evaluation.bootstrapSamples} bootstrap resamples.`),
-    h(
-      'table',
-      { class: 'r2', 'data-testid': 'r2-table' },
-      h('thead', {}, h('tr', {}, h('th', {}, 'R²'), h('th', {}, 'all genes'), h('th', {}, `top ${p.evaluation.degs.length} DEGs`))),
-      h('tbody', {}, h('tr', {}, h('th', {}, 'mean'), h('td', {}, fmt(t.meanAll)), h('td', {}, fmt(t.meanTop))), h('tr', {}, h('th', {}, 'variance'), h('td', {}, fmt(t.varianceAll)), h('td', {}, fmt(t.varianceTop)))),
-    ),
+    h('h3', {}, `Counterfactual: ${p.cellType} → ${p.targetCondition} (never seen in training)`),
+    h('p', {}, `${formatInt(p.sourceCells)} ${p.sourceCondition} cells predicted into ${p.targetCondition}, compared with ${formatInt(p.realCells)} real held-out cells; R² averaged over ${p.evaluation.bootstrapSamples} bootstrap resamples.`),
+    r2Table(p, modelName),
     scatterPlot(p.meanPoints, { title: 'Per-gene mean: predicted vs real', xLabel: 'predicted', yLabel: 'real', identity: true, size: 320 }),
+    topGenesTable(p),
   );
 }
 
@@ -60,7 +84,7 @@ export function renderResults(model: TrainedModel): HTMLElement {
       'div',
       { class: 'results-grid' },
       h('div', {}, h('label', {}, 'Colour by ', colorBy), plotHolder),
-      results.prediction ? predictionSection(results.prediction) : results.predictionNote ? h('p', { class: 'warn' }, results.predictionNote) : null,
+      results.prediction ? predictionSection(results.prediction, model.options.model === 'scgen' ? 'scGen' : 'trVAE') : results.predictionNote ? h('p', { class: 'warn' }, results.predictionNote) : null,
     ),
     downloads,
   );

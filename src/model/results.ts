@@ -35,7 +35,24 @@ export interface HeldOutPrediction {
   readonly baselines: readonly { readonly name: string; readonly evaluation: PredictionEvaluation }[];
   /** Per-gene mean, predicted and real, interleaved [G, 2]. */
   readonly meanPoints: Float32Array;
+  /** The genes that respond most in the real cells, with the predicted response next to the real one. */
+  readonly topGenes: readonly GeneResponse[];
   readonly degNames: readonly string[];
+}
+
+/** A gene's response to the target condition: log fold change (difference of log1p means) from the source cells. */
+export interface GeneResponse {
+  readonly gene: string;
+  readonly real: number;
+  readonly predicted: number;
+  /** The population-average shift baseline's response. */
+  readonly averageShift: number;
+}
+
+/** The `count` genes with the largest |real log fold change|, largest first. */
+export function topResponders(means: { source: ArrayLike<number>; real: ArrayLike<number>; predicted: ArrayLike<number>; shift: ArrayLike<number> }, geneNames: readonly string[], count: number): GeneResponse[] {
+  const order = Array.from(geneNames, (_, g) => g).sort((a, b) => Math.abs(means.real[b] - means.source[b]) - Math.abs(means.real[a] - means.source[a]) || a - b);
+  return order.slice(0, count).map((g) => ({ gene: geneNames[g], real: means.real[g] - means.source[g], predicted: means.predicted[g] - means.source[g], averageShift: means.shift[g] }));
 }
 
 export interface TrainingResults {
@@ -163,6 +180,7 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
       ];
       const p = geneMoments(pred, G).mean;
       const r = geneMoments(realCells, G).mean;
+      const topGenes = topResponders({ source: geneMoments(sourceCells, G).mean, real: r, predicted: p, shift }, plan.geneNames, Math.min(20, G));
       const meanPoints = new Float32Array(G * 2);
       for (let g = 0; g < G; g++) meanPoints.set([p[g], r[g]], 2 * g);
       prediction = {
@@ -174,6 +192,7 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
         evaluation,
         baselines,
         meanPoints,
+        topGenes,
         degNames: evaluation.degs.map((g) => plan.geneNames[g]),
       };
     }
