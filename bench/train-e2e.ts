@@ -56,7 +56,7 @@ for (const backend of values.backends.split(',')) {
   const wallSeconds = (performance.now() - t0) / 1000;
   await rm(out, { recursive: true, force: true });
   if (r.status !== 0) throw new Error(`trvae-web train (${backend}) failed:\n${r.stderr}`);
-  const epochTimes = [...r.stderr.matchAll(/^epoch \d+\S*: .*\s([\d.]+) s$/gm)].map((m) => Number(m[1]));
+  const epochTimes = [...r.stderr.matchAll(/^epoch \d+\S*: .*\s([\d.]+) s(?:,[^,]*)?$/gm)].map((m) => Number(m[1]));
   runs.push({ backend, wallSeconds, epochSeconds: epochTimes.reduce((a, b) => a + b, 0), epochs: epochTimes.length });
 }
 

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionsUsage, trainingOptionSpecs, trainingOptionsFrom, type OptionKey } from '../../model/options.ts';
 import { exportRun, prepareTraining, runTraining, type TrainedRun } from '../../model/pipeline.ts';
-import { ort } from '../../model/runtime.ts';
+import { setCpuThreads } from '../../model/runtime.ts';
 import { encodeCheckpoint } from '../../model/train/checkpoint-file.ts';
 import type { TrainingEvent } from '../../model/train/train.ts';
 import type { CliCommand } from '../main.ts';
@@ -18,7 +18,7 @@ ${optionsUsage()}
 
 Run:
   --out DIR                    where the export is written (required)
-  --threads N                  ONNX Runtime WASM threads`;
+  --threads N                  ONNX Runtime threads (onnxruntime-node's CPU EP, or WASM)`;
 
 function logEvent(e: TrainingEvent, epochs: number): void {
   if (e.kind === 'epoch') {
@@ -53,7 +53,7 @@ export const command: CliCommand = {
     if (v.threads !== undefined) {
       const threads = Number(v.threads);
       if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads needs a positive integer, got "${v.threads}"`);
-      ort.env.wasm.numThreads = threads;
+      setCpuThreads(threads);
     }
     const { openSource } = await import('../../source/index.ts');
     const source = await openSource(positionals[0]);
