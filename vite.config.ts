@@ -8,6 +8,8 @@ export const isolationHeaders = {
 };
 
 export default defineConfig({
+  // Relative URLs in the build: dist/ works under any path (e.g. https://user.github.io/project/).
+  base: './',
   server: { headers: isolationHeaders, host: '127.0.0.1' },
   preview: { headers: isolationHeaders, host: '127.0.0.1' },
   // No client-side routes: unknown paths must 404 (a zarr reader probes optional keys like .zattrs).

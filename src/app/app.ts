@@ -50,6 +50,15 @@ const template = `
 </section>
 <div class="workspace" data-testid="workspace"></div>`;
 
+/** Why this page is not cross-origin isolated, in words a host can act on. */
+function isolationMissing(): string {
+  const fix = 'send the headers Cross-Origin-Opener-Policy: same-origin and Cross-Origin-Embedder-Policy: require-corp, or serve the app over HTTPS so its service worker can add them';
+  if (!isSecureContext) return `the page is not served over HTTPS (or from localhost), so the isolation service worker cannot run; ${fix}`;
+  if (!('serviceWorker' in navigator)) return `this browser offers no service workers here (private mode or blocked); ${fix}`;
+  if (!navigator.serviceWorker.controller) return `the host sends no COOP/COEP headers and the isolation service worker is not active (an embedding page must register it itself, see the README); ${fix}`;
+  return `the isolation service worker is active but the page was loaded without it (a forced reload bypasses it): reload the page`;
+}
+
 export interface TrainerOptions {
   /** Open this zarr URL right away. */
   readonly src?: string;
@@ -108,9 +117,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       : `none (${report.error})`;
     el('backend').textContent = `${choice.backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'} — ${choice.reason}`;
     const isolation = el('isolation');
-    isolation.textContent = crossOriginIsolated
-      ? 'yes (SharedArrayBuffer and threaded WASM available)'
-      : 'no — the host must send COOP/COEP headers; WASM runs single-threaded';
+    isolation.textContent = crossOriginIsolated ? 'yes (SharedArrayBuffer and threaded WASM available)' : `no — WASM runs single-threaded: ${isolationMissing()}`;
     isolation.classList.toggle('warn', !crossOriginIsolated);
     el('threads').textContent = String(navigator.hardwareConcurrency ?? 1);
   }

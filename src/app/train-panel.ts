@@ -329,10 +329,11 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       progress.value = 1;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const best = result.bestEpoch >= 0 ? ` Parameters of the best epoch (${result.bestEpoch + 1}) are kept.` : '';
+      const epochs = `${result.epoch} epoch${result.epoch === 1 ? '' : 's'}`;
       const outcome = {
-        completed: `Trained ${result.epoch} epochs in ${seconds} s.${best}`,
-        'early-stopping': `Stopped early after ${result.epoch} epochs (validation loss stopped improving), ${seconds} s.${best}`,
-        cancelled: `Cancelled after ${result.epoch} epochs; the model so far is kept.`,
+        completed: `Trained ${epochs} in ${seconds} s.${best}`,
+        'early-stopping': `Stopped early after ${epochs} (validation loss stopped improving), ${seconds} s.${best}`,
+        cancelled: `Cancelled after ${epochs}; the model so far is kept${runName ? ', and the run can be resumed' : ''}.`,
         'non-finite': `Stopped: ${result.message ?? 'a loss became NaN/Inf'}. No results are shown for this run.`,
       }[result.stopReason];
       const shown = result.results?.cells;
