@@ -2,13 +2,18 @@
 // train` with one cell type × treatment held out, then `evaluate --json` from every other condition
 // into the held-out pair and between seen pairs (control → treatment, treatment → treatment,
 // treatment → control), for trVAE and for an scGen export (encode/decode graphs, latent arithmetic).
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { main } from '../cli/main.ts';
 import { writeAnnDataStore } from '../convert/anndata-writer.ts';
 import { directorySink } from '../convert/sink.ts';
+import { loadExpression } from './dataset.ts';
+import { parseModelJson } from './export.ts';
+import { evaluatePrediction } from './metrics.ts';
+import { scgenLatentMeans, scgenPredict } from './scgen.ts';
+import { openSource } from '../source/index.ts';
 import { haberLikeConditions, perturbationAnnData, simulatePerturbation, type CellTypeSpec } from './perturbation-sim.ts';
 
 const cellTypes: CellTypeSpec[] = [
@@ -115,6 +120,31 @@ describe('4 conditions: train, then predict between any two conditions (CLI)', a
     expect(held).toMatchObject({ model: 'scgen', heldOut: true });
     expect(held.cells).toEqual({ source: count('Tuft', 'Hpoly.Day3'), target: count('Tuft', 'Hpoly.Day10') });
     expectFiniteMetrics(held);
+    // The same prediction from the exported graphs, with scGen's latent means over every cell but
+    // the held-out pair (rows chosen here from the simulation's own codes).
+    const model = parseModelJson(await readFile(join(scgenDir, 'model.json'), 'utf8'));
+    const weights = { encode: new Uint8Array(await readFile(join(scgenDir, model.graphs.encode.file))), decode: new Uint8Array(await readFile(join(scgenDir, model.graphs.decode.file))) };
+    const source = await openSource(data);
+    const genes = model.genes.map((g) => sim.geneNames.indexOf(g));
+    const tuft = cellTypes.findIndex((c) => c.name === 'Tuft');
+    const [day3, day10] = ['Hpoly.Day3', 'Hpoly.Day10'].map((c) => conditionNames.indexOf(c));
+    const rows = (keep: (i: number) => boolean) => Int32Array.from({ length: sim.nCells }, (_, i) => i).filter(keep);
+    const load = (r: Int32Array) => loadExpression(source, genes, { input: 'counts' }, r);
+    const heldOutPair = (i: number) => sim.cellTypeCodes[i] === tuft && sim.conditionCodes[i] === day10;
+    const trainRows = rows((i) => !heldOutPair(i));
+    const toModel = (code: number) => model.conditions.indexOf(conditionNames[code]);
+    const means = await scgenLatentMeans(model.config, weights, await load(trainRows), Int32Array.from(trainRows, (i) => toModel(sim.conditionCodes[i])));
+    const sourceRows = rows((i) => sim.cellTypeCodes[i] === tuft && sim.conditionCodes[i] === day3);
+    const xSource = await load(sourceRows);
+    const prediction = await scgenPredict(model.config, weights, means, { x: xSource, source: toModel(day3), target: toModel(day10) });
+    const realRows = rows(heldOutPair);
+    const expected = evaluatePrediction({ x: prediction.xhat, n: sourceRows.length }, { x: await load(realRows), n: realRows.length }, { x: xSource, n: sourceRows.length }, { nGenes: 50, nDegs: 20, bootstrap: 5, seed: 0 });
+    for (const k of ['meanAll', 'varianceAll', 'meanTop', 'varianceTop'] as const) expect(held.full[k]).toBeCloseTo(expected.full[k], 6);
+    // Means that included the held-out cells would give another δ: the check can tell them apart.
+    const allRows = rows(() => true);
+    const leaky = await scgenLatentMeans(model.config, weights, await load(allRows), Int32Array.from(allRows, (i) => toModel(sim.conditionCodes[i])));
+    expect(Math.max(...leaky.means.map((v, k) => Math.abs(v - means.means[k])))).toBeGreaterThan(1e-4);
+    await source.close();
     const seen = await evaluate(scgenDir, 'Stem:Control', 'Salmonella');
     expect(seen).toMatchObject({ model: 'scgen', heldOut: false });
     expect(seen.cells).toEqual({ source: count('Stem', 'Salmonella'), target: count('Stem', 'Control') });
