@@ -18,6 +18,9 @@ test('a link opens the demo with the run set up; Copy link writes the configurat
   const problems = page.getByTestId('link-problems');
   await expect(problems).toContainText('unknown link parameter "bogus"');
   await expect(problems).toContainText('dropout= needs a value ≤ 0.95, got "7"');
+  // Sections holding options the link changed are open.
+  await expect(form.locator('details').first()).toHaveAttribute('open', '');
+  await page.getByTestId('train-panel').screenshot({ path: 'test-results/screenshots/train-form-from-link.png' });
 
   await field('Seed').fill('7');
   await form.getByLabel('Held-out cell type').selectOption('NK');

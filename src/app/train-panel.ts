@@ -165,7 +165,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     { class: 'train-form', 'data-testid': 'train-form' },
     ...(Object.keys(groups) as OptionGroup[]).map((group) => {
       const fields = trainingOptionSpecs.filter((s) => s.group === group).map(field);
-      return group === 'data' ? h('div', { class: 'fields' }, ...fields) : h('details', { class: 'advanced' }, h('summary', {}, groups[group]), ...fields);
+      // Fields in a grid of their own: a <details> element does not lay its content out as a grid.
+      return group === 'data' ? h('div', { class: 'fields' }, ...fields) : h('details', { class: 'advanced' }, h('summary', {}, groups[group]), h('div', { class: 'fields' }, ...fields));
     }),
     h('div', { class: 'buttons' }, h('button', { type: 'submit', 'data-testid': 'train-button' }, 'Train'), ...(hooks.actions ?? [])),
   );
