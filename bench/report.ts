@@ -30,6 +30,7 @@ interface Bench {
 
 const benches: readonly Bench[] = [
   { name: 'evaluate', script: 'bench/evaluate.ts', json: 'bench-results/evaluate.json', quick: ['--quick'], full: [], what: 'Prediction quality: the paper\'s held-out protocol on the simulator' },
+  { name: 'haber', script: 'bench/haber.ts', json: 'bench-results/haber.json', quick: ['--quick'], full: [], what: 'Prediction quality with 4 conditions: the Haber protocol (Tuft × Hpoly.Day10 held out, predicted from each other condition)' },
   { name: 'train', script: 'bench/train.ts', json: 'bench-results/train.json', quick: ['--steps', '3', '--threads', '1', '--backends', 'native,wasm'], full: [], what: 'One training step (paper-size model), native vs WASM' },
   { name: 'source', script: 'bench/source.ts', json: 'bench-results/source.json', quick: ['--cells', '2000', '--genes', '2000', '--calls', '2'], full: [], what: 'Source layer: annbatch-style reads, local and over HTTP' },
   { name: 'kernels', script: 'bench/kernels.ts', json: 'bench-results/kernels.json', full: [], what: 'Gather/normalise and gene-moment kernels, WebGPU vs CPU' },
