@@ -1,24 +1,76 @@
-import { describe, expect, it } from 'vitest';
-import { averageShift, topResponders } from './results.ts';
+// The results a run hands back: the downloads go back into scanpy (read by Debian's anndata 0.8 and
+// compared with what the page shows), the CSV is keyed by obs name with the annotations.
+import { execFileSync } from 'node:child_process';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { writeAnnDataStore } from '../convert/anndata-writer.ts';
+import { directorySink } from '../convert/sink.ts';
+import { openSource } from '../source/index.ts';
+import { defaultTrainingOptions } from './options.ts';
+import { perturbationAnnData, simulatePerturbation } from './perturbation-sim.ts';
+import { trainSource } from './pipeline.ts';
+import { computeResults } from './results.ts';
 
-describe('top responding genes', () => {
-  it('ranks genes by the real |log fold change| and puts the prediction and the shift baseline next to it', () => {
-    const top = topResponders(
-      { source: [1, 1, 1, 1], real: [1.1, 3, 0.2, 1], predicted: [1, 2.5, 0.5, 1.2], shift: [0, 1.5, -0.4, 0] },
-      ['A', 'B', 'C', 'D'],
-      3,
-    );
-    expect(top.map((g) => g.gene)).toEqual(['B', 'C', 'A']);
-    expect(top[0]).toEqual({ gene: 'B', real: 2, predicted: 1.5, averageShift: 1.5 });
-    expect(top[1].real).toBeCloseTo(-0.8);
-    expect(top[1].predicted).toBeCloseTo(-0.5);
+const python = '/usr/bin/python3';
+const anndataMissing = (() => {
+  try {
+    execFileSync(python, ['-c', 'import anndata'], { stdio: 'ignore' });
+    return undefined;
+  } catch {
+    return 'no python3 with anndata (Debian: apt-get install python3-anndata)';
+  }
+})();
+
+const dir = await mkdtemp(join(tmpdir(), 'trvae-results-'));
+afterAll(() => rm(dir, { recursive: true, force: true }));
+
+describe('results of a run', async () => {
+  const sim = simulatePerturbation({ nCells: 500, nGenes: 40, seed: 9 });
+  await writeAnnDataStore(await directorySink(join(dir, 'sim.zarr')), perturbationAnnData(sim));
+  const source = await openSource(join(dir, 'sim.zarr'));
+  afterAll(() => source.close());
+  const options = { ...defaultTrainingOptions, conditionKey: 'condition', cellTypeKey: 'cell_type', holdout: 'NK:stimulated', genes: 30, hidden: [32, 16], latent: 6, batchSize: 64, epochs: 3 as const };
+  const { plan, run } = await trainSource(source, options);
+  const results = await computeResults(source, plan, run.checkpoint.config, run.checkpoint.state);
+
+  it('a latent CSV keyed by obs name with the annotations', () => {
+    const lines = results.latentCsv.split('\n');
+    expect(lines[0]).toBe(['obs_name', 'condition', 'cell_type', ...Array.from({ length: 6 }, (_, i) => `mu${i}`)].join(','));
+    expect(lines).toHaveLength(501);
+    const first = lines[1].split(',');
+    expect(first[0]).toBe('cell0');
+    expect(first[1]).toBe(sim.conditions[sim.conditionCodes[0]].name);
+    expect(first[2]).toBe(sim.cellTypes[sim.cellTypeCodes[0]].name);
   });
 
-  it('the average shift over the other cell types excludes the held-out one', () => {
-    // Two genes; type 0 (held out) would shift by 10, types 1 and 2 by 1 and 3.
-    const x = Float32Array.from([0, 0, 10, 10, 0, 0, 1, 1, 0, 0, 3, 3]);
-    const conditions = Int32Array.from([0, 1, 0, 1, 0, 1]);
-    const cellTypes = Int32Array.from([0, 0, 1, 1, 2, 2]);
-    expect([...averageShift(x, conditions, cellTypes, 0, 0, 1, 2)]).toEqual([2, 2]);
+  it.skipIf(anndataMissing)(`AnnData downloads that anndata.read_h5ad opens, with the values shown${anndataMissing ? ` — skipped: ${anndataMissing}` : ''}`, async () => {
+    const names = [...results.files.keys()].sort();
+    expect(names).toEqual(['predicted_NK_control_to_stimulated.h5ad', 'trvae_cells.h5ad']);
+    for (const [name, bytes] of results.files) await writeFile(join(dir, name), bytes);
+    const script = `
+import anndata, json, sys, numpy as np
+c = anndata.read_h5ad(sys.argv[1]); p = anndata.read_h5ad(sys.argv[2])
+print(json.dumps({
+  "cells": list(c.shape), "obs_names": list(c.obs_names[:3]), "cell_type": list(c.obs["cell_type"][:3]),
+  "mu_row0": c.obsm["X_trvae"][0].tolist(), "mmd_shape": list(c.obsm["X_trvae_mmd"].shape),
+  "pred": list(p.shape), "var": list(p.var_names[:2]), "pair": [p.obs["source_condition"][0], p.obs["condition"][0], p.obs["cell_type"][0]],
+  "source_cell": p.obs["source_cell"][0], "pred_mean": p.X.mean(axis=0).tolist(),
+}))`;
+    const read = JSON.parse(execFileSync(python, ['-c', script, join(dir, 'trvae_cells.h5ad'), join(dir, 'predicted_NK_control_to_stimulated.h5ad')], { encoding: 'utf8' }));
+    expect(read.cells).toEqual([500, 0]);
+    expect(read.obs_names).toEqual(['cell0', 'cell1', 'cell2']);
+    expect(read.cell_type).toEqual([0, 1, 2].map((i) => sim.cellTypes[sim.cellTypeCodes[i]].name));
+    const csvMu = results.latentCsv.split('\n')[1].split(',').slice(3).map(Number);
+    read.mu_row0.forEach((v: number, d: number) => expect(v).toBeCloseTo(csvMu[d], 4));
+    expect(read.mmd_shape).toEqual([500, 16]);
+    const p = results.prediction!;
+    expect(read.pred).toEqual([p.sourceCells, 30]);
+    expect(read.var).toEqual(plan.geneNames.slice(0, 2));
+    expect(read.pair).toEqual(['control', 'stimulated', 'NK']);
+    expect(read.source_cell).toMatch(/^cell\d+$/);
+    // The page's predicted-vs-real scatter shows these per-gene means.
+    read.pred_mean.forEach((m: number, g: number) => expect(m).toBeCloseTo(p.meanPoints[2 * g], 4));
   });
 });

@@ -6,7 +6,9 @@ import type { AnnDataSource } from '../source/types.ts';
 import { loadExpression, type CategoricalColumn } from './dataset.ts';
 import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
+import { h5adBytes } from '../convert/h5ad-bytes.ts';
 import { pca2 } from './pca.ts';
+import { latentAnnData, predictionAnnData, type PredictedCells } from './results-anndata.ts';
 import { predictCounterfactual } from './predict.ts';
 import type { TrainingPlan } from './pipeline.ts';
 import { createRng } from '../random.ts';
@@ -66,6 +68,12 @@ export interface TrainingResults {
   readonly predictionNote?: string;
   /** μ of the shown cells, keyed by obs row. */
   readonly latentCsv: string;
+  /**
+   * AnnData files for scanpy (`anndata.read_h5ad`): `<model>_cells.h5ad` (the shown cells' obs with
+   * obsm X_trvae = μ and, for trVAE, X_trvae_mmd = the MMD layer) and, with a held-out pair,
+   * `predicted_<cell type>_<source>_to_<target>.h5ad` (the predicted cells × model genes).
+   */
+  readonly files: ReadonlyMap<string, Uint8Array>;
 }
 
 export interface ResultsOptions {
@@ -133,12 +141,28 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
   const encoder = await createInferenceRunner('encode', config, { state }, options.backend);
   const { mu } = await encoder.run({ x, conditions: cellConditions });
   await encoder.release();
+  // trVAE's MMD layer (decoded with each cell's own condition, z = μ); scGen has none.
+  let mmd: { values: Float32Array; width: number } | undefined;
+  if (config.model !== 'scgen') {
+    const runner = await createInferenceRunner('mmd', config, { state }, options.backend);
+    const { y } = await runner.run({ x, conditions: cellConditions, target: cellConditions });
+    await runner.release();
+    mmd = { values: y, width: y.length / Math.max(1, n) };
+  }
+  const allNames = source.obsNames ? await source.obsNames() : undefined;
+  const obsNames = Array.from(rows, (r) => allNames?.[r] ?? String(r));
   const labels = [slice(plan.options.conditionKey, conditions, rows), ...(cellTypes && plan.options.cellTypeKey ? [slice(plan.options.cellTypeKey, cellTypes, rows)] : [])];
 
-  const csv = ['obs_row,' + Array.from({ length: config.latent }, (_, i) => `mu${i}`).join(',')];
-  for (let i = 0; i < n; i++) csv.push(`${rows[i]},${Array.from(mu.subarray(i * config.latent, (i + 1) * config.latent), (v) => v.toPrecision(6)).join(',')}`);
+  // Keyed by obs name with the annotations, so it joins back onto adata.obs.
+  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
+  const csv = [['obs_name', ...labels.map((l) => l.name), ...Array.from({ length: config.latent }, (_, i) => `mu${i}`)].map(quote).join(',')];
+  for (let i = 0; i < n; i++) {
+    const annotations = labels.map((l) => quote(l.codes[i] >= 0 ? l.categories[l.codes[i]] : ''));
+    csv.push([quote(obsNames[i]), ...annotations, ...Array.from(mu.subarray(i * config.latent, (i + 1) * config.latent), (v) => v.toPrecision(6))].join(','));
+  }
 
   let prediction: HeldOutPrediction | undefined;
+  let predictedCells: PredictedCells | undefined;
   let predictionNote: string | undefined;
   if (holdout && cellTypes && heldOutType >= 0) {
     const target = conditions.categories.indexOf(holdout.condition);
@@ -170,6 +194,10 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
         x: sourceCells.x, sourceCondition, targetCondition: target, training: { x: training.x, conditions: Int32Array.from(trainingRows, (i) => cellConditions[i]) },
       }, options.backend);
       const pred = { x: xhat, n: sourceCells.n };
+      predictedCells = {
+        sourceObsNames: sourceRows.map((i) => obsNames[i]), cellType: holdout.cellType, sourceCondition: conditions.categories[sourceCondition],
+        targetCondition: holdout.condition, x: xhat, geneNames: plan.geneNames,
+      };
       const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
       const evaluation = evaluate(pred);
       const shift = averageShift(x, cellConditions, Int32Array.from(rows, (r) => cellTypes.codes[r]), heldOutType, sourceCondition, target, G);
@@ -197,5 +225,12 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
       };
     }
   }
-  return { cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels, prediction, predictionNote, latentCsv: csv.join('\n') };
+  const files = new Map<string, Uint8Array>();
+  const model = config.model ?? 'trvae';
+  files.set(`${model}_cells.h5ad`, await h5adBytes(latentAnnData({ obsNames, labels, mu, latent: config.latent, mmd })));
+  if (predictedCells) {
+    const safe = (t: string) => t.replace(/[^\w.-]+/g, '_');
+    files.set(`predicted_${safe(predictedCells.cellType)}_${safe(predictedCells.sourceCondition)}_to_${safe(predictedCells.targetCondition)}.h5ad`, await h5adBytes(predictionAnnData(predictedCells)));
+  }
+  return { cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels, prediction, predictionNote, latentCsv: csv.join('\n'), files };
 }

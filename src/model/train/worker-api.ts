@@ -141,7 +141,7 @@ export function createTrainWorkerApi() {
           resumedFromEpoch: resume?.epoch,
           geneNames: plan.geneNames,
           conditions: plan.conditions.categories,
-          files: exportRun(plan, run),
+          files: new Map([...exportRun(plan, run), ...(results?.files ?? [])]),
           results,
         };
       } finally {

@@ -112,7 +112,7 @@ describe('training worker (one pipeline, comlink) with OPFS checkpoints', () => 
     expect(result.state.params.get('enc.0.w')!.length).toBe((20 + 2) * 16);
     expect(events).toContain('plan');
     expect(events).toContain('phase');
-    expect([...result.files.keys()].sort()).toEqual(['model.json', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
+    expect([...result.files.keys()].sort()).toEqual(['model.json', 'predicted_C_control_to_stim.h5ad', 'trvae_cells.h5ad', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
     const results = result.results!;
     expect(results.cells).toEqual({ shown: 360, of: 360 });
     expect(results.embedding).toHaveLength(360 * 2);
