@@ -309,8 +309,8 @@ describe('the lzf decoder', () => {
 });
 
 describe('files of other writers and eras', () => {
-  it('reads a float16 X as float32', async () => {
-    const source = await open(fixture('half.h5ad'));
+  it.each(['half.h5ad', 'half.zarr'])('reads a float16 X as float32 (%s)', async (name) => {
+    const source = await open(fixture(name));
     expect(source.X).toMatchObject({ encoding: 'csr_matrix', dtype: 'float16' });
     const { block } = await source.readRows([{ start: 0, end: 6 }]);
     expect(block.format === 'csr' && block.data).toBeInstanceOf(Float32Array);

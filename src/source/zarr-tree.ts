@@ -4,6 +4,8 @@
 // indptr fixes — that no chunk is missing (zarr's "missing chunk = fill value" would put zeros in
 // column 0 there). A problem is a SourceError naming the array and the chunk's key.
 
+import { isFloat16Array } from '@petamoriken/float16';
+import { ensureFloat16Array } from './float16.ts';
 import * as zarr from 'zarrita';
 import { installCheckedCodecs, verifyCrc32c } from './checked-codecs.ts';
 import { SourceError } from './errors.ts';
@@ -29,6 +31,8 @@ function listingOf(contents: readonly { path: AbsolutePath }[]): Listing {
 
 function toValues(data: unknown): ArrayValues {
   if (ArrayBuffer.isView(data)) return data as ArrayValues;
+  // Node's Float16Array stand-in (src/source/float16.ts) is not a view: float16 is read as float32.
+  if (isFloat16Array(data)) return Float32Array.from(data as Iterable<number>);
   if (data instanceof zarr.BoolArray) return Uint8Array.from(data, (v) => (v ? 1 : 0));
   if (data instanceof zarr.UnicodeStringArray || data instanceof zarr.ByteStringArray) return Array.from(data);
   if (Array.isArray(data)) return data.map((v) => (v === null || v === undefined ? null : String(v)));
@@ -178,6 +182,7 @@ const sparseEncodings = new Set(['csr_matrix', 'csc_matrix']);
 
 export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
   installCheckedCodecs();
+  await ensureFloat16Array();
   const label = store.label;
   let readable: zarr.AsyncReadable = store;
   let listing: Listing | undefined;
