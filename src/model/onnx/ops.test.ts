@@ -35,6 +35,7 @@ const cases: [string, GradCheckInput[], (...xs: Tensor[]) => Tensor][] = [
   ['Concat', [x23(), { name: 'b', shape: [2, 2], values: vals(4, 3) }], (x, b) => op.concat([x, b, x], 1)],
   ['Slice', [{ name: 'x', shape: [3, 4], values: vals(12) }], (x) => op.slice(x, [1, 1], [3, 3], [0, 1])],
   ['Pad', [x23()], (x) => op.pad(x, [1, 0, 0, 2])],
+  ['Gather (repeated indices accumulate)', [{ name: 'x', shape: [3, 4], values: vals(12) }], (x) => op.mul(op.gather(x, [3, 0, 3, 1, 3], 1), op.gather(x, [3, 0, 3, 1, 3], 1))],
   ['Reshape', [x23()], (x) => op.mul(op.reshape(x, [3, 2]), op.reshape(x, [3, 2]))],
   ['Expand', [{ name: 'x', shape: [2, 1], values: vals(2) }], (x) => op.mul(op.expand(x, [3, 2, 4]), op.expand(x, [3, 2, 4]))],
   ['MatMul', [x23(), { name: 'b', shape: [3, 4], values: vals(12, 1) }], op.matmul],

@@ -241,6 +241,26 @@ export function slice(x: Tensor, starts: readonly number[], ends: readonly numbe
   ])[0];
 }
 
+/**
+ * Elements at constant `indices` along `axis` (numpy's take). Gradient: the output gradient added
+ * back at those indices (ScatterElements with reduction 'add', so repeated indices accumulate).
+ */
+export function gather(x: Tensor, indices: readonly number[], axis: number): Tensor {
+  const rank = x.shape.length;
+  const ax = axis < 0 ? axis + rank : axis;
+  if (ax < 0 || ax >= rank) fail('Gather', `axis ${axis} out of range for rank ${rank}`);
+  const bad = indices.find((i) => !Number.isInteger(i) || i < 0 || i >= x.shape[ax]);
+  if (bad !== undefined) fail('Gather', `index ${bad} out of range [0, ${x.shape[ax]}) on axis ${ax}`);
+  const shape = x.shape.map((d, i) => (i === ax ? indices.length : d));
+  const idx = int64s(x, indices);
+  return addNode(x.graph, 'Gather', [x, idx], [{ dtype: x.dtype, shape }], { axis: ax }, () => ([gy]) => {
+    if (!gy) return [];
+    const along = reshape(idx, shape.map((d, i) => (i === ax ? d : 1)));
+    const zeros = expand(scalar(gy, 0), x.shape);
+    return [addNode(x.graph, 'ScatterElements', [zeros, expand(along, shape), gy], [{ dtype: gy.dtype, shape: x.shape }], { axis: ax, reduction: 'add' })[0]];
+  })[0];
+}
+
 /** Zero padding; `pads` = [begin_0, …, begin_n, end_0, …, end_n]. */
 export function pad(x: Tensor, pads: readonly number[]): Tensor {
   const rank = x.shape.length;

@@ -6,7 +6,7 @@
 
 import { constant, customGradient, type Tensor } from '../onnx/ir.ts';
 import {
-  add, cast, clip, div, gemm, greater, mul, reduceSum, relu, reshape, scalar, slice, sub, sumAll, tanh, transpose,
+  add, cast, clip, div, gather, gemm, greater, mul, reduceSum, relu, reshape, scalar, slice, sub, sumAll, tanh, transpose,
 } from '../onnx/ops.ts';
 
 /** σ of the kernel, used as a variance: k = (1/19) Σ_s exp(−‖a − b‖² / (2σ_s)). */
@@ -16,24 +16,47 @@ import { MMD_SIGMAS } from '../../cpu/mmd.ts';
 export { MMD_SIGMAS };
 
 /**
- * K = (1/19) Σ_s (e^{−d/(2σ_s)} − 1) for a [B, B] matrix of squared distances, with a hand-written
- * gradient. Each term is −2q with q = (1 − e^{−2v})/2 = tanh(v)/(1 + tanh(v)), v = d/(4σ): accurate
- * near 0, where Exp(−u) − 1 would lose every digit. dK/dd = (1/19) Σ_s (4/(4σ_s))·q_s − (1/19) Σ_s
- * 2/(4σ_s), so one Gemm over the [19, B·B] tensor gives the kernel and its slope together; the chain
- * rule through tanh and the division would cost a dozen more passes over it.
+ * K = (1/19) Σ_s (e^{−d/(2σ_s)} − 1) for a symmetric [B, B] matrix of squared distances with a zero
+ * diagonal, with a hand-written gradient. Each term is −2q with q = (1 − e^{−2v})/2 =
+ * tanh(v)/(1 + tanh(v)), v = d/(4σ): accurate near 0, where Exp(−u) − 1 would lose every digit.
+ * dK/dd = (1/19) Σ_s (4/(4σ_s))·q_s − (1/19) Σ_s 2/(4σ_s), so one Gemm over the [19, ·] tensor gives
+ * the kernel and its slope together; the chain rule through tanh and the division would cost a dozen
+ * more passes over it. The elementwise chain over 19 scales was most of the step's non-GEMM time on
+ * ORT-web's WASM EP (bench/train-profile.ts), so it runs on the upper triangle only (d[0, 0] = 0 and
+ * the pairs i < j, packed) and a Gather spreads the kernel and slope back over [B, B]: entry (j, i)
+ * takes the value of (i, j), which equals it up to rounding.
  */
 function kernelMinusOne(d: Tensor): Tensor {
   const [b] = d.shape;
   const n = MMD_SIGMAS.length;
+  const { packed, spread } = upperTriangle(b);
   const inv4Sigma = MMD_SIGMAS.map((s) => 1 / (4 * s));
-  const t = tanh(mul(reshape(d, [1, b * b]), constant(d.graph, d.dtype, [n, 1], inv4Sigma)));
+  const dPacked = reshape(gather(reshape(d, [b * b]), packed, 0), [1, packed.length]);
+  const t = tanh(mul(dPacked, constant(d.graph, d.dtype, [n, 1], inv4Sigma)));
   const q = div(t, add(t, scalar(t, 1)));
   const weights = constant(d.graph, d.dtype, [2, n], [...inv4Sigma.map(() => -2 / n), ...inv4Sigma.map((w) => (4 * w) / n)]);
-  const sums = gemm(weights, q);
+  const sums = gather(gemm(weights, q), spread, 1);
   const kernel = reshape(slice(sums, [0], [1], [0]), [b, b]);
   const slopeConstant = -(2 / n) * inv4Sigma.reduce((a, w) => a + w, 0);
   const slope = add(reshape(slice(sums, [1], [2], [0]), [b, b]), scalar(d, slopeConstant));
   return customGradient(kernel, [d], ([gk]) => [gk && mul(gk, slope)]);
+}
+
+/**
+ * For a symmetric [b, b] matrix with a zero diagonal: `packed`, the flat indices of entry (0, 0) and
+ * of the pairs i < j; `spread`, for each flat index of [b, b], its place in `packed` ((j, i) that of
+ * (i, j), every diagonal entry that of (0, 0)).
+ */
+function upperTriangle(b: number): { packed: number[]; spread: number[] } {
+  const packed = [0];
+  const place = new Int32Array(b * b);
+  for (let i = 0; i < b; i++) {
+    for (let j = i + 1; j < b; j++) {
+      place[i * b + j] = place[j * b + i] = packed.length;
+      packed.push(i * b + j);
+    }
+  }
+  return { packed, spread: Array.from(place) };
 }
 
 /** Squared Euclidean distances [B, B] with an exactly-zero diagonal and no negative entries. */
