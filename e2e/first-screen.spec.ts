@@ -18,12 +18,12 @@ test('first screen shows the adapter, the backend and the three ways in', async 
 test('the demo dataset opens and shows its shape and annotations', async ({ page }) => {
   await page.goto('/');
   await page.getByTestId('demo-button').click();
-  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
   const summary = page.getByTestId('dataset-summary');
   await expect(summary).toContainText('csr_matrix');
   await expect(summary).toContainText('cell_type');
   await expect(summary).toContainText('stimulated');
-  await expect(summary).toContainText('GENE0000');
+  await expect(summary).toContainText('gene0000');
 });
 
 test('a dropped .h5ad opens in a worker', async ({ page }) => {

@@ -3,7 +3,7 @@ import { expect, test } from '@playwright/test';
 test('a link opens the demo with the run set up; Copy link writes the configuration back; the copied link gives the same form', async ({ page, context }) => {
   await context.grantPermissions(['clipboard-read', 'clipboard-write']);
   await page.goto('/?store=demo/demo.zarr&condition=condition&cell_type=cell_type&holdout=B:stimulated&genes=150&epochs=2&hidden=32,16&latent=6&recon=mse&batch-size=128&bogus=1&dropout=7');
-  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
   const form = page.getByTestId('train-form');
   const field = (label: string) => form.getByLabel(label, { exact: true });
   await expect(field('Genes')).toHaveValue('150');
@@ -39,7 +39,7 @@ test('a link opens the demo with the run set up; Copy link writes the configurat
   expect(await page.evaluate(() => navigator.clipboard.readText())).toBe(page.url());
 
   await page.goto(url.href);
-  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
   await expect(field('Seed')).toHaveValue('7');
   await expect(field('Genes')).toHaveValue('150');
   await expect(field('Latent size')).toHaveValue('6');
@@ -49,7 +49,7 @@ test('a link opens the demo with the run set up; Copy link writes the configurat
 
 test('a link naming columns or categories the dataset lacks says so on the page', async ({ page }) => {
   await page.goto('/?store=demo/demo.zarr&condition=treatment&holdout=Alien:stimulated&layer=counts&epochs=many');
-  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
   const problems = page.getByTestId('link-problems');
   await expect(problems).toContainText('epochs= needs an integer or auto, got "many"');
   await expect(problems).toContainText('"treatment" is not in this dataset');

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { save } from './helpers.ts';
 
-const link = '/?store=demo/demo.zarr&holdout=NK:stimulated&genes=100&epochs=6&hidden=16,8&latent=4&batch-size=256&patience=0';
+const link = '/?store=demo/demo.zarr&holdout=NK:stimulated&genes=100&epochs=6&hidden=16,8&latent=4&batch-size=256&patience=0&validation=0.8';
 
 interface ModelJson {
   readonly history: readonly { readonly epoch: number; readonly train: { readonly total: number } }[];

@@ -47,8 +47,8 @@ test('without headers, the service worker makes the page cross-origin isolated; 
   await expect(page.getByTestId('isolation')).toHaveText(/^yes/, { timeout: 30_000 });
   expect(await page.evaluate(() => crossOriginIsolated && typeof SharedArrayBuffer === 'function')).toBe(true);
   // A short run: the workers and ORT's threaded WASM load through the service worker too.
-  await page.goto(`${base}?store=demo/demo.zarr&holdout=&genes=50&epochs=1&hidden=16,8&latent=4&batch-size=256`);
-  await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+  await page.goto(`${base}?store=demo/demo.zarr&holdout=&genes=50&epochs=1&hidden=16,8&latent=4&batch-size=256&validation=0.8`);
+  await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText('Trained 1 epoch in', { timeout: 90_000 });
   await expect(page.getByTestId('results-panel')).toBeVisible({ timeout: 30_000 });
@@ -62,7 +62,7 @@ test.describe('service workers blocked', () => {
     await expect(isolation).toContainText('no — WASM runs single-threaded');
     await expect(isolation).toContainText('Cross-Origin-Embedder-Policy');
     await page.getByTestId('demo-button').click();
-    await expect(page.getByTestId('dataset-shape')).toHaveText('1,920 × 1,000');
+    await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
     await page.screenshot({ path: 'test-results/screenshots/single-thread-fallback.png' });
   });
 });
