@@ -8,7 +8,7 @@
 // On a shared machine wall times swing with the load: per node the fastest of the runs is kept (the
 // run least disturbed), and step times are given as the fastest and the median run, wall and CPU.
 //
-//   npm run bench:train-profile -- [--threads 1] [--runs 8] [--baseline <rev>]
+//   npm run bench:train-profile -- [--threads 1] [--runs 8] [--native-runs 30] [--baseline <rev>]
 import fs from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -22,9 +22,10 @@ import * as current from '../src/model/trvae/graphs.ts';
 import { makeConfig } from '../src/model/trvae/config.ts';
 import { baselineSources } from './baseline.ts';
 
-const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '8' }, baseline: { type: 'string' } } });
+const { values } = parseArgs({ options: { threads: { type: 'string', default: '1' }, runs: { type: 'string', default: '8' }, 'native-runs': { type: 'string', default: '30' }, baseline: { type: 'string' } } });
 const threads = Number(values.threads);
 const runs = Number(values.runs);
+const nativeRuns = Number(values['native-runs']);
 setCpuThreads(threads);
 const rng = createRng(1);
 const GEMM_OPS = new Set(['Gemm', 'MatMul', 'FusedGemm', 'FusedMatMul']);
@@ -129,7 +130,7 @@ const native = new Map<string, ReturnType<typeof summary>>();
 if (nativeAvailable) {
   const sessions = await Promise.all(variants.map(async (v) => ({ name: v.name, session: await createSession(serializeGraph(v.graph), 'native'), times: { wallMs: [], cpuMs: [] } as StepTimes })));
   for (const s of sessions) await s.session.run(feeds);
-  for (let i = 0; i < runs; i++) for (const s of sessions) await timedRun(s.session, s.times);
+  for (let i = 0; i < nativeRuns; i++) for (const s of sessions) await timedRun(s.session, s.times);
   for (const s of sessions) native.set(s.name, summary(s.times.wallMs));
   await Promise.all(sessions.map((s) => s.session.release()));
 }
@@ -155,7 +156,7 @@ const gemm = { wasm: await gemmMs('wasm'), native: nativeAvailable ? await gemmM
 
 const f1 = (x: number) => x.toFixed(1);
 const cols = perVariant.map((v) => v.name);
-console.log(`paper-size train step, ${threads} thread(s), ${runs} runs per variant (interleaved); ms, fastest run per node\n`);
+console.log(`paper-size train step, ${threads} thread(s), ${runs} WASM and ${nativeRuns} native runs per variant (interleaved); ms, fastest run per node\n`);
 console.log(`| op (ORT-web WASM) | ${cols.map((c) => `${c}: nodes | ms`).join(' | ')} |\n| --- |${cols.map(() => ' ---: | ---: |').join('')}`);
 const opNames = [...new Set(perVariant.flatMap((v) => [...v.ops.keys()]))].sort((a, b) => Math.max(...perVariant.map((v) => v.ops.get(b)?.ms ?? 0)) - Math.max(...perVariant.map((v) => v.ops.get(a)?.ms ?? 0)));
 for (const op of opNames) console.log(`| ${op} | ${perVariant.map((v) => `${v.ops.get(op)?.nodes ?? 0} | ${f1(v.ops.get(op)?.ms ?? 0)}`).join(' | ')} |`);
@@ -177,6 +178,7 @@ await writeFile(
       date: new Date().toISOString(),
       threads,
       runs,
+      nativeRuns,
       variants: perVariant.map((v) => ({ name: v.name, ops: Object.fromEntries(v.ops), kernelMs: v.kernelMs, gemmMs: v.gemmMs, nonGemmShare: v.nonGemmShare, wasmStepMs: v.wasm, nativeStepMs: native.get(v.name) ?? null })),
       gemm: Object.fromEntries(Object.entries(gemm).map(([k, ms]) => [k, ms === undefined ? null : { ms, gflops: gflopsOf(ms) }])),
     },

@@ -20,7 +20,9 @@ const steps = Number(values.steps);
 
 const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 63404, strictPort: false } });
 await server.listen();
-const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
+// A headless page counts as backgrounded: without these flags Chromium may deprioritise its renderer.
+const foreground = ['--disable-renderer-backgrounding', '--disable-background-timer-throttling', '--disable-backgrounding-occluded-windows'];
+const browser = await chromium.launch({ executablePath: requireChromium(), args: [...chromiumArgs, ...foreground], headless: true });
 const results: ThreadsResult[] = [];
 try {
   const page = await browser.newPage();
