@@ -3,16 +3,9 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
+import { anndataMissing, python } from '../test/setup/anndata-python.ts';
 import { fillTrainForm, save } from './helpers.ts';
 
-const anndataMissing = (() => {
-  try {
-    execFileSync('/usr/bin/python3', ['-c', 'import anndata'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'no python3 with anndata (Debian: apt-get install python3-anndata)';
-  }
-})();
 
 test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }) => {
   const errors: string[] = [];
@@ -63,7 +56,7 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   if (anndataMissing) test.info().annotations.push({ type: 'skipped', description: `anndata read-back: ${anndataMissing}` });
   else {
     const script = 'import anndata, json, sys; c = anndata.read_h5ad(sys.argv[1]); p = anndata.read_h5ad(sys.argv[2]); print(json.dumps([c.n_obs, list(c.obsm["X_trvae"].shape), list(c.obsm["X_trvae_mmd"].shape), sorted(set(c.obs["cell_type"])), list(p.shape), p.obs["condition"][0]]))';
-    const [nObs, mu, mmd, types, shape, condition] = JSON.parse(execFileSync('/usr/bin/python3', ['-c', script, cells, predicted], { encoding: 'utf8' }));
+    const [nObs, mu, mmd, types, shape, condition] = JSON.parse(execFileSync(python, ['-c', script, cells, predicted], { encoding: 'utf8' }));
     expect(nObs).toBe(10_000);
     expect(mu).toEqual([10_000, 8]);
     expect(mmd).toEqual([10_000, 32]);

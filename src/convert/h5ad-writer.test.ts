@@ -4,17 +4,9 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { anndataMissing, python } from '../../test/setup/anndata-python.ts';
 import { writeH5ad } from './h5ad-writer.ts';
 
-const python = '/usr/bin/python3';
-const anndataMissing = (() => {
-  try {
-    execFileSync(python, ['-c', 'import anndata'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'no python3 with anndata (Debian: apt-get install python3-anndata)';
-  }
-})();
 
 const dir = await mkdtemp(join(tmpdir(), 'trvae-h5ad-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));

@@ -5,6 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { anndataMissing, python } from '../../test/setup/anndata-python.ts';
 import { writeAnnDataStore } from '../convert/anndata-writer.ts';
 import { directorySink } from '../convert/sink.ts';
 import { openSource } from '../source/index.ts';
@@ -13,15 +14,6 @@ import { perturbationAnnData, simulatePerturbation } from './perturbation-sim.ts
 import { trainSource } from './pipeline.ts';
 import { computeResults } from './results.ts';
 
-const python = '/usr/bin/python3';
-const anndataMissing = (() => {
-  try {
-    execFileSync(python, ['-c', 'import anndata'], { stdio: 'ignore' });
-    return undefined;
-  } catch {
-    return 'no python3 with anndata (Debian: apt-get install python3-anndata)';
-  }
-})();
 
 const dir = await mkdtemp(join(tmpdir(), 'trvae-results-'));
 afterAll(() => rm(dir, { recursive: true, force: true }));
