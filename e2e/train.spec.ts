@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
-import { anndataMissing, python } from '../test/setup/anndata-python.ts';
+import { anndataMissing, python } from '../test/anndata-python.ts';
 import { fillTrainForm, save } from './helpers.ts';
 
 

@@ -4,7 +4,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { anndataMissing, python } from '../../test/setup/anndata-python.ts';
+import { anndataMissing, python } from '../../test/anndata-python.ts';
 import { writeH5ad } from './h5ad-writer.ts';
 
 

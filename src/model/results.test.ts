@@ -5,7 +5,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { anndataMissing, python } from '../../test/setup/anndata-python.ts';
+import { anndataMissing, python } from '../../test/anndata-python.ts';
 import { writeAnnDataStore } from '../convert/anndata-writer.ts';
 import { directorySink } from '../convert/sink.ts';
 import { openSource } from '../source/index.ts';
