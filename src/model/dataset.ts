@@ -2,11 +2,11 @@
 // highly variable genes (scanpy's seurat flavour), and the log-normalised expression of those genes.
 
 import { TrvaeError } from '../errors.ts';
-import { geneMapFromSelection } from '../cpu/csr-pool.ts';
+import { blockToCsr, geneMapFromSelection } from '../cpu/csr-pool.ts';
 import { gatherNormalize } from '../cpu/gather-normalize.ts';
 import { accumulateCsr, createGeneMoments, seuratHvg, variances, type HvgInput } from '../cpu/hvg.ts';
 import { defaultNormalize, type NormalizeOptions } from '../cpu/normalize-options.ts';
-import type { AnnDataSource, CsrBlock, ObsValues, RowBlock, RowRun } from '../source/types.ts';
+import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import type { PoolInput } from './batch.ts';
 
 export class DatasetError extends TrvaeError {
@@ -43,25 +43,6 @@ export async function readCategorical(source: AnnDataSource, key: string, option
     return { codes: Int32Array.from(values.values, (v) => (v === null ? -1 : (index.get(v) as number))), categories };
   }
   throw new DatasetError(`${option}: obs column "${key}" is ${values.kind}; it must be categorical or string`);
-}
-
-/** A row block as CSR (dense blocks are converted, zeros dropped). */
-export function toCsr(block: RowBlock): CsrBlock {
-  if (block.format === 'csr') return block;
-  const indptr = new Int32Array(block.nRows + 1);
-  const indices: number[] = [];
-  const data: number[] = [];
-  for (let r = 0; r < block.nRows; r++) {
-    for (let c = 0; c < block.nCols; c++) {
-      const v = block.values[r * block.nCols + c];
-      if (v !== 0) {
-        indices.push(c);
-        data.push(v);
-      }
-    }
-    indptr[r + 1] = indices.length;
-  }
-  return { format: 'csr', nRows: block.nRows, nCols: block.nCols, indptr, indices: Int32Array.from(indices), data: Float32Array.from(data) };
 }
 
 /** Guesses the input kind from a sample of values: integers only → counts. */
@@ -114,7 +95,7 @@ export async function highlyVariableGenes(source: AnnDataSource, nTop: number, o
   const moments = createGeneMoments(source.nVars);
   const input: HvgInput = options.input === 'counts' ? { kind: 'counts', targetSum: 1e4 } : { kind: 'log1p' };
   await forEachBlock(source, options, (block) => {
-    const csr = toCsr(block);
+    const csr = blockToCsr(block);
     accumulateCsr(moments, csr, Int32Array.from({ length: csr.nRows }, (_, i) => i), input);
   }, 'genes');
   const selected = seuratHvg(moments.mean, variances(moments), Math.min(nTop, source.nVars)).selected;
@@ -140,7 +121,7 @@ export async function loadExpression(source: AnnDataSource, genes: ArrayLike<num
 /** Every row of a block as the model's input: dense [nRows, pool.nSelected] (src/cpu's gatherNormalize). */
 export function normalizedRows(block: RowBlock, pool: PoolInput): Float32Array {
   const rowIds = Int32Array.from({ length: block.nRows }, (_, i) => i);
-  return gatherNormalize(toCsr(block), rowIds, pool.geneMap, pool.nSelected, pool.normalize).x;
+  return gatherNormalize(blockToCsr(block), rowIds, pool.geneMap, pool.nSelected, pool.normalize).x;
 }
 
 export interface Holdout {

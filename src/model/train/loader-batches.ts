@@ -8,7 +8,8 @@ import type { RowPredicate } from '../../loader/predicate.ts';
 import type { RowReader } from '../../loader/row-reader.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { PoolBatch, PoolInput } from '../batch.ts';
-import { poolInput, toCsr, type Holdout, type InputKind } from '../dataset.ts';
+import { blockToCsr } from '../../cpu/csr-pool.ts';
+import { poolInput, type Holdout, type InputKind } from '../dataset.ts';
 
 export interface TrainingLoaderOptions {
   readonly conditionKey: string;
@@ -41,7 +42,7 @@ export interface TrainingLoaders {
 export function toPoolBatch(batch: LoaderBatch, conditionKey: string, input: PoolInput): PoolBatch {
   const column = batch.obs[conditionKey];
   if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${conditionKey}"`);
-  const pool = toCsr(batch.X);
+  const pool = blockToCsr(batch.X);
   return { pool, rowIds: Int32Array.from({ length: pool.nRows }, (_, i) => i), conditions: column.codes, input, rows: batch.rows };
 }
 

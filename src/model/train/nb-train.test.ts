@@ -1,7 +1,8 @@
 import * as ort from 'onnxruntime-web';
 import { describe, expect, it } from 'vitest';
 import type { PoolBatch, PoolInput } from '../batch.ts';
-import { poolInput, toCsr } from '../dataset.ts';
+import { blockToCsr } from '../../cpu/csr-pool.ts';
+import { poolInput } from '../dataset.ts';
 import { simulateDataset } from '../simulate.ts';
 import { ConfigError, makeConfig } from '../trvae/config.ts';
 import { memoryBatches } from './memory-batches.ts';
@@ -12,7 +13,7 @@ ort.env.wasm.numThreads = 1;
 
 // Raw counts as the loader delivers them: CSR pools whose rows the step builder gathers.
 const data = simulateDataset({ nCells: 384, nGenes: 40, seed: 6 });
-const pool = toCsr({ format: 'dense', nRows: data.nCells, nCols: data.nGenes, values: data.counts });
+const pool = blockToCsr({ format: 'dense', nRows: data.nCells, nCols: data.nGenes, values: data.counts });
 // 30 of the 40 genes, so the library size (all genes) exceeds the model genes' total.
 const genes = Array.from({ length: 30 }, (_, i) => i);
 const counts = poolInput(data.nGenes, genes, 'counts');
