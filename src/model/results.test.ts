@@ -37,6 +37,17 @@ describe('results of a run', async () => {
     expect(first[2]).toBe(sim.cellTypes[sim.cellTypeCodes[0]].name);
   });
 
+  it('every obs column and the latent arrays of the shown cells, for the embedding view', () => {
+    const { latent, obs } = results;
+    expect(latent.obsNames.slice(0, 2)).toEqual(['cell0', 'cell1']);
+    expect(latent.mu).toHaveLength(500 * latent.width);
+    expect(latent.mmd?.values).toHaveLength(500 * (latent.mmd?.width ?? 0));
+    const cellType = obs.find((c) => c.name === 'cell_type');
+    if (cellType?.kind !== 'categorical') throw new Error('cell_type should be categorical');
+    expect(cellType.categories[cellType.codes[0]]).toBe(sim.cellTypes[sim.cellTypeCodes[0]].name);
+    expect(obs.map((c) => c.name)).toEqual(source.obsColumns.map((c) => c.name));
+  });
+
   it.skipIf(anndataMissing)(`AnnData downloads that anndata.read_h5ad opens, with the values shown${anndataMissing ? ` — skipped: ${anndataMissing}` : ''}`, async () => {
     const names = [...results.files.keys()].sort();
     expect(names).toEqual(['predicted_NK_control_to_stimulated.h5ad', 'trvae_cells.h5ad']);

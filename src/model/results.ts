@@ -2,7 +2,7 @@
 // CLI): a sample of cells encoded to μ and projected by PCA, the counterfactual prediction of the
 // held-out pair with the paper's R² table, and the latent coordinates as CSV. The page only draws.
 
-import type { AnnDataSource } from '../source/types.ts';
+import type { AnnDataSource, ObsValues } from '../source/types.ts';
 import { loadExpression, type CategoricalColumn } from './dataset.ts';
 import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
@@ -57,12 +57,22 @@ export function topResponders(means: { source: ArrayLike<number>; real: ArrayLik
   return order.slice(0, count).map((g) => ({ gene: geneNames[g], real: means.real[g] - means.source[g], predicted: means.predicted[g] - means.source[g], averageShift: means.shift[g] }));
 }
 
+/** An obs column's values for the shown cells (booleans and strings as categories), to colour and label them. */
+export type ShownObsColumn =
+  | { readonly name: string; readonly kind: 'categorical'; readonly categories: readonly string[]; readonly codes: Int32Array }
+  | { readonly name: string; readonly kind: 'numeric'; readonly values: Float64Array };
+
 export interface TrainingResults {
   /** Cells shown (a sample when the dataset is larger than the limit) of all cells. */
   readonly cells: { readonly shown: number; readonly of: number };
   /** PCA of μ, [shown, 2]. */
   readonly embedding: Float32Array;
+  /** The condition and cell-type columns of the shown cells. */
   readonly labels: readonly LabelColumn[];
+  /** The shown cells' obs names, μ [shown, width] and, for trVAE, the MMD layer [shown, mmd.width]. */
+  readonly latent: { readonly obsNames: readonly string[]; readonly mu: Float32Array; readonly width: number; readonly mmd?: { readonly values: Float32Array; readonly width: number } };
+  /** Every readable obs column of the shown cells (a column that cannot be read is left out). */
+  readonly obs: readonly ShownObsColumn[];
   readonly prediction?: HeldOutPrediction;
   /** A note when the held-out pair cannot be evaluated (no real or no source cells). */
   readonly predictionNote?: string;
@@ -96,6 +106,36 @@ function sampleRows(nObs: number, maxCells: number, seed: number, always: (row: 
     if ((pick || always(row)) && usable(row)) rows.push(row);
   }
   return Int32Array.from(rows);
+}
+
+/** The shown rows' values of every obs column the source can read. */
+async function shownObs(source: AnnDataSource, rows: Int32Array, signal?: AbortSignal): Promise<ShownObsColumn[]> {
+  const out: ShownObsColumn[] = [];
+  for (const { name } of source.obsColumns) {
+    let values: ObsValues;
+    try {
+      values = await source.readObs(name, signal);
+    } catch (error) {
+      if (signal?.aborted) throw error;
+      continue;
+    }
+    if (values.kind === 'categorical') out.push({ name, kind: 'categorical', categories: values.categories, codes: Int32Array.from(rows, (r) => values.codes[r]) });
+    else if (values.kind === 'numeric') out.push({ name, kind: 'numeric', values: Float64Array.from(rows, (r) => (values.mask?.[r] ? Number.NaN : values.values[r])) });
+    else {
+      const text = (r: number) => (values.kind === 'boolean' ? (values.mask?.[r] ? null : values.values[r] ? 'True' : 'False') : values.values[r]);
+      const categories: string[] = [];
+      const index = new Map<string, number>();
+      const codes = Int32Array.from(rows, (r) => {
+        const v = text(r);
+        if (v === null) return -1;
+        let code = index.get(v);
+        if (code === undefined) index.set(v, (code = categories.push(v) - 1));
+        return code;
+      });
+      out.push({ name, kind: 'categorical', categories, codes });
+    }
+  }
+  return out;
 }
 
 const slice = (name: string, column: CategoricalColumn, rows: Int32Array): LabelColumn => ({
@@ -232,5 +272,9 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
     const safe = (t: string) => t.replace(/[^\w.-]+/g, '_');
     files.set(`predicted_${safe(predictedCells.cellType)}_${safe(predictedCells.sourceCondition)}_to_${safe(predictedCells.targetCondition)}.h5ad`, await h5adBytes(predictionAnnData(predictedCells)));
   }
-  return { cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels, prediction, predictionNote, latentCsv: csv.join('\n'), files };
+  return {
+    cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels,
+    latent: { obsNames, mu, width: config.latent, mmd }, obs: await shownObs(source, rows, options.signal),
+    prediction, predictionNote, latentCsv: csv.join('\n'), files,
+  };
 }
