@@ -4,7 +4,7 @@
 import { createReadStream, existsSync, statSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { extname, join, normalize } from 'node:path';
+import { extname, join, normalize, resolve } from 'node:path';
 import { expect, test } from '@playwright/test';
 
 const types: Record<string, string> = { '.html': 'text/html', '.js': 'text/javascript', '.mjs': 'text/javascript', '.css': 'text/css', '.wasm': 'application/wasm', '.svg': 'image/svg+xml', '.json': 'application/json' };
@@ -35,7 +35,7 @@ function staticHost(root: string, prefix: string): Server {
 let server: Server;
 let base: string;
 test.beforeAll(async () => {
-  server = staticHost(join(process.cwd(), 'dist'), '/project/');
+  server = staticHost(resolve(process.env.E2E_DIST ?? 'dist'), '/project/');
   await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
   base = `http://127.0.0.1:${(server.address() as AddressInfo).port}/project/`;
 });
