@@ -7,7 +7,10 @@ import { requestComputeDevice } from '../../gpu/adapter.ts';
 import { gpuHighlyVariableGenes } from '../../gpu/hvg.ts';
 import { cacheSettings, spawnReadWorker } from '../../loader/read-workers.ts';
 import { defaultWorkerCount, openPooledReader, type PooledReader } from '../../loader/pooled-reader.ts';
+import { meteredReader, type ReadMeter } from '../../loader/read-meter.ts';
 import type { CacheSettings } from '../../loader/read-worker.ts';
+import { sourceRowReader } from '../../loader/row-reader.ts';
+import type { TransferStats } from '../../loader/transfer.ts';
 import { openSource } from '../../source/index.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { TrainingOptions } from '../options.ts';
@@ -44,6 +47,8 @@ export interface TrainWorkerRequest {
 export type TrainWorkerEvent =
   | { readonly kind: 'phase'; readonly phase: PreparePhase | 'computing results'; readonly done: number; readonly total: number }
   | { readonly kind: 'plan'; readonly epochs: number; readonly stepsPerEpoch: number; readonly batchSize: number; readonly cells: { readonly train: number; readonly validation: number; readonly heldOut: number }; readonly inMemory: boolean; readonly genes: number; readonly log: readonly string[]; readonly lossWeights: Readonly<Record<string, number>> }
+  /** The loader's reads so far (about once a second and after every epoch): cells and busy seconds, bytes by origin. */
+  | { readonly kind: 'loader'; readonly read: ReadMeter; readonly transfer: TransferStats; readonly readWorkers: number }
   | TrainingEvent;
 
 export interface TrainWorkerResult {
@@ -98,11 +103,17 @@ export function createTrainWorkerApi() {
         const { options } = request;
         // On WebGPU (chosen for a real adapter) the moments pass over every cell runs on the GPU too.
         const onGpu = request.backend === 'webgpu';
+        const reader = meteredReader(opened.pooled?.reader ?? sourceRowReader(opened.source));
+        let loaderShown = 0;
+        const emitLoader = () => {
+          loaderShown = performance.now();
+          emit({ kind: 'loader', read: reader.meter(), transfer: reader.transfer(), readWorkers: opened.pooled?.workers ?? 0 });
+        };
         if (onGpu) log.push('highly variable genes selected on the GPU (gene-moments kernel)');
         const plan = await prepareTraining(opened.source, options, {
           selectGenes: onGpu ? gpuGeneSelector : undefined,
           signal: control.signal,
-          reader: opened.pooled?.reader,
+          reader,
           onLog: (line) => log.push(line),
           onPhase: (phase, done, total) => emit({ kind: 'phase', phase, done, total }),
         });
@@ -114,7 +125,10 @@ export function createTrainWorkerApi() {
             backend: request.backend,
             resume,
             control,
-            onEvent: emit,
+            onEvent: (e) => {
+              emit(e);
+              if (e.kind === 'epoch' || performance.now() - loaderShown > 1000) emitLoader();
+            },
             onCheckpoint: request.checkpointName ? async (c) => void (await saveCheckpoint(request.checkpointName as string, c)) : undefined,
           });
         } finally {
