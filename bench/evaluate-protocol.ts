@@ -161,7 +161,7 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
             // scGen's latent means come from every cell the model could see (all but the held-out pair).
             const training = gather(d, (i) => !(d.cellTypes[i] === h && d.conditions[i] === stimulated));
             const { config, state, history, best } = run.checkpoint;
-            const xhat = await predictCounterfactual(config, state, {
+            const xhat = await predictCounterfactual(config, { state }, {
               x: sourceCells.x, sourceCondition: control, targetCondition: stimulated, training: { x: training.x, conditions: Int32Array.from(training.rows, (i) => d.conditions[i]) }, seed,
             });
             const score = evaluate({ x: xhat, n: sourceCells.n });

@@ -129,7 +129,7 @@ async function runSeed(dir: string, seed: number, backend: Awaited<ReturnType<ty
           };
           for (const [name, pred] of Object.entries(baselines)) records.push({ seed, sourceCondition: from, method: name, kind: 'baseline', cells, score: evaluate(pred) });
         }
-        const xhat = await predictCounterfactual(config, state, {
+        const xhat = await predictCounterfactual(config, { state }, {
           x: sourceCells.x, sourceCondition: s, targetCondition: target, training: { x: training.x, conditions: Int32Array.from(training.rows, (i) => d.conditions[i]) }, seed,
         }, backend);
         const score = evaluate({ x: xhat, n: sourceCells.n });

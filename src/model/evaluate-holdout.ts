@@ -8,10 +8,8 @@
 import type { AnnDataSource } from '../source/types.ts';
 import { categoryCode, loadExpression, readCategorical, DatasetError, type CategoricalColumn, type Holdout } from './dataset.ts';
 import type { ModelJson } from './export.ts';
-import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, type PredictionEvaluation } from './metrics.ts';
-import { scgenLatentMeans, scgenPredict } from './scgen.ts';
-import { normalNoise } from '../cpu/philox.ts';
+import { predictCounterfactual } from './predict.ts';
 
 /** The exported inference graphs by kind (model.json `graphs`): trVAE needs predict; scGen encode and decode. */
 export type ModelGraphs = Readonly<Partial<Record<string, Uint8Array>>>;
@@ -77,26 +75,10 @@ export async function evaluateHoldout(source: AnnDataSource, model: ModelJson, g
   const xTarget = await loadExpression(source, genes, loadOptions, targetRows);
   const n = sourceRows.length;
   const kind = model.config.model === 'scgen' ? 'scgen' : 'trvae';
-  const graph = (name: string) => {
-    const bytes = graphs[name];
-    if (!bytes) throw new DatasetError(`the ${kind} export has no ${name} graph (model.json lists ${Object.keys(model.graphs).join(', ')})`);
-    return bytes;
-  };
-  let xhat: Float32Array;
-  if (kind === 'scgen') {
-    const weights = { encode: graph('encode'), decode: graph('decode') };
-    const training = await trainingCells(source, model, conditions, cellTypes, genes, loadOptions);
-    const means = await scgenLatentMeans(model.config, weights, training.x, training.conditions);
-    xhat = (await scgenPredict(model.config, weights, means, { x: xSource, source: sourceCode, target: targetCode })).xhat;
-  } else {
-    const runner = await createInferenceRunner('predict', model.config, { model: graph('predict') });
-    try {
-      const eps = options.sampleLatent === false ? undefined : normalNoise(n * model.config.latent, { seed: options.seed ?? 0, step: 0, stream: 0 });
-      xhat = (await runner.run({ x: xSource, conditions: new Int32Array(n).fill(sourceCode), target: targetCode, eps })).xhat;
-    } finally {
-      await runner.release();
-    }
-  }
+  const xhat = await predictCounterfactual(model.config, { graphs }, {
+    x: xSource, sourceCondition: sourceCode, targetCondition: targetCode, seed: options.seed, sampleLatent: options.sampleLatent,
+    training: () => trainingCells(source, model, conditions, cellTypes, genes, loadOptions),
+  });
   const G = model.genes.length;
   const evaluation = evaluatePrediction({ x: xhat, n }, { x: xTarget, n: targetRows.length }, { x: xSource, n }, {
     nGenes: G, nDegs: options.nDegs, bootstrap: options.bootstrap, seed: options.seed,

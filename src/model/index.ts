@@ -2,8 +2,8 @@
 // export), counterfactual prediction, the paper's metrics, exported models, the simulator.
 export { defaultTrainingOptions, optionsUsage, trainingOptionSpecs, trainingOptionsFrom, type OptionSpec, type TrainingOptions } from './options.ts';
 export { exportRun, prepareTraining, runTraining, trainSource, type PrepareEnvironment, type RunOptions, type TrainedRun, type TrainingPlan } from './pipeline.ts';
-export { predictCounterfactual, type CounterfactualInput } from './predict.ts';
-export { computeResults, type HeldOutPrediction, type TrainingResults } from './results.ts';
+export { predictCounterfactual, type CounterfactualInput, type ModelWeights } from './predict.ts';
+export { computeResults, loadResultsSample, pairOffer, predictPair, type HeldOutPrediction, type PairOffer, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from './results.ts';
 export { evaluatePrediction, type PredictionEvaluation } from './metrics.ts';
 export { evaluateHoldout, type HoldoutEvaluation } from './evaluate-holdout.ts';
 export { exportModel, parseModelJson, type ModelJson } from './export.ts';

@@ -1,5 +1,6 @@
 // The results a run hands back: the downloads go back into scanpy (read by Debian's anndata 0.8 and
-// compared with what the page shows), the CSV is keyed by obs name with the annotations.
+// compared with what the page shows), the CSV is keyed by obs name with the annotations; any pair's
+// counterfactual from the kept sample, with the numbers `trvae-web evaluate` gives.
 import { execFileSync } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -9,10 +10,12 @@ import { anndataMissing, python } from '../../test/anndata-python.ts';
 import { writeAnnDataStore } from '../convert/anndata-writer.ts';
 import { directorySink } from '../convert/sink.ts';
 import { openSource } from '../source/index.ts';
+import { evaluateHoldout } from './evaluate-holdout.ts';
+import { parseModelJson } from './export.ts';
 import { defaultTrainingOptions } from './options.ts';
-import { perturbationAnnData, simulatePerturbation } from './perturbation-sim.ts';
+import { haberLikeConditions, perturbationAnnData, simulatePerturbation, type CellTypeSpec } from './perturbation-sim.ts';
 import { trainSource } from './pipeline.ts';
-import { computeResults } from './results.ts';
+import { computeResults, loadResultsSample, predictPair } from './results.ts';
 
 
 const dir = await mkdtemp(join(tmpdir(), 'trvae-results-'));
@@ -75,5 +78,83 @@ print(json.dumps({
     expect(read.source_cell).toMatch(/^cell\d+$/);
     // The page's predicted-vs-real scatter shows these per-gene means.
     read.pred_mean.forEach((m: number, g: number) => expect(m).toBeCloseTo(p.meanPoints[2 * g], 4));
+  });
+});
+
+describe('any pair from the kept sample: control → treatment, treatment → treatment, treatment → control', async () => {
+  const cellTypes: CellTypeSpec[] = [
+    { name: 'Enterocyte', lineage: 'absorptive', weight: 1, sharedStrength: 1 },
+    { name: 'Stem', lineage: 'absorptive', weight: 1, sharedStrength: 0.6 },
+    { name: 'Tuft', lineage: 'secretory', weight: 1, sharedStrength: 1.6 },
+  ];
+  const sim = simulatePerturbation({ nCells: 900, nGenes: 40, cellTypes, conditions: haberLikeConditions, seed: 4 });
+  await writeAnnDataStore(await directorySink(join(dir, 'haber.zarr')), perturbationAnnData(sim));
+  const source = await openSource(join(dir, 'haber.zarr'));
+  afterAll(() => source.close());
+  const options = { ...defaultTrainingOptions, conditionKey: 'condition', cellTypeKey: 'cell_type', holdout: 'Tuft:Hpoly.Day10', genes: 30, hidden: [32, 16], latent: 6, batchSize: 64, epochs: 3 as const };
+  const { plan, run, files } = await trainSource(source, options);
+  const { config, state } = run.checkpoint;
+  const sample = await loadResultsSample(source, plan);
+  const results = await computeResults(source, plan, config, state, { sample });
+  const model = parseModelJson(files.get('model.json') as string);
+  const graphs = Object.fromEntries(Object.entries(model.graphs).map(([kind, g]) => [kind, files.get(g.file) as Uint8Array]));
+  const cli = (cellType: string, from: string, to: string) => evaluateHoldout(source, model, graphs, { holdout: { cellType, condition: to }, sourceCondition: from });
+
+  it('offers every cell type × condition with its shown cells, the held-out pair by default', () => {
+    const { pairs } = results;
+    expect(pairs.cellTypes).toEqual(['Enterocyte', 'Stem', 'Tuft']);
+    expect(pairs.conditions).toEqual(haberLikeConditions.map((c) => c.name));
+    expect(pairs.default).toEqual({ cellType: 'Tuft', sourceCondition: 'Control', targetCondition: 'Hpoly.Day10' });
+    const counted = cellTypes.map((_, t) => haberLikeConditions.map((_, c) => sim.cellTypeCodes.filter((v, i) => v === t && sim.conditionCodes[i] === c).length));
+    expect(pairs.cells).toEqual(counted);
+    expect(results.prediction).toMatchObject({ cellType: 'Tuft', sourceCondition: 'Control', targetCondition: 'Hpoly.Day10', seen: false, sourceSeen: true });
+  });
+
+  it('the held-out pair has the figures `trvae-web evaluate` prints for the exported model', async () => {
+    const p = results.prediction!;
+    const e = await cli('Tuft', 'Control', 'Hpoly.Day10');
+    expect(e.heldOut).toBe(true);
+    expect(p.degNames).toEqual(e.degNames);
+    expect([p.sourceCells, p.realCells]).toEqual([e.cells.source, e.cells.target]);
+    for (const key of ['meanAll', 'meanTop', 'varianceAll', 'varianceTop'] as const) {
+      expect(p.evaluation.bootstrapMean[key]).toBeCloseTo(e.bootstrapMean[key], 5);
+      expect(p.evaluation.full[key]).toBeCloseTo(e.full[key], 5);
+    }
+  });
+
+  it('treatment → treatment on a seen pair: marked seen, the CLI\'s figures, baselines on the same cells', async () => {
+    const { prediction: p, file } = await predictPair(sample, config, state, { cellType: 'Stem', sourceCondition: 'Hpoly.Day3', targetCondition: 'Salmonella' });
+    if (!p) throw new Error('expected a prediction');
+    expect(p).toMatchObject({ seen: true, sourceSeen: true, sourceCondition: 'Hpoly.Day3', targetCondition: 'Salmonella' });
+    expect(p.baselines.map((b) => b.name)).toEqual(['Hpoly.Day3 cells as they are', 'population-average shift']);
+    expect(p.baselines[0].evaluation.degs).toEqual(p.evaluation.degs);
+    const e = await cli('Stem', 'Hpoly.Day3', 'Salmonella');
+    expect(e.heldOut).toBe(false);
+    expect(p.evaluation.bootstrapMean.meanAll).toBeCloseTo(e.bootstrapMean.meanAll, 5);
+    expect(p.evaluation.bootstrapMean.varianceTop).toBeCloseTo(e.bootstrapMean.varianceTop, 5);
+    expect(file?.name).toBe('predicted_Stem_Hpoly.Day3_to_Salmonella.h5ad');
+    expect(p.meanPoints).toHaveLength(2 * 30);
+    expect(p.topGenes).toHaveLength(20);
+  });
+
+  it('treatment → control: from the held-out cells of Tuft (a seen target), and into the held-out pair from another treatment', async () => {
+    const back = (await predictPair(sample, config, state, { cellType: 'Tuft', sourceCondition: 'Hpoly.Day10', targetCondition: 'Control' })).prediction;
+    expect(back).toMatchObject({ seen: true, sourceSeen: false });
+    const e = await cli('Tuft', 'Hpoly.Day10', 'Control');
+    expect(back!.evaluation.bootstrapMean.meanAll).toBeCloseTo(e.bootstrapMean.meanAll, 5);
+    const into = (await predictPair(sample, config, state, { cellType: 'Tuft', sourceCondition: 'Salmonella', targetCondition: 'Hpoly.Day10' })).prediction;
+    expect(into).toMatchObject({ seen: false, sourceSeen: true });
+    // The prediction is the model's: a different source gives different predicted means.
+    expect(into!.meanPoints).not.toEqual(results.prediction!.meanPoints);
+  });
+
+  it('a pair without source or target cells is explained, not an error; an unknown name is one', async () => {
+    const few = { ...sample, conditions: { ...sample.conditions, codes: sample.conditions.codes.map((c, i) => (c === 3 && sample.cellTypes!.codes[i] === 1 ? 0 : c)) } };
+    const none = await predictPair(few, config, state, { cellType: 'Stem', sourceCondition: 'Salmonella', targetCondition: 'Control' });
+    expect(none.prediction).toBeUndefined();
+    expect(none.note).toBe('Stem has no Salmonella cells to predict from among the shown cells.');
+    const same = await predictPair(sample, config, state, { cellType: 'Stem', sourceCondition: 'Control', targetCondition: 'Control' });
+    expect(same.note).toMatch(/two different conditions/);
+    await expect(predictPair(sample, config, state, { cellType: 'Paneth', sourceCondition: 'Control', targetCondition: 'Salmonella' })).rejects.toThrow(/cell type "Paneth" is not one of cell_type's/);
   });
 });

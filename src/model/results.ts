@@ -1,9 +1,10 @@
 // What the page shows after training, computed where the model lives (the training worker, or the
-// CLI): a sample of cells encoded to μ and projected by PCA, the counterfactual prediction of the
-// held-out pair with the paper's R² table, and the latent coordinates as CSV. The page only draws.
+// CLI): a sample of cells encoded to μ and projected by PCA, counterfactual predictions with the
+// paper's R² table (the held-out pair by default; any cell type × source → target condition on
+// demand, from the same sample), and the latent coordinates as CSV. The page only draws.
 
 import type { AnnDataSource, ObsValues } from '../source/types.ts';
-import { loadExpression, type CategoricalColumn } from './dataset.ts';
+import { DatasetError, loadExpression, type CategoricalColumn, type Holdout } from './dataset.ts';
 import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
 import { h5adBytes } from '../convert/h5ad-bytes.ts';
@@ -23,10 +24,19 @@ export interface LabelColumn {
   readonly codes: Int32Array;
 }
 
-export interface HeldOutPrediction {
+/** A counterfactual to compute: a cell type's cells of one condition predicted into another. */
+export interface PredictionPair {
   readonly cellType: string;
   readonly sourceCondition: string;
   readonly targetCondition: string;
+}
+
+/** A pair's prediction (the held-out pair's, or any other's). */
+export interface HeldOutPrediction extends PredictionPair {
+  /** False when the target pair (cell type × target condition) was held out of training. */
+  readonly seen: boolean;
+  /** False when the source cells are the held-out pair (treatment → control of the held-out type). */
+  readonly sourceSeen: boolean;
   readonly sourceCells: number;
   readonly realCells: number;
   readonly evaluation: PredictionEvaluation;
@@ -73,9 +83,12 @@ export interface TrainingResults {
   readonly latent: { readonly obsNames: readonly string[]; readonly mu: Float32Array; readonly width: number; readonly mmd?: { readonly values: Float32Array; readonly width: number } };
   /** Every readable obs column of the shown cells (a column that cannot be read is left out). */
   readonly obs: readonly ShownObsColumn[];
+  /** The default pair's prediction: the held-out cell type from the first other condition into the held-out one. */
   readonly prediction?: HeldOutPrediction;
   /** A note when the held-out pair cannot be evaluated (no real or no source cells). */
   readonly predictionNote?: string;
+  /** The pairs the shown cells allow (for the page's selects), with the default one. */
+  readonly pairs: PairOffer;
   /** μ of the shown cells, keyed by obs row. */
   readonly latentCsv: string;
   /**
@@ -93,6 +106,47 @@ export interface ResultsOptions {
   readonly backend?: Backend;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
+  /** The shown cells, already loaded (loadResultsSample); loaded here when omitted. */
+  readonly sample?: ResultsSample;
+}
+
+/**
+ * The shown cells as the model sees them, kept after training so that any pair can be predicted
+ * without reading the dataset again: model inputs, condition and cell-type codes, obs names.
+ */
+export interface ResultsSample {
+  /** Dataset rows of the shown cells, ascending. */
+  readonly rows: Int32Array;
+  /** Model inputs [n, nGenes]. */
+  readonly x: Float32Array;
+  readonly nGenes: number;
+  readonly geneNames: readonly string[];
+  readonly obsNames: readonly string[];
+  /** The condition column (the model's conditions, in its one-hot order), one code per shown cell. */
+  readonly conditions: LabelColumn;
+  readonly cellTypes?: LabelColumn;
+  /** The pair the model was trained without. */
+  readonly holdout?: Holdout;
+}
+
+/** Shown cells per cell type × condition: the pairs on offer. */
+export interface PairOffer {
+  readonly cellTypes: readonly string[];
+  readonly conditions: readonly string[];
+  /** cells[t][c]: shown cells of cell type t in condition c. */
+  readonly cells: readonly (readonly number[])[];
+  /** The held-out cell type, from the first other condition into the held-out condition. */
+  readonly default?: PredictionPair;
+  readonly holdout?: Holdout;
+}
+
+/** A pair's prediction, or why there is none (no source or no real target cells among those shown). */
+export interface PairResult {
+  readonly pair: PredictionPair;
+  readonly prediction?: HeldOutPrediction;
+  readonly note?: string;
+  /** predicted_<cell type>_<source>_to_<target>.h5ad: the predicted cells × model genes. */
+  readonly file?: { readonly name: string; readonly bytes: Uint8Array };
 }
 
 /** Sorted rows: up to `maxCells` at random (selection sampling) plus every row `always` keeps. */
@@ -168,16 +222,136 @@ export function averageShift(x: Float32Array, conditions: Int32Array, cellTypes:
   return shift;
 }
 
-export async function computeResults(source: AnnDataSource, plan: TrainingPlan, config: TrvaeConfig, state: ModelState, options: ResultsOptions = {}): Promise<TrainingResults> {
+/** Reads the shown cells (up to `maxCells` at random plus every cell of the held-out cell type) as model inputs. */
+export async function loadResultsSample(source: AnnDataSource, plan: TrainingPlan, options: ResultsOptions = {}): Promise<ResultsSample> {
   const { conditions, cellTypes, holdout } = plan;
   const heldOutType = holdout && cellTypes ? cellTypes.categories.indexOf(holdout.cellType) : -1;
   const rows = sampleRows(source.nObs, options.maxCells ?? 10_000, options.seed ?? 0, (r) => heldOutType >= 0 && cellTypes?.codes[r] === heldOutType, (r) => conditions.codes[r] >= 0);
   const x = await loadExpression(source, plan.genes, {
     input: plan.input, layer: plan.options.layer, signal: options.signal, onProgress: (_phase, done, total) => options.onProgress?.(done, total),
   }, rows);
+  const allNames = source.obsNames ? await source.obsNames() : undefined;
+  return {
+    rows, x, nGenes: plan.genes.length, geneNames: plan.geneNames,
+    obsNames: Array.from(rows, (r) => allNames?.[r] ?? String(r)),
+    conditions: slice(plan.options.conditionKey, conditions, rows),
+    cellTypes: cellTypes && plan.options.cellTypeKey ? slice(plan.options.cellTypeKey, cellTypes, rows) : undefined,
+    holdout: holdout ? { cellType: holdout.cellType, condition: holdout.condition } : undefined,
+  };
+}
+
+/** The pairs the sample allows, and the default one (held-out type, first other condition → held-out condition). */
+export function pairOffer(sample: ResultsSample): PairOffer {
+  const conditions = sample.conditions.categories;
+  const cellTypes = sample.cellTypes?.categories ?? [];
+  const cells = cellTypes.map(() => conditions.map(() => 0));
+  if (sample.cellTypes) {
+    const t = sample.cellTypes.codes;
+    sample.conditions.codes.forEach((c, i) => {
+      if (c >= 0 && t[i] >= 0) cells[t[i]][c]++;
+    });
+  }
+  const { holdout } = sample;
+  const heldOut = holdout && cellTypes.includes(holdout.cellType) && conditions.includes(holdout.condition);
+  const from = holdout && conditions.find((c) => c !== holdout.condition);
+  return {
+    cellTypes, conditions, cells, holdout,
+    default: heldOut && from !== undefined ? { cellType: holdout.cellType, sourceCondition: from, targetCondition: holdout.condition } : undefined,
+  };
+}
+
+const safeName = (t: string) => t.replace(/[^\w.-]+/g, '_');
+
+/** The download name of a pair's predicted cells. */
+export const predictedFileName = (p: PredictionPair) => `predicted_${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}.h5ad`;
+
+/**
+ * One pair's counterfactual from the shown cells, with the protocol of `trvae-web evaluate`
+ * (evaluate-holdout.ts: the same prediction code, z from the same Philox stream, 100 bootstrap
+ * resamples, Wilcoxon top-100 DEGs) and two baselines that use no model: the source cells as they
+ * are, and the population-average shift of the other cell types. A pair without source or real
+ * target cells among those shown gets a note, not an error.
+ */
+export async function predictPair(sample: ResultsSample, config: TrvaeConfig, state: ModelState, pair: PredictionPair, backend?: Backend): Promise<PairResult> {
+  const { x, conditions, cellTypes, holdout } = sample;
+  const G = sample.nGenes;
+  if (!cellTypes) throw new DatasetError('predictions need a cell-type key (train with a cell-type key)');
+  const code = (column: LabelColumn, value: string, what: string) => {
+    const c = column.categories.indexOf(value);
+    if (c < 0) throw new DatasetError(`${what} "${value}" is not one of ${column.name}'s (${column.categories.join(', ')})`);
+    return c;
+  };
+  const type = code(cellTypes, pair.cellType, 'cell type');
+  const from = code(conditions, pair.sourceCondition, 'condition');
+  const to = code(conditions, pair.targetCondition, 'condition');
+  if (from === to) return { pair, note: `Choose two different conditions: ${pair.sourceCondition} → ${pair.sourceCondition} changes nothing.` };
+  const n = conditions.codes.length;
+  const pick = (condition: number) => {
+    const local: number[] = [];
+    for (let i = 0; i < n; i++) if (cellTypes.codes[i] === type && conditions.codes[i] === condition) local.push(i);
+    return local;
+  };
+  const gather = (local: readonly number[]) => {
+    const out = new Float32Array(local.length * G);
+    local.forEach((i, k) => out.set(x.subarray(i * G, (i + 1) * G), k * G));
+    return { x: out, n: local.length };
+  };
+  const sourceRows = pick(from);
+  const realRows = pick(to);
+  if (sourceRows.length === 0 || realRows.length === 0) {
+    const missing = [sourceRows.length === 0 ? `no ${pair.sourceCondition} cells to predict from` : '', realRows.length === 0 ? `no real ${pair.targetCondition} cells to compare with` : ''].filter(Boolean).join(' and ');
+    return { pair, note: `${pair.cellType} has ${missing} among the shown cells.` };
+  }
+  const isHeldOut = (t: number, c: number) => holdout !== undefined && cellTypes.categories[t] === holdout.cellType && conditions.categories[c] === holdout.condition;
+  const sourceCells = gather(sourceRows);
+  const realCells = gather(realRows);
+  const xhat = await predictCounterfactual(config, { state }, {
+    x: sourceCells.x, sourceCondition: from, targetCondition: to,
+    // scGen's δ comes from the training cells among those shown (all cells when the data are small).
+    training: () => {
+      const rows: number[] = [];
+      for (let i = 0; i < n; i++) if (!isHeldOut(cellTypes.codes[i], conditions.codes[i])) rows.push(i);
+      return Promise.resolve({ x: gather(rows).x, conditions: Int32Array.from(rows, (i) => conditions.codes[i]) });
+    },
+  }, backend);
+  const pred = { x: xhat, n: sourceCells.n };
+  const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
+  const evaluation = evaluate(pred);
+  const shift = averageShift(x, conditions.codes, cellTypes.codes, type, from, to, G);
+  const shifted = Float32Array.from(sourceCells.x, (v, i) => v + shift[i % G]);
+  const baselines = [
+    { name: `${pair.sourceCondition} cells as they are`, evaluation: evaluate(sourceCells) },
+    { name: 'population-average shift', evaluation: evaluate({ x: shifted, n: sourceCells.n }) },
+  ];
+  const p = geneMoments(pred, G).mean;
+  const r = geneMoments(realCells, G).mean;
+  const topGenes = topResponders({ source: geneMoments(sourceCells, G).mean, real: r, predicted: p, shift }, sample.geneNames, Math.min(20, G));
+  const meanPoints = new Float32Array(G * 2);
+  for (let g = 0; g < G; g++) meanPoints.set([p[g], r[g]], 2 * g);
+  const predictedCells: PredictedCells = { sourceObsNames: sourceRows.map((i) => sample.obsNames[i]), ...pair, x: xhat, geneNames: sample.geneNames };
+  return {
+    pair,
+    prediction: {
+      ...pair,
+      seen: !isHeldOut(type, to),
+      sourceSeen: !isHeldOut(type, from),
+      sourceCells: sourceCells.n,
+      realCells: realCells.n,
+      evaluation,
+      baselines,
+      meanPoints,
+      topGenes,
+      degNames: evaluation.degs.map((g) => sample.geneNames[g]),
+    },
+    file: { name: predictedFileName(pair), bytes: await h5adBytes(predictionAnnData(predictedCells)) },
+  };
+}
+
+export async function computeResults(source: AnnDataSource, plan: TrainingPlan, config: TrvaeConfig, state: ModelState, options: ResultsOptions = {}): Promise<TrainingResults> {
+  const sample = options.sample ?? await loadResultsSample(source, plan, options);
+  const { rows, x, obsNames } = sample;
   const n = rows.length;
-  const G = config.nGenes;
-  const cellConditions = Int32Array.from(rows, (r) => conditions.codes[r]);
+  const cellConditions = sample.conditions.codes;
   const encoder = await createInferenceRunner('encode', config, { state }, options.backend);
   const { mu } = await encoder.run({ x, conditions: cellConditions });
   await encoder.release();
@@ -189,9 +363,7 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
     await runner.release();
     mmd = { values: y, width: y.length / Math.max(1, n) };
   }
-  const allNames = source.obsNames ? await source.obsNames() : undefined;
-  const obsNames = Array.from(rows, (r) => allNames?.[r] ?? String(r));
-  const labels = [slice(plan.options.conditionKey, conditions, rows), ...(cellTypes && plan.options.cellTypeKey ? [slice(plan.options.cellTypeKey, cellTypes, rows)] : [])];
+  const labels = [sample.conditions, ...(sample.cellTypes ? [sample.cellTypes] : [])];
 
   // Keyed by obs name with the annotations, so it joins back onto adata.obs.
   const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
@@ -201,80 +373,15 @@ export async function computeResults(source: AnnDataSource, plan: TrainingPlan, 
     csv.push([quote(obsNames[i]), ...annotations, ...Array.from(mu.subarray(i * config.latent, (i + 1) * config.latent), (v) => v.toPrecision(6))].join(','));
   }
 
-  let prediction: HeldOutPrediction | undefined;
-  let predictedCells: PredictedCells | undefined;
-  let predictionNote: string | undefined;
-  if (holdout && cellTypes && heldOutType >= 0) {
-    const target = conditions.categories.indexOf(holdout.condition);
-    // The protocol of `trvae-web evaluate` (evaluate-holdout.ts): from the first other condition,
-    // z sampled with the same Philox stream, 100 bootstrap resamples.
-    const sourceCondition = conditions.categories.findIndex((_, c) => c !== target);
-    const pick = (condition: number) => {
-      const local: number[] = [];
-      for (let i = 0; i < n; i++) if (cellTypes.codes[rows[i]] === heldOutType && cellConditions[i] === condition) local.push(i);
-      return local;
-    };
-    const gather = (local: readonly number[]) => {
-      const out = new Float32Array(local.length * G);
-      local.forEach((i, k) => out.set(x.subarray(i * G, (i + 1) * G), k * G));
-      return { x: out, n: local.length };
-    };
-    const realRows = pick(target);
-    const sourceRows = pick(sourceCondition);
-    if (realRows.length === 0 || sourceRows.length === 0) {
-      predictionNote = `No ${realRows.length === 0 ? 'real held-out' : 'source'} cells of ${holdout.cellType} to compare with.`;
-    } else {
-      const sourceCells = gather(sourceRows);
-      const realCells = gather(realRows);
-      // scGen's δ comes from the training cells among those shown (all cells when the data are small).
-      const trainingRows: number[] = [];
-      for (let i = 0; i < n; i++) if (!(cellTypes.codes[rows[i]] === heldOutType && cellConditions[i] === target)) trainingRows.push(i);
-      const training = gather(trainingRows);
-      const xhat = await predictCounterfactual(config, state, {
-        x: sourceCells.x, sourceCondition, targetCondition: target, training: { x: training.x, conditions: Int32Array.from(trainingRows, (i) => cellConditions[i]) },
-      }, options.backend);
-      const pred = { x: xhat, n: sourceCells.n };
-      predictedCells = {
-        sourceObsNames: sourceRows.map((i) => obsNames[i]), cellType: holdout.cellType, sourceCondition: conditions.categories[sourceCondition],
-        targetCondition: holdout.condition, x: xhat, geneNames: plan.geneNames,
-      };
-      const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
-      const evaluation = evaluate(pred);
-      const shift = averageShift(x, cellConditions, Int32Array.from(rows, (r) => cellTypes.codes[r]), heldOutType, sourceCondition, target, G);
-      const shifted = Float32Array.from(sourceCells.x, (v, i) => v + shift[i % G]);
-      const baselines = [
-        { name: `${conditions.categories[sourceCondition]} cells as they are`, evaluation: evaluate(sourceCells) },
-        { name: 'population-average shift', evaluation: evaluate({ x: shifted, n: sourceCells.n }) },
-      ];
-      const p = geneMoments(pred, G).mean;
-      const r = geneMoments(realCells, G).mean;
-      const topGenes = topResponders({ source: geneMoments(sourceCells, G).mean, real: r, predicted: p, shift }, plan.geneNames, Math.min(20, G));
-      const meanPoints = new Float32Array(G * 2);
-      for (let g = 0; g < G; g++) meanPoints.set([p[g], r[g]], 2 * g);
-      prediction = {
-        cellType: holdout.cellType,
-        sourceCondition: conditions.categories[sourceCondition],
-        targetCondition: holdout.condition,
-        sourceCells: sourceCells.n,
-        realCells: realCells.n,
-        evaluation,
-        baselines,
-        meanPoints,
-        topGenes,
-        degNames: evaluation.degs.map((g) => plan.geneNames[g]),
-      };
-    }
-  }
+  const pairs = pairOffer(sample);
+  const held = pairs.default ? await predictPair(sample, config, state, pairs.default, options.backend) : undefined;
   const files = new Map<string, Uint8Array>();
   const model = config.model ?? 'trvae';
   files.set(`${model}_cells.h5ad`, await h5adBytes(latentAnnData({ obsNames, labels, mu, latent: config.latent, mmd })));
-  if (predictedCells) {
-    const safe = (t: string) => t.replace(/[^\w.-]+/g, '_');
-    files.set(`predicted_${safe(predictedCells.cellType)}_${safe(predictedCells.sourceCondition)}_to_${safe(predictedCells.targetCondition)}.h5ad`, await h5adBytes(predictionAnnData(predictedCells)));
-  }
+  if (held?.file) files.set(held.file.name, held.file.bytes);
   return {
     cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels,
     latent: { obsNames, mu, width: config.latent, mmd }, obs: await shownObs(source, rows, options.signal),
-    prediction, predictionNote, latentCsv: csv.join('\n'), files,
+    prediction: held?.prediction, predictionNote: held?.note, pairs, latentCsv: csv.join('\n'), files,
   };
 }
