@@ -87,6 +87,9 @@ export interface TrainPanelHooks {
   readonly runName?: string;
   /** More buttons next to Train (e.g. Copy link). */
   readonly actions?: readonly HTMLElement[];
+  /** Every event of a run (the web component re-emits them), and how each run ended. */
+  readonly onEvent?: (event: TrainWorkerEvent) => void;
+  readonly onEnd?: (end: { readonly model: TrainedModel } | { readonly error: unknown }) => void;
 }
 
 export interface TrainPanel {
@@ -95,6 +98,10 @@ export interface TrainPanel {
   values(): OptionTexts;
   /** Sets the form from text values (a link's); returns what does not fit this dataset. */
   apply(values: OptionTexts): string[];
+  /** Trains with the form's options, as the Train button does; rejects when the run fails or one is running. */
+  start(): Promise<TrainedModel>;
+  /** Cancels the run in flight (it ends with the model so far). */
+  cancel(): void;
 }
 
 /** A run's options as the form's text values. */
@@ -223,7 +230,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   cancel.addEventListener('click', () => void api?.cancel());
   form.addEventListener('submit', (event) => {
     event.preventDefault();
-    void run();
+    // Failures are on the page (status) and told through onEnd.
+    run().catch(() => {});
   });
 
   function readOptions(): TrainingOptions {
@@ -241,13 +249,18 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     return trainingOptionsFrom(values);
   }
 
-  async function run(saved?: SavedRun): Promise<void> {
+  async function run(saved?: SavedRun): Promise<TrainedModel> {
+    const end = (e: unknown): never => {
+      hooks.onEnd?.({ error: e });
+      throw e;
+    };
+    if (api) end(new Error('a run is in progress; cancel it first'));
     let options: TrainingOptions;
     try {
       options = saved ? saved.options : readOptions();
     } catch (e) {
       setStatus((e as Error).message, true);
-      return;
+      return end(e);
     }
     onStart();
     running(true);
@@ -280,6 +293,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       let lastDraw = 0;
       let waited = { seconds: 0, wait: 0 };
       const onEvent = (e: TrainWorkerEvent) => {
+        hooks.onEvent?.(e);
         const now = performance.now();
         if (e.kind === 'phase') {
           progress.value = e.total > 0 ? e.done / e.total : 0;
@@ -345,8 +359,11 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const resumed = result.resumedFromEpoch !== undefined ? `Resumed from epoch ${result.resumedFromEpoch}. ` : '';
       setStatus(`${resumed}${outcome}${note}`, result.stopReason === 'non-finite');
       if (result.results) onTrained({ options, result });
+      hooks.onEnd?.({ model: { options, result } });
+      return { options, result };
     } catch (e) {
       setStatus(`Training failed: ${(e as Error).message}`, true);
+      return end(e);
     } finally {
       worker.terminate();
       api = undefined;
@@ -411,7 +428,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     const discard = h('button', { type: 'button', class: 'secondary', 'data-testid': 'discard-run' }, 'Discard');
     resume.addEventListener('click', () => {
       apply(optionTexts(saved.options));
-      void run(saved);
+      run(saved).catch(() => {});
     });
     discard.addEventListener('click', () => void forgetRun(runName as string).then(offerResume));
     resumeBox.replaceChildren(
@@ -422,5 +439,5 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   }
   void offerResume();
 
-  return { element: panel, values, apply };
+  return { element: panel, values, apply, start: () => run(), cancel: () => void api?.cancel() };
 }
