@@ -1,5 +1,5 @@
 import { existsSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { defineConfig, type Connect, type Plugin } from 'vite';
 
 // SharedArrayBuffer and ORT's threaded WASM need cross-origin isolation; a static host must send
@@ -32,7 +32,7 @@ function suffixRanges(): Plugin {
     name: 'suffix-ranges',
     configResolved(config) {
       publicDir = config.publicDir;
-      outDir = join(config.root, config.build.outDir);
+      outDir = resolve(config.root, config.build.outDir);
     },
     configureServer: (server) => void server.middlewares.use(rewrite(() => publicDir)),
     configurePreviewServer: (server) => void server.middlewares.use(rewrite(() => outDir)),
