@@ -1,5 +1,5 @@
-// A canvas scatter plot: 2-D points coloured by a category (latent embedding) or plain
-// (predicted vs real means, with the identity line).
+// A canvas scatter plot: 2-D points coloured by a category (the latent embedding where WebGL is
+// unavailable) or plain (predicted vs real means, with the identity line).
 import { h } from './dom.ts';
 
 const palette = ['#2f7d6d', '#d97a2b', '#4f6fb5', '#b5475f', '#7a5cb5', '#5b8c2a', '#b58f2a', '#2a9bb5', '#8c5a3c', '#6b6b6b'];
@@ -14,8 +14,12 @@ export interface ScatterOptions {
 }
 
 export interface Coloring {
-  readonly codes: Int32Array;
+  /** A code per point (negative: missing, grey). */
+  readonly codes: ArrayLike<number>;
+  /** Named in the legend below the plot (with the default palette). */
   readonly categories: readonly string[];
+  /** The colour of each code, instead of the palette (embedding-colors.ts; the caller draws the legend). */
+  readonly colors?: readonly string[];
 }
 
 export function scatterPlot(points: Float32Array | Float64Array, options: ScatterOptions, coloring?: Coloring): HTMLElement {
@@ -64,7 +68,7 @@ export function scatterPlot(points: Float32Array | Float64Array, options: Scatte
     ctx.globalAlpha = n > 5000 ? 0.5 : 0.75;
     for (let i = 0; i < n; i++) {
       const code = coloring ? coloring.codes[i] : 0;
-      ctx.fillStyle = code < 0 ? '#999' : palette[code % palette.length];
+      ctx.fillStyle = code < 0 ? '#999' : (coloring?.colors?.[code] ?? palette[code % palette.length]);
       ctx.beginPath();
       ctx.arc(px(points[2 * i]), py(points[2 * i + 1]), radius, 0, 2 * Math.PI);
       ctx.fill();

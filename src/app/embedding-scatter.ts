@@ -1,0 +1,140 @@
+// The embedding's drawing surface: a WebGL scatter (regl-scatterplot: wheel zoom, drag pan, hover
+// events) of up to 100k+ cells, or — where WebGL is unavailable — the static canvas scatter
+// (scatter-plot.ts) with the reason shown. Points arrive in data coordinates and are fitted into
+// clip space here; colours arrive as one colour index per cell (embedding-colors.ts).
+import createScatterplot, { createRenderer } from 'regl-scatterplot';
+import { h } from './dom.ts';
+import type { ColorEncoding } from './embedding-colors.ts';
+import { toClipSpace } from './embedding-points.ts';
+import { scatterPlot } from './scatter-plot.ts';
+
+export interface ScatterSurface {
+  readonly element: HTMLElement;
+  readonly renderer: 'webgl' | 'canvas';
+  /** Why WebGL is not used (canvas renderer only). */
+  readonly fallbackReason?: string;
+  /** Draws [n, 2] points (data coordinates) coloured by `colors`; `title` labels the picture. */
+  draw(points: Float32Array, colors: ColorEncoding, title: string): Promise<void>;
+  /** Recolours the drawn points. */
+  recolor(colors: ColorEncoding): Promise<void>;
+  /** Called with the hovered cell and its position (CSS px in `element`), or null when none is. */
+  onHover(callback: (cell: number | null, x: number, y: number) => void): void;
+  zoom(factor: number): void;
+  resetView(): void;
+  /** Releases the WebGL context. */
+  dispose(): void;
+}
+
+type Scatterplot = ReturnType<typeof createScatterplot>;
+type Renderer = ReturnType<typeof createRenderer>;
+
+/** A WebGL renderer, or why there is none. */
+function webglRenderer(): Renderer | string {
+  const probe = document.createElement('canvas');
+  if (!probe.getContext('webgl')) return 'this browser gives no WebGL context (disabled, or no GPU driver)';
+  try {
+    const renderer = createRenderer();
+    if (renderer.isSupported) return renderer;
+    renderer.destroy();
+    return 'WebGL lacks the float-texture extensions regl-scatterplot needs';
+  } catch (error) {
+    return `WebGL failed to start: ${(error as Error).message}`;
+  }
+}
+
+export function createScatterSurface(size = 520): ScatterSurface {
+  const renderer = webglRenderer();
+  return typeof renderer === 'string' ? canvasSurface(size, renderer) : webglSurface(size, renderer);
+}
+
+function webglSurface(size: number, renderer: Renderer): ScatterSurface {
+  const canvas = h('canvas', { class: 'embedding-canvas', style: `width:${size}px;height:${size}px` });
+  const element = h('div', { class: 'embedding-surface' }, canvas);
+  let plot: Scatterplot | undefined;
+  let hover: (cell: number | null, x: number, y: number) => void = () => {};
+  let drawn: { x: Float32Array; y: Float32Array } | undefined;
+  const ensurePlot = (): Scatterplot => {
+    if (plot) return plot;
+    plot = createScatterplot({
+      renderer,
+      canvas,
+      width: size,
+      height: size,
+      backgroundColor: [0, 0, 0, 0],
+      pointSize: 3,
+      opacity: 0.8,
+      pointColorHover: '#000000',
+      spatialIndexUseWorker: false,
+      lassoInitiatorParentElement: element,
+      lassoLongPressIndicatorParentElement: element,
+      actionKeyMap: {},
+      colorBy: 'valueA',
+    } as Parameters<typeof createScatterplot>[0]);
+    plot.subscribe('pointOver', (cell: number) => {
+      const at = plot?.getScreenPosition(cell);
+      if (at) hover(cell, at[0], at[1]);
+    });
+    plot.subscribe('pointOut', () => hover(null, 0, 0));
+    return plot;
+  };
+  const points = (colors: ColorEncoding) => ({ x: drawn!.x, y: drawn!.y, valueA: colors.index });
+  return {
+    element,
+    renderer: 'webgl',
+    async draw(xy, colors, title) {
+      const p = ensurePlot();
+      canvas.setAttribute('role', 'img');
+      canvas.setAttribute('aria-label', title);
+      drawn = toClipSpace(xy);
+      await p.set({ pointColor: [...colors.colors] });
+      await p.draw(points(colors), { zDataType: 'categorical' });
+      p.zoomToOrigin();
+    },
+    async recolor(colors) {
+      if (!plot || !drawn) return;
+      await plot.set({ pointColor: [...colors.colors] });
+      await plot.draw(points(colors), { zDataType: 'categorical', preventFilterReset: true });
+    },
+    onHover(callback) {
+      hover = callback;
+    },
+    zoom(factor) {
+      if (!plot) return;
+      const camera = plot.get('camera');
+      void plot.zoomToLocation([...camera.target], camera.distance[0] / factor, { transition: false });
+    },
+    resetView() {
+      void plot?.zoomToOrigin();
+    },
+    dispose() {
+      plot?.destroy();
+      if (!renderer.isDestroyed) renderer.destroy();
+      renderer.canvas.getContext('webgl')?.getExtension('WEBGL_lose_context')?.loseContext();
+    },
+  };
+}
+
+function canvasSurface(size: number, reason: string): ScatterSurface {
+  const holder = h('div', { class: 'embedding-surface' });
+  let last: { xy: Float32Array; title: string } | undefined;
+  const paint = (colors: ColorEncoding) => {
+    if (!last) return;
+    holder.replaceChildren(scatterPlot(last.xy, { title: last.title, xLabel: '', yLabel: '', size }, { codes: colors.index, categories: [], colors: colors.colors }));
+  };
+  return {
+    element: holder,
+    renderer: 'canvas',
+    fallbackReason: reason,
+    async draw(xy, colors, title) {
+      last = { xy, title };
+      paint(colors);
+    },
+    async recolor(colors) {
+      paint(colors);
+    },
+    onHover() {},
+    zoom() {},
+    resetView() {},
+    dispose() {},
+  };
+}
