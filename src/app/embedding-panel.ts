@@ -114,7 +114,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
   const zoomOut = h('button', { type: 'button', class: 'secondary' }, 'Zoom out');
   const reset = h('button', { type: 'button', class: 'secondary' }, 'Reset view');
   const progress = h('progress', { max: 1, value: 0, hidden: true, 'aria-label': 'UMAP progress' });
-  const statusText = h('span', {});
+  const statusText = h('span', { class: 'embedding-status-text' });
   const cancel = h('button', { type: 'button', class: 'secondary', hidden: true, 'data-testid': 'embedding-cancel' }, 'Cancel');
   const compute = h('button', { type: 'button', class: 'secondary', hidden: true, 'data-testid': 'embedding-compute' }, 'Compute UMAP');
   const status = h('p', { class: 'embedding-status', role: 'status', 'data-testid': 'embedding-status' }, statusText, progress, cancel, compute);

@@ -107,9 +107,11 @@ function webglSurface(size: number, renderer: Renderer): ScatterSurface {
       void plot?.zoomToOrigin();
     },
     dispose() {
+      // The renderer forgets its canvas when destroyed; the context is lost at once, not at GC.
+      const gl = renderer.canvas.getContext('webgl');
       plot?.destroy();
       if (!renderer.isDestroyed) renderer.destroy();
-      renderer.canvas.getContext('webgl')?.getExtension('WEBGL_lose_context')?.loseContext();
+      gl?.getExtension('WEBGL_lose_context')?.loseContext();
     },
   };
 }

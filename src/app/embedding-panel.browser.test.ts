@@ -1,0 +1,153 @@
+// The embedding panel in headless Chromium (WebGL on SwiftShader): the UMAP computed in the real
+// embedding worker replaces the PCA, points are drawn, colouring changes the legend, hovering a
+// drawn point shows its obs values, the MMD layer is a second space, cancel stops a UMAP.
+import { afterEach, describe, expect, it } from 'vitest';
+import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
+import { pca2 } from '../model/pca.ts';
+import { createRng } from '../random.ts';
+import { renderEmbeddingPanel, type EmbeddingPanel } from './embedding-panel.ts';
+
+const types = ['B', 'NK', 'T'];
+
+/** `n` cells in three clusters (by cell type) in a 4-wide μ and a 6-wide MMD layer. */
+function fixtureResults(n: number): TrainingResults {
+  const rng = createRng(3);
+  const typeCodes = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const conditionCodes = Int32Array.from({ length: n }, (_, i) => (i >> 1) % 2);
+  const layer = (width: number) => Float32Array.from({ length: n * width }, (_, j) => (j % width === typeCodes[Math.floor(j / width)] ? 6 : 0) + rng.normal());
+  const mu = layer(4);
+  const obs: ShownObsColumn[] = [
+    { name: 'condition', kind: 'categorical', categories: ['control', 'stimulated'], codes: conditionCodes },
+    { name: 'cell_type', kind: 'categorical', categories: types, codes: typeCodes },
+    { name: 'n_counts', kind: 'numeric', values: Float64Array.from({ length: n }, (_, i) => 1000 + i) },
+  ];
+  return {
+    cells: { shown: n, of: 2 * n },
+    embedding: pca2(mu, n, 4),
+    labels: [
+      { name: 'condition', categories: ['control', 'stimulated'], codes: conditionCodes },
+      { name: 'cell_type', categories: types, codes: typeCodes },
+    ],
+    latent: { obsNames: Array.from({ length: n }, (_, i) => `cell-${i}`), mu, width: 4, mmd: { values: layer(6), width: 6 } },
+    obs,
+    latentCsv: '',
+    files: new Map(),
+  } as unknown as TrainingResults;
+}
+
+const panels: EmbeddingPanel[] = [];
+function mount(results: TrainingResults, seed = 0): EmbeddingPanel {
+  const panel = renderEmbeddingPanel(results, { seed });
+  document.body.append(panel.element);
+  panels.push(panel);
+  return panel;
+}
+afterEach(() => {
+  for (const p of panels.splice(0)) p.element.remove();
+});
+
+const part = <T extends HTMLElement>(panel: EmbeddingPanel, id: string) => panel.element.querySelector<T>(`[data-testid="${id}"]`)!;
+const canvasOf = (panel: EmbeddingPanel) => panel.element.querySelector('canvas')!;
+
+/** The drawn pixels (alpha > 0) of the panel's canvas, and the most opaque one (a point's centre). */
+function drawnPixels(panel: EmbeddingPanel): { count: number; data: Uint8ClampedArray; at: [number, number] } {
+  const canvas = canvasOf(panel);
+  const { data } = canvas.getContext('2d')!.getImageData(0, 0, canvas.width, canvas.height);
+  let count = 0;
+  let best = -1;
+  let at: [number, number] = [0, 0];
+  for (let i = 3; i < data.length; i += 4) {
+    if (data[i] === 0) continue;
+    count++;
+    if (data[i] > best) {
+      best = data[i];
+      const p = (i - 3) / 4;
+      at = [p % canvas.width, Math.floor(p / canvas.width)];
+    }
+  }
+  return { count, data, at };
+}
+
+const spaceOf = (panel: EmbeddingPanel) => panel.element.dataset.space;
+const statusOf = (panel: EmbeddingPanel) => panel.element.querySelector('.embedding-status-text')!.textContent;
+
+describe('embedding panel', () => {
+  it('shows the PCA at once, then the seeded UMAP of μ; colour, hover and the MMD layer', async () => {
+    const n = 300;
+    const results = fixtureResults(n);
+    const panel = mount(results, 5);
+    expect(panel.element.dataset.renderer).toBe('webgl');
+    await expect.poll(() => spaceOf(panel)).toBe('pca-mu');
+    expect(panel.element.querySelector('figcaption')!.textContent).toBe('Latent space (PCA of μ) — 300 sampled cells of 600');
+    await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
+    expect(panel.element.querySelector('figcaption')!.textContent).toBe('Latent space (UMAP of μ) — 300 sampled cells of 600');
+    expect(panel.element.dataset.points).toBe(String(n));
+    expect(statusOf(panel)).toBe('');
+    await expect.poll(() => drawnPixels(panel).count).toBeGreaterThan(300);
+
+    // The default colouring is the cell type: one legend entry per type with its count.
+    const legend = () => part(panel, 'embedding-legend');
+    expect(panel.element.dataset.colorBy).toBe('cell_type');
+    expect([...legend().querySelectorAll('.legend-item')].map((e) => e.textContent)).toEqual(['B (100)', 'NK (100)', 'T (100)']);
+    const colorBy = part<HTMLSelectElement>(panel, 'embedding-color-by');
+    colorBy.value = 'n_counts';
+    colorBy.dispatchEvent(new Event('change'));
+    expect(legend().dataset.kind).toBe('numeric');
+    expect(legend().querySelector('.legend-min')!.textContent).toBe('1000');
+    expect(legend().querySelector('.legend-max')!.textContent).toBe('1299');
+
+    // The same results and seed draw the same picture.
+    const before = drawnPixels(panel);
+    const twin = mount(results, 5);
+    await expect.poll(() => spaceOf(twin), { timeout: 60_000 }).toBe('umap-mu');
+    const colorTwin = part<HTMLSelectElement>(twin, 'embedding-color-by');
+    colorTwin.value = 'n_counts';
+    colorTwin.dispatchEvent(new Event('change'));
+    await expect.poll(() => drawnPixels(twin).data.every((v, i) => v === before.data[i])).toBe(true);
+    twin.element.remove();
+
+    // Hovering the most opaque drawn pixel (a point's centre) shows that cell's obs values.
+    const canvas = canvasOf(panel);
+    const box = canvas.getBoundingClientRect();
+    const scale = box.width / canvas.width;
+    const [px, py] = before.at;
+    const clientX = box.left + (px + 0.5) * scale;
+    const clientY = box.top + (py + 0.5) * scale;
+    canvas.dispatchEvent(new MouseEvent('mouseenter', { clientX, clientY }));
+    window.dispatchEvent(new MouseEvent('mousemove', { clientX, clientY }));
+    const tooltip = part(panel, 'embedding-tooltip');
+    await expect.poll(() => tooltip.hidden).toBe(false);
+    const cell = Number(tooltip.dataset.cell);
+    expect(tooltip.querySelector('strong')!.textContent).toBe(`cell-${cell}`);
+    const values = Object.fromEntries([...tooltip.querySelectorAll('dt')].map((dt) => [dt.textContent, dt.nextElementSibling!.textContent]));
+    expect(values).toEqual({ condition: ['control', 'stimulated'][(cell >> 1) % 2], cell_type: types[cell % 3], n_counts: String(1000 + cell) });
+
+    // The MMD layer is another space: the PCA stands in while its UMAP is computed.
+    const space = part<HTMLSelectElement>(panel, 'embedding-space');
+    expect([...space.options].map((o) => o.textContent)).toEqual(['UMAP of μ', 'UMAP of the MMD layer', 'PCA of μ']);
+    space.value = 'umap-mmd';
+    space.dispatchEvent(new Event('change'));
+    expect(statusOf(panel)).toMatch(/^UMAP of the MMD layer/);
+    await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mmd');
+    expect(panel.element.querySelector('figcaption')!.textContent).toBe('Latent space (UMAP of the MMD layer) — 300 sampled cells of 600');
+    // Back to μ: kept, drawn at once.
+    space.value = 'umap-mu';
+    space.dispatchEvent(new Event('change'));
+    await expect.poll(() => spaceOf(panel)).toBe('umap-mu');
+  });
+
+  it('cancel stops the UMAP and offers to compute it again; results without an MMD layer (scGen) offer μ and PCA only', async () => {
+    const results = fixtureResults(200);
+    const scgen = { ...results, latent: { ...results.latent, mmd: undefined } } as TrainingResults;
+    const panel = mount(scgen);
+    const space = part<HTMLSelectElement>(panel, 'embedding-space');
+    expect([...space.options].map((o) => o.value)).toEqual(['umap-mu', 'pca-mu']);
+    part(panel, 'embedding-cancel').click();
+    await expect.poll(() => statusOf(panel)).toBe('UMAP of μ cancelled. Showing PCA of μ. ');
+    expect(part(panel, 'embedding-compute').hidden).toBe(false);
+    expect(part(panel, 'embedding-cancel').hidden).toBe(true);
+    expect(spaceOf(panel)).toBe('pca-mu');
+    part(panel, 'embedding-compute').click();
+    await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
+  });
+});
