@@ -18,9 +18,14 @@
 //                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32]
 //                           [--nnz 1500] [--gc-every 0] [--equal-cells N] [--glibc-default-malloc]
 //                           [--cpu-prof DIR]   (V8 CPU profiles of every child thread)
+//                           [--workers 0,1,2] [--repeat N] [--with-x] [--baseline DIR]
+// --baseline DIR runs every variant also from another checkout (e.g. `git worktree add DIR REV`, with
+// node_modules linked), interleaved with this tree's runs (--repeat N rounds), each tree with its own
+// cache; the table gives medians and this tree ÷ baseline. Without --with-x, batches carry only the
+// dense selected genes (built in the read workers); the baseline's loader may gather X regardless.
 import { spawn } from 'node:child_process';
 import { mkdir, rm, writeFile } from 'node:fs/promises';
-import { cpus } from 'node:os';
+import { cpus, loadavg } from 'node:os';
 import { join, resolve } from 'node:path';
 import { directoryBackend } from '../src/loader/cache/backend.ts';
 import { withChunkCache, withTransferCounting } from '../src/loader/cache/cached-store.ts';
@@ -65,6 +70,8 @@ interface ChildTask {
   readonly glibcDefaultMalloc: boolean;
   /** Write V8 CPU profiles of each child (main thread and read workers) here. */
   readonly cpuProfileDir?: string;
+  /** Batches also carry X, the CSR rows over all genes (gathered in the loader's thread). */
+  readonly withX: boolean;
 }
 
 interface ChildResult {
@@ -169,6 +176,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
       genes,
       obs: ['condition'],
       prefetch: 1,
+      returnX: task.withX,
       inMemory: task.variant === 'd',
       memoryBudgetBytes: 8 * 2 ** 30,
       ...(task.variant === 'e' ? { sampler: 'sequential' as const, shuffle: false } : {}),
@@ -178,7 +186,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     start = performance.now();
     // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
     for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) {
-      cells += batch.X.nRows;
+      cells += batch.nRows;
       noteCells(cells);
       await sampleLive();
     }
@@ -213,10 +221,11 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   };
 }
 
-function spawnChild(task: ChildTask): Promise<ChildResult> {
+function spawnChild(task: ChildTask, tree: Tree): Promise<ChildResult> {
   return new Promise((done, fail) => {
     const profile = task.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', task.cpuProfileDir] : [];
-    const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', resolve('bench/loader.ts'), '--child', JSON.stringify(task)], {
+    const child = spawn(process.execPath, ['--expose-gc', ...profile, '--import', 'tsx', join(tree.dir, 'bench/loader.ts'), '--child', JSON.stringify(task)], {
+      cwd: tree.dir,
       stdio: ['ignore', 'pipe', 'inherit'],
       env: task.glibcDefaultMalloc ? process.env : { ...process.env, MALLOC_MMAP_THRESHOLD_: '131072' },
     });
@@ -249,65 +258,114 @@ function numberArg(flag: string, fallback: number): number {
   return i >= 0 ? Number(process.argv[i + 1]) : fallback;
 }
 
+/** A checkout whose bench/loader.ts children run the variants: this one, or a baseline revision's. */
+interface Tree {
+  readonly name: string;
+  readonly dir: string;
+}
+
+const median = (xs: readonly number[]): number => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2]! : (s[s.length / 2 - 1]! + s[s.length / 2]!) / 2;
+};
+
 async function main(): Promise<void> {
   const cellsList = listArg('--cells', '200000,50000').map(Number);
   const latencies = listArg('--latency', '0,20').map(Number);
   const variants = listArg('--variants', 'a,b,c,d,e') as Variant[];
+  const workersList = listArg('--workers', '2').map(Number);
+  const repeat = numberArg('--repeat', 1);
   const bandwidth = numberArg('--bandwidth', 0);
+  const baselineDir = listArg('--baseline', '')[0];
+  const trees: Tree[] = [{ name: 'this tree', dir: process.cwd() }, ...(baselineDir ? [{ name: 'baseline', dir: resolve(baselineDir) }] : [])];
   const base = {
     batchSize: numberArg('--batch', 4096),
     nGenes: numberArg('--genes', 2000),
     chunkSize: numberArg('--chunk', 512),
     preloadNChunks: numberArg('--preload', 32),
     naiveSeconds: numberArg('--naive-seconds', 15),
-    workers: numberArg('--workers', 2),
     gcEvery: numberArg('--gc-every', 0),
     equalCells: numberArg('--equal-cells', equalWorkDefault(Math.min(...cellsList), numberArg('--chunk', 512) * numberArg('--preload', 32))),
     glibcDefaultMalloc: process.argv.includes('--glibc-default-malloc'),
+    withX: process.argv.includes('--with-x'),
     ...(process.argv.includes('--cpu-prof') ? { cpuProfileDir: resolve(listArg('--cpu-prof', '')[0] ?? 'bench-results/profiles') } : {}),
   };
   const nnzPerRow = numberArg('--nnz', 1500);
   const results: Record<string, unknown>[] = [];
-  console.log(`loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; ${base.workers} read worker thread(s); cache = directory backend (OPFS stand-in, same ChunkCache code); glibc mmap threshold ${base.glibcDefaultMalloc ? 'dynamic (default)' : 'fixed at 128 KiB'}`);
+  console.log(
+    `loader benchmark on ${cpus().length} CPU(s), Node ${process.version}; read worker threads ${workersList.join(', ')}; cache = directory backend (OPFS stand-in, same ChunkCache code); glibc mmap threshold ${base.glibcDefaultMalloc ? 'dynamic (default)' : 'fixed at 128 KiB'}; batches ${base.withX ? 'with' : 'without'} X; ${repeat} interleaved run(s) per variant${baselineDir ? `, this tree vs ${baselineDir}` : ''}`,
+  );
   for (const nObs of cellsList) {
     const name = await ensureDataset({ nObs, nVars: 20_000, nnzPerRow });
     for (const latencyMs of latencies) {
       const server = await startStaticServer(resolve(dataDir), { latencyMs, ...(bandwidth > 0 ? { bytesPerSecond: bandwidth } : {}) });
-      const cacheDir = join(dataDir, `cache-${nObs}-${latencyMs}`);
-      await rm(cacheDir, { recursive: true, force: true });
-      const row: Partial<Record<Variant, ChildResult>> = {};
-      for (const variant of variants) {
-        if (variant === 'c' && !row.b) {
-          // warm means after a cold epoch filled the cache: run one when (b) was not asked for
-          console.log(`  ${nObs} cells, ${latencyMs} ms: filling the cache (a cold epoch, not reported)`);
-          await spawnChild({ ...base, variant: 'b', url: `${server.url}/${name}`, cacheDir });
+      const url = `${server.url}/${name}`;
+      // each tree its own cache: their entry formats may differ
+      const cacheDirs = trees.map((_, i) => resolve(dataDir, `cache-${nObs}-${latencyMs}-${i}`));
+      for (const d of cacheDirs) await rm(d, { recursive: true, force: true });
+      const runs = new Map<string, ChildResult[]>();
+      const keyOf = (variant: Variant, workers: number, tree: number) => `${variant}:${workers}:${tree}`;
+      const filled = new Set<number>();
+      for (let r = 0; r < repeat; r++) {
+        for (const variant of variants) {
+          for (const workers of variant === 'a' ? workersList.slice(0, 1) : workersList) {
+            for (const [t, tree] of trees.entries()) {
+              const task = { ...base, workers, url, cacheDir: cacheDirs[t]! };
+              if (variant === 'c' && !filled.has(t)) {
+                // warm means after a cold epoch filled the cache
+                console.log(`  ${nObs} cells, ${latencyMs} ms, ${tree.name}: filling the cache (a cold epoch, not reported)`);
+                await spawnChild({ ...task, variant: 'b' }, tree);
+              }
+              if (variant === 'b' || variant === 'c') filled.add(t);
+              const result = await spawnChild({ ...task, variant }, tree);
+              const k = keyOf(variant, workers, t);
+              runs.set(k, [...(runs.get(k) ?? []), result]);
+              console.log(`  ${nObs} cells, ${latencyMs} ms, ${tree.name}: ${variantNames[variant]}, ${workers} read workers → ${Math.round(result.cellsPerSecond).toLocaleString()} cells/s`);
+            }
+          }
         }
-        const result = await spawnChild({ ...base, variant, url: `${server.url}/${name}`, cacheDir });
-        row[variant] = result;
-        console.log(`  ${nObs} cells, ${latencyMs} ms: ${variantNames[variant]} → ${Math.round(result.cellsPerSecond).toLocaleString()} cells/s`);
       }
       await server.close();
-      await rm(cacheDir, { recursive: true, force: true });
+      for (const d of cacheDirs) await rm(d, { recursive: true, force: true });
+      const rate = (k: string): number | null => (runs.has(k) ? median(runs.get(k)!.map((x) => x.cellsPerSecond)) : null);
       for (const variant of variants) {
-        const r = row[variant]!;
-        results.push({
-          ...r,
-          dataset: nObs,
-          latencyMs,
-          bandwidthBytesPerSecond: bandwidth || null,
-          variant: variantNames[variant],
-          vsNaive: row.a ? r.cellsPerSecond / row.a.cellsPerSecond : null,
-          vsSequential: row.e ? r.cellsPerSecond / row.e.cellsPerSecond : null,
-        });
+        for (const workers of variant === 'a' ? workersList.slice(0, 1) : workersList) {
+          for (const [t, tree] of trees.entries()) {
+            const all = runs.get(keyOf(variant, workers, t))!;
+            const cps = rate(keyOf(variant, workers, t))!;
+            const naive = rate(keyOf('a', workersList[0]!, t));
+            const sequential = rate(keyOf('e', workers, t));
+            const baseline = t === 0 && trees.length > 1 ? rate(keyOf(variant, workers, 1)) : null;
+            const r = all.reduce((a, b) => (Math.abs(b.cellsPerSecond - cps) < Math.abs(a.cellsPerSecond - cps) ? b : a));
+            results.push({
+              ...r,
+              cellsPerSecond: cps,
+              runsCellsPerSecond: all.map((x) => x.cellsPerSecond),
+              dataset: nObs,
+              latencyMs,
+              bandwidthBytesPerSecond: bandwidth || null,
+              variant: variantNames[variant],
+              workers: variant === 'a' ? null : workers,
+              tree: tree.name,
+              vsNaive: naive ? cps / naive : null,
+              vsSequential: sequential ? cps / sequential : null,
+              vsBaseline: baseline ? cps / baseline : null,
+            });
+          }
+        }
       }
     }
   }
-  const header = ['dataset', 'latency', 'variant', 'cells/s', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'live after GC, first cells', 'network', 'from cache'];
+  const header = ['dataset', 'latency', 'variant', 'read workers', 'tree', 'cells/s (median)', 'runs', '÷ baseline', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'live after GC, first cells', 'network', 'from cache'];
   const lines = results.map((r) => [
     `${(r.dataset as number).toLocaleString()} cells`,
     `${r.latencyMs as number} ms`,
     r.variant as string,
+    r.workers === null ? '' : String(r.workers),
+    r.tree as string,
     Math.round(r.cellsPerSecond as number).toLocaleString(),
+    (r.runsCellsPerSecond as number[]).map((x) => Math.round(x).toLocaleString()).join(' / '),
+    r.vsBaseline === null ? '' : `${(r.vsBaseline as number).toFixed(2)}×`,
     r.vsNaive === null ? '' : `${(r.vsNaive as number).toFixed(1)}×`,
     r.vsSequential === null ? '' : `${((r.vsSequential as number) * 100).toFixed(0)}%`,
     `${Math.round(r.peakRssMiB as number)} MiB`,
@@ -320,8 +378,9 @@ async function main(): Promise<void> {
   ]);
   console.log(`\n| ${header.join(' | ')} |\n|${header.map(() => ' --- ').join('|')}|`);
   for (const l of lines) console.log(`| ${l.join(' | ')} |`);
+  console.log(`\nload average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
   await mkdir('bench-results', { recursive: true });
-  await writeFile('bench-results/loader.json', JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, settings: base, results }, null, 2));
+  await writeFile('bench-results/loader.json', JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings: { ...base, workers: workersList, repeat, baseline: baselineDir ?? null }, results }, null, 2));
   console.log('\nwrote bench-results/loader.json');
 }
 

@@ -13,21 +13,35 @@ export interface NormalizedRows {
   readonly sizeFactors: Float32Array;
 }
 
-/** Row totals of the batch's rows (all genes), rounded to float32 like the GPU's. */
-function rowTotals(pool: CsrBlock, rowIds: ArrayLike<number>, into?: Float32Array): Float32Array {
+/** Each pool row's total (all its genes), rounded to float32 like the GPU's. */
+export function poolRowTotals(pool: CsrBlock): Float32Array {
+  return rowTotals(pool, null);
+}
+
+/** Row totals of the batch's rows (all genes; every pool row for null), rounded to float32 like the GPU's. */
+function rowTotals(pool: CsrBlock, rowIds: ArrayLike<number> | null, into?: Float32Array): Float32Array {
   const { indptr, data } = pool;
-  const out = into ?? new Float32Array(rowIds.length);
-  for (let i = 0; i < rowIds.length; i++) {
+  const n = rowIds ? rowIds.length : pool.nRows;
+  const out = into ?? new Float32Array(n);
+  for (let i = 0; i < n; i++) {
+    const r = rowIds ? rowIds[i] : i;
     let total = 0;
-    for (let j = indptr[rowIds[i]], end = indptr[rowIds[i] + 1]; j < end; j++) total += data[j];
+    for (let j = indptr[r], end = indptr[r + 1]; j < end; j++) total += data[j];
     out[i] = total;
   }
   return out;
 }
 
+function gatherTotals(totals: Float32Array, rowIds: ArrayLike<number>, into?: Float32Array): Float32Array {
+  const out = into ?? new Float32Array(rowIds.length);
+  for (let i = 0; i < rowIds.length; i++) out[i] = totals[rowIds[i]];
+  return out;
+}
+
 /**
  * Gather `rowIds` (batch order) of `pool`, keep the genes of `geneMap` (var → column, −1 dropped),
- * normalise. Writes into `out` when given (no allocation per batch).
+ * normalise. Writes into `out` when given (no allocation per batch). `totals` gives each pool row's
+ * library size when the pool no longer holds all genes (an in-memory pool of the selected genes).
  */
 export function gatherNormalize(
   pool: CsrBlock,
@@ -36,6 +50,7 @@ export function gatherNormalize(
   nSelected: number,
   options: NormalizeOptions,
   out?: NormalizedRows,
+  totals?: Float32Array,
 ): NormalizedRows {
   validateRowIds(rowIds, pool.nRows, Number.MAX_SAFE_INTEGER);
   if (geneMap.length !== pool.nCols) {
@@ -43,7 +58,8 @@ export function gatherNormalize(
   }
   const rows = rowIds.length;
   const x = out?.x ?? new Float32Array(rows * nSelected);
-  const sizeFactors = rowTotals(pool, rowIds, out?.sizeFactors);
+  if (totals && totals.length !== pool.nRows) throw new KernelInputError('totals', `has ${totals.length} entries, the pool has ${pool.nRows} rows`);
+  const sizeFactors = totals ? gatherTotals(totals, rowIds, out?.sizeFactors) : rowTotals(pool, rowIds, out?.sizeFactors);
   if (x.length < rows * nSelected || sizeFactors.length < rows) {
     throw new KernelInputError('out', `buffers hold fewer than ${rows} rows × ${nSelected} genes`);
   }

@@ -14,6 +14,9 @@ import type { AnnDataSource, CsrBlock } from '../source/types.ts';
 import { directoryBackend } from './cache/backend.ts';
 import { withChunkCache } from './cache/cached-store.ts';
 import { openChunkCache } from './cache/chunk-cache.ts';
+import { blockToCsr } from '../cpu/csr-pool.ts';
+import { gatherNormalize } from '../cpu/gather-normalize.ts';
+import { densify, geneColumnMap } from './blocks.ts';
 import { openLoader, type LoaderBatch, type LoaderOptions, type SamplerFactory } from './loader.ts';
 import { planFromRows } from './samplers.ts';
 import { sourceRowReader, type RowReader } from './row-reader.ts';
@@ -182,6 +185,37 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     const sequential = await bytesOf(0);
     expect(sequential).toBeGreaterThan(0);
     expect(await bytesOf(3)).toBe(sequential);
+  });
+
+  it('ready batches built by the reader (0 or 2 read workers, in memory) equal the main-thread gather + normalise', async () => {
+    const genes = [3, 499, 0, 17, 250];
+    const normalize = { targetSum: 1e4, log1p: true };
+    const map = geneColumnMap(nVars, genes);
+    // the main-thread path: gather the batch's CSR rows, then normalise them here
+    const expected = (await collect({ returnIndex: true, sampler: 'replacement' })).map((b) => {
+      const rowIds = Array.from({ length: b.nRows }, (_, i) => i);
+      const x = gatherNormalize(blockToCsr(b.X!), rowIds, map, genes.length, normalize);
+      const counts = gatherNormalize(blockToCsr(b.X!), rowIds, map, genes.length, { targetSum: null, log1p: false });
+      return { rows: Array.from(b.rows!), x: Array.from(x.x), counts: Array.from(counts.x), totals: Array.from(x.sizeFactors) };
+    });
+    const pool = await openWorkerPool({ input: `${server.url}/data.zarr`, size: 2, spawn: spawnNodeReadWorker });
+    try {
+      for (const [name, options] of [
+        ['0 read workers', {}],
+        ['2 read workers', { reader: pool }],
+        ['in memory', { inMemory: true }],
+      ] as const) {
+        const batches = await collect({ ...options, returnIndex: true, sampler: 'replacement', genes, normalize, counts: true, returnX: false });
+        const got = batches.map((b) => ({ rows: Array.from(b.rows!), x: Array.from(b.dense!), counts: Array.from(b.counts!), totals: Array.from(b.rowTotals!) }));
+        expect(got, name).toEqual(expected);
+        expect(batches.every((b) => b.X === undefined)).toBe(true);
+      }
+      // raw values without normalize, next to X
+      const raw = await collect({ reader: pool, genes });
+      expect(raw.map((b) => Array.from(b.dense!))).toEqual(raw.map((b) => Array.from(densify(b.X!, map, genes.length))));
+    } finally {
+      await pool.close();
+    }
   });
 
   it('splits runs into balanced consecutive shares', () => {

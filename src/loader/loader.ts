@@ -1,7 +1,9 @@
 // The loader: sampler → pools of chunks → runs → reader → in-pool gather → batches.
 // Pool k+1 (and more, with `prefetch`) is read while the trainer consumes pool k.
 import type { AnnDataSource, ObsValues, RowBlock } from '../source/types.ts';
-import { densify, gatherObs, gatherRows, geneColumnMap, rowsToRuns } from './blocks.ts';
+import type { NormalizeOptions } from '../cpu/normalize-options.ts';
+import { gatherObs, gatherRows, geneColumnMap, rowsToRuns } from './blocks.ts';
+import type { DenseColumns } from './dense-batches.ts';
 import { LoaderParameterError } from './errors.ts';
 import { estimateMemoryBytes, loadIntoMemory } from './memory.ts';
 import { resolveSamplingParameters, type SamplingParameters } from './params.ts';
@@ -35,8 +37,21 @@ export interface LoaderOptions extends Partial<Omit<SamplingParameters, 'batchSi
   readonly obs?: readonly string[];
   /** Read this layer instead of X. */
   readonly layer?: string;
-  /** var indices: each batch also carries these columns as a dense float32 [rows × genes] matrix. */
+  /**
+   * var indices: each batch also carries these columns as a dense float32 [rows × genes] matrix
+   * (`dense`) and each row's total over all genes (`rowTotals`), built by the reader where the
+   * pool is decoded (in the read workers), so the consumer receives ready batches.
+   */
   readonly genes?: ArrayLike<number>;
+  /** With `genes`: `dense` holds the values normalised as the model's inputs (normalize_total, log1p, scale). */
+  readonly normalize?: NormalizeOptions;
+  /** With `normalize`: the raw values of `genes` as well (`counts`, for count-based losses). */
+  readonly counts?: boolean;
+  /**
+   * Batches carry `X`, their rows over all genes (default true). With `genes`, false skips the
+   * gather of CSR rows in this thread when the consumer needs the dense genes only.
+   */
+  readonly returnX?: boolean;
   /** Pools read ahead of the one being consumed (default 1; 0 = no overlap, as annbatch). */
   readonly prefetch?: number;
   /** true / false force; 'auto' (default) loads into memory when the selection fits memoryBudgetBytes. */
@@ -52,9 +67,15 @@ export interface LoaderBatch {
   readonly epoch: number;
   /** Batch number within the epoch. */
   readonly index: number;
-  readonly X: RowBlock;
-  /** Selected genes, dense float32 row-major (when `genes` was given). */
+  readonly nRows: number;
+  /** The batch's rows over all genes (unless returnX is false). */
+  readonly X?: RowBlock;
+  /** Selected genes, dense float32 row-major (when `genes` was given); normalised with `normalize`. */
   readonly dense?: Float32Array;
+  /** Each row's total over all genes (when `genes` was given). */
+  readonly rowTotals?: Float32Array;
+  /** Raw values of the selected genes (with `normalize` and `counts`). */
+  readonly counts?: Float32Array;
   readonly obs: Readonly<Record<string, ObsValues>>;
   /** Global row ids (when returnIndex). */
   readonly rows?: Uint32Array;
@@ -147,6 +168,14 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
   }
   const genes = options.genes;
   const columns = genes === undefined ? undefined : { map: geneColumnMap(source.nVars, genes), nSelected: genes.length };
+  const returnX = options.returnX ?? true;
+  if (!returnX && !columns) throw new LoaderParameterError('returnX', 'false needs `genes`: a batch would hold no values');
+  if (options.normalize && !columns) throw new LoaderParameterError('normalize', 'needs `genes`, the columns to normalise');
+  const dense: DenseColumns | undefined = columns && {
+    geneMap: columns.map,
+    nSelected: columns.nSelected,
+    ...(options.normalize ? { normalize: options.normalize, counts: options.counts ?? false } : {}),
+  };
   const selection = await resolveSelection(source, options, params);
   const sampler = await makeSampler(source, selection, options, params);
 
@@ -158,10 +187,14 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
   const reader = inMemory
     ? await loadIntoMemory(baseReader, selection, { layer: options.layer, obs: options.obs, columnMap: columns, signal: options.signal })
     : baseReader;
-  const outputColumns = inMemory && columns ? { map: identityMap(columns.nSelected), nSelected: columns.nSelected } : columns;
 
   const readPool = async (plan: PoolPlan, signal?: AbortSignal) =>
-    reader.read(rowsToRuns(plan.rows), { layer: options.layer, obs: options.obs, signal });
+    reader.read(rowsToRuns(plan.rows), {
+      layer: options.layer,
+      obs: options.obs,
+      signal,
+      ...(dense ? { dense: { ...dense, batches: plan.batches }, blocks: returnX } : {}),
+    });
 
   async function* epoch(e: number, epochOptions: EpochOptions = {}): AsyncGenerator<LoaderBatch> {
     const signal = anySignal(options.signal, epochOptions.signal);
@@ -186,16 +219,17 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
       signal?.throwIfAborted();
       const { plan, read } = queue.shift()!;
       const pool = await read;
-      for (const positions of plan.batches) {
+      for (const [b, positions] of plan.batches.entries()) {
         signal?.throwIfAborted();
-        const X = gatherRows(pool.blocks, positions);
         const obs = Object.fromEntries(Object.entries(pool.obs).map(([k, v]) => [k, gatherObs(v, positions)]));
+        const rows = pool.dense?.[b];
         const batch: LoaderBatch = {
           epoch: e,
           index: batches,
-          X,
+          nRows: positions.length,
+          ...(returnX ? { X: gatherRows(pool.blocks, positions) } : {}),
           obs,
-          ...(outputColumns ? { dense: densify(X, outputColumns.map, outputColumns.nSelected) } : {}),
+          ...(rows ? { dense: rows.x, rowTotals: rows.rowTotals, ...(rows.counts ? { counts: rows.counts } : {}) } : {}),
           ...(params.returnIndex ? { rows: Uint32Array.from(positions, (p) => plan.rows[p]!) } : {}),
         };
         batches++;
@@ -225,10 +259,6 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
   // a reader from the options is the caller's to close; the default one is this loader's
   const close = async (): Promise<void> => (options.reader ? undefined : baseReader.close());
   return { params, sampler, selection, inMemory, epoch, transfer: () => reader.transfer(), close };
-}
-
-function identityMap(n: number): Int32Array {
-  return Int32Array.from({ length: n }, (_, i) => i);
 }
 
 function anySignal(a?: AbortSignal, b?: AbortSignal): AbortSignal | undefined {

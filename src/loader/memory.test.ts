@@ -85,8 +85,8 @@ describe('in-memory loading with selected genes', () => {
 
   it('in memory, X of a batch holds only the selected genes for dense and CSR alike', async () => {
     const [fromCsr, fromDense] = [await collect(csr, true), await collect(dense, true)];
-    expect(fromCsr[0]!.X.nCols).toBe(genes.length);
-    expect(fromDense[0]!.X.nCols).toBe(genes.length);
+    expect(fromCsr[0]!.X!.nCols).toBe(genes.length);
+    expect(fromDense[0]!.X!.nCols).toBe(genes.length);
     expect(Array.from((fromDense[0]!.X as DenseBlock).values)).toEqual(Array.from(fromDense[0]!.dense!));
   });
 

@@ -2,7 +2,10 @@
 // sequentially, and serve every later pool from memory.
 import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { LoaderParameterError } from './errors.ts';
+import { blockToCsr } from '../cpu/csr-pool.ts';
+import { poolRowTotals } from '../cpu/gather-normalize.ts';
 import { concatBlocks, concatObs, gatherObs, gatherRows, selectColumns } from './blocks.ts';
+import { denseRows } from './dense-batches.ts';
 import type { PoolRead, RowReader } from './row-reader.ts';
 import { sliceSelection, type Selection } from './selection.ts';
 
@@ -41,21 +44,47 @@ export interface MemoryLoadOptions {
 export async function loadIntoMemory(reader: RowReader, selection: Selection, options: MemoryLoadOptions): Promise<RowReader> {
   const step = options.readRows ?? 16384;
   const blocks: RowBlock[] = [];
+  // the rows' totals over all genes, kept when only the selected genes are: library sizes
+  const totals: Float32Array[] = [];
   const obsParts: Record<string, ObsValues[]> = {};
   for (let from = 0; from < selection.size; from += step) {
     options.signal?.throwIfAborted();
     const part = sliceSelection(selection, from, Math.min(selection.size, from + step));
     const read = await reader.read(part.runs, { layer: options.layer, obs: options.obs, signal: options.signal });
-    for (const block of read.blocks) blocks.push(options.columnMap ? selectColumns(block, options.columnMap.map, options.columnMap.nSelected) : block);
+    for (const block of read.blocks) {
+      if (!options.columnMap) blocks.push(block);
+      else {
+        totals.push(poolRowTotals(blockToCsr(block)));
+        blocks.push(selectColumns(block, options.columnMap.map, options.columnMap.nSelected));
+      }
+    }
     for (const [name, values] of Object.entries(read.obs)) (obsParts[name] ??= []).push(values);
     options.onRows?.(Math.min(selection.size, from + step), selection.size);
   }
   const all = concatBlocks(blocks);
   const obs = Object.fromEntries(Object.entries(obsParts).map(([k, v]) => [k, concatObs(v)]));
-  return memoryRowReader(selection, all, obs, reader);
+  const columns = options.columnMap && { map: options.columnMap.map, identity: Int32Array.from({ length: options.columnMap.nSelected }, (_, i) => i), totals: concatTotals(totals) };
+  return memoryRowReader(selection, all, obs, reader, columns);
 }
 
-function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<string, ObsValues>, loadedThrough: RowReader): RowReader {
+function concatTotals(parts: readonly Float32Array[]): Float32Array {
+  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
+  let at = 0;
+  for (const p of parts) {
+    out.set(p, at);
+    at += p.length;
+  }
+  return out;
+}
+
+/** The selected genes only: `map` is the gene map they were selected with, `totals` the rows' totals over all genes. */
+interface MemoryColumns {
+  readonly map: Int32Array;
+  readonly identity: Int32Array;
+  readonly totals: Float32Array;
+}
+
+function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<string, ObsValues>, loadedThrough: RowReader, columns?: MemoryColumns): RowReader {
   const firstRows = selection.runs.map((r) => r.start);
   const position = (row: number): number => {
     let lo = 0;
@@ -83,7 +112,15 @@ function memoryRowReader(selection: Selection, block: RowBlock, obs: Record<stri
       const want = options.obs ?? [];
       const missing = want.filter((name) => !(name in obs));
       if (missing.length) throw new LoaderParameterError('obs', `columns ${missing.join(', ')} were not loaded into memory`);
-      return { blocks: [gatherRows(block, positions)], obs: Object.fromEntries(want.map((name) => [name, gatherObs(obs[name]!, positions)])) };
+      const { dense, blocks = true } = options;
+      if (dense && columns && dense.geneMap !== columns.map) throw new LoaderParameterError('genes', 'the rows in memory hold other genes than the batches ask for');
+      return {
+        blocks: blocks ? [gatherRows(block, positions)] : [],
+        obs: Object.fromEntries(want.map((name) => [name, gatherObs(obs[name]!, positions)])),
+        ...(dense
+          ? { dense: dense.batches.map((batch) => denseRows(block, Uint32Array.from(batch, (p) => positions[p]!), columns ? { ...dense, geneMap: columns.identity } : dense, columns?.totals)) }
+          : {}),
+      };
     },
     transfer: () => ({ ...transferred }),
     close: async () => {}, // the reader it was loaded through belongs to the caller

@@ -3,10 +3,12 @@
 // (workers/loader-read.worker.ts) and from a Node worker thread (workers/loader-read.node.ts).
 import { withTransfer } from '../rpc/transferables.ts';
 import { openSource } from '../source/index.ts';
-import type { AnnDataSource, ReadRowsOptions, RowRead, RowRun } from '../source/types.ts';
+import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
+import { denseBatches, type DenseRows } from './dense-batches.ts';
+import type { PoolReadOptions } from './row-reader.ts';
 import { createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface CacheSettings {
@@ -63,10 +65,19 @@ export function liveMemory(collect = false): LiveMemory {
   return { heapUsed: runtime.performance?.memory?.usedJSHeapSize ?? 0, external: 0 };
 }
 
+export interface WorkerRead {
+  readonly read: { readonly block?: RowBlock; readonly obs: Readonly<Record<string, ObsValues>> };
+  readonly dense?: DenseRows[];
+  readonly transfer: TransferStats;
+}
+
 export interface ReadWorkerApi {
   open(input: ReadWorkerInput, options: ReadWorkerOpenOptions): Promise<SourceSummary>;
-  /** The rows, and this worker's cumulative transfer counters since open (not this read's share: reads may overlap). */
-  read(runs: RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<{ read: RowRead; transfer: TransferStats }>;
+  /**
+   * The rows (their block unless `blocks: false`), the `dense` batches' rows built here, and this
+   * worker's cumulative transfer counters since open (not this read's share: reads may overlap).
+   */
+  read(runs: RowRun[], options: Omit<PoolReadOptions, 'signal'>): Promise<WorkerRead>;
   /** The worker's live memory (see liveMemory). */
   memory(collect: boolean): LiveMemory;
   cacheStats(): ChunkCacheStats | null;
@@ -94,13 +105,14 @@ export function createReadWorkerApi(): ReadWorkerApi {
       });
       return { nObs: source.nObs, nVars: source.nVars };
     },
-    async read(runs, options) {
+    async read(runs, { dense, blocks = true, ...options }) {
       if (!source) throw new Error('read worker: open() first');
-      const read = await source.readRows(runs, options);
+      const { block, obs } = await source.readRows(runs, options);
       // cumulative: a before/after difference would also count a concurrent read's bytes
       const transfer: TransferStats = { ...stats };
+      const result: WorkerRead = { read: blocks ? { block, obs } : { obs }, ...(dense ? { dense: denseBatches(block, dense) } : {}), transfer };
       // the typed arrays move to the caller's thread without a copy
-      return withTransfer({ read, transfer });
+      return withTransfer(result);
     },
     memory: (collect) => liveMemory(collect),
     cacheStats: () => cache?.stats() ?? null,

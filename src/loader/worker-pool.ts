@@ -4,6 +4,7 @@
 import type * as Comlink from 'comlink';
 import type { ObsValues, RowRun } from '../source/types.ts';
 import { concatObs } from './blocks.ts';
+import { placeRows, splitRequest } from './dense-batches.ts';
 import { LoaderParameterError } from './errors.ts';
 import type { LiveMemory, ReadWorkerApi, ReadWorkerInput, ReadWorkerOpenOptions } from './read-worker.ts';
 import type { PoolRead, RowReader } from './row-reader.ts';
@@ -73,13 +74,18 @@ export async function openWorkerPool(options: WorkerPoolOptions): Promise<Worker
       if (closed) throw new Error('the read worker pool is closed');
       readOptions.signal?.throwIfAborted();
       const shares = splitRuns(runs, workers.length);
-      const { signal: _signal, ...plain } = readOptions;
-      const parts = await Promise.all(shares.map((share, i) => workers[i]!.api.read(share, plain)));
+      const { signal: _signal, dense, ...plain } = readOptions;
+      // each worker builds its share's rows of every batch; here they are only put in place
+      const split = dense && splitRequest(dense, shares.map((share) => share.reduce((n, r) => n + r.end - r.start, 0)));
+      const parts = await Promise.all(shares.map((share, i) => workers[i]!.api.read(share, split ? { ...plain, dense: split.requests[i] } : plain)));
       readOptions.signal?.throwIfAborted();
       parts.forEach((p, i) => note(i, p.transfer));
       const obs: Record<string, ObsValues> = {};
       for (const name of Object.keys(parts[0]?.read.obs ?? {})) obs[name] = concatObs(parts.map((p) => p.read.obs[name]!));
-      return { blocks: parts.map((p) => p.read.block), obs };
+      const blocks = parts.flatMap((p) => (p.read.block ? [p.read.block] : []));
+      if (!dense || !split) return { blocks, obs };
+      const batches = dense.batches.map((rows, b) => placeRows(parts.map((p) => p.dense![b]!), split.slots.map((s) => s[b]!), rows.length, dense.nSelected));
+      return { blocks, obs, dense: batches };
     },
     transfer: () => {
       const total = createTransferStats();

@@ -146,6 +146,7 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
     layer: options.layer,
     memoryBudgetBytes: options.memoryMb * 2 ** 20,
     balanceConditions: options.balance === 'conditions',
+    counts: options.recon === 'nb', // the NB loss reads raw counts and library sizes
     reader: env.reader,
     signal: opening.signal,
   }).finally(() => signal?.removeEventListener('abort', forward));

@@ -1,14 +1,13 @@
 // Training batches from the annbatch-style loader (src/loader): a train and a validation loader over
-// the same seeded split, the held-out (cell type × condition) cells filtered out, each batch turned
-// into the trainer's PoolBatch (the batch's CSR rows + condition codes; the step builder normalises
-// them, on the GPU for the WebGPU EP).
+// the same seeded split, the held-out (cell type × condition) cells filtered out, each batch a ready
+// NormalizedBatch: the model genes densified and normalised where the pool was decoded (the read
+// workers), with raw counts and library sizes when the model's loss needs them, and condition codes.
 
 import { openLoader, type LoaderBatch, type Loader } from '../../loader/loader.ts';
 import type { RowPredicate } from '../../loader/predicate.ts';
 import type { RowReader } from '../../loader/row-reader.ts';
 import type { AnnDataSource } from '../../source/types.ts';
-import type { PoolBatch, PoolInput } from '../batch.ts';
-import { blockToCsr } from '../../cpu/csr-pool.ts';
+import type { NormalizedBatch } from '../batch.ts';
 import { poolInput, type Holdout, type InputKind } from '../dataset.ts';
 
 export interface TrainingLoaderOptions {
@@ -24,6 +23,8 @@ export interface TrainingLoaderOptions {
   readonly memoryBudgetBytes?: number;
   /** Training batches hold every condition in equal shares (the validation loader reads in order). */
   readonly balanceConditions?: boolean;
+  /** Batches carry the raw counts and library sizes too (a count-based loss, e.g. recon 'nb'). */
+  readonly counts?: boolean;
   /** Where pools are read (e.g. a pool of read workers over the chunk cache); default the source. */
   readonly reader?: RowReader;
   readonly signal?: AbortSignal;
@@ -34,20 +35,25 @@ export interface TrainingLoaders {
   readonly validation?: Loader;
   /** Cells in each side of the split after filtering. */
   readonly sizes: { readonly train: number; readonly validation: number };
-  batches(epoch: number): AsyncIterable<PoolBatch>;
-  validationBatches?(): AsyncIterable<PoolBatch>;
+  batches(epoch: number): AsyncIterable<NormalizedBatch>;
+  validationBatches?(): AsyncIterable<NormalizedBatch>;
   close(): Promise<void>;
 }
 
-export function toPoolBatch(batch: LoaderBatch, conditionKey: string, input: PoolInput): PoolBatch {
+export function toNormalizedBatch(batch: LoaderBatch, conditionKey: string): NormalizedBatch {
   const column = batch.obs[conditionKey];
   if (!column || column.kind !== 'categorical') throw new Error(`batch has no categorical obs column "${conditionKey}"`);
-  const pool = blockToCsr(batch.X);
-  return { pool, rowIds: Int32Array.from({ length: pool.nRows }, (_, i) => i), conditions: column.codes, input, rows: batch.rows };
+  if (!batch.dense || !batch.rowTotals) throw new Error('loader batches carry no dense genes: open the loader with `genes` and `normalize`');
+  return {
+    x: batch.dense,
+    conditions: column.codes,
+    ...(batch.counts ? { counts: { counts: batch.counts, sizeFactors: batch.rowTotals } } : {}),
+    ...(batch.rows ? { rows: batch.rows } : {}),
+  };
 }
 
-async function* convert(batches: AsyncIterable<LoaderBatch>, conditionKey: string, input: PoolInput): AsyncGenerator<PoolBatch> {
-  for await (const b of batches) yield toPoolBatch(b, conditionKey, input);
+async function* convert(batches: AsyncIterable<LoaderBatch>, conditionKey: string): AsyncGenerator<NormalizedBatch> {
+  for await (const b of batches) yield toNormalizedBatch(b, conditionKey);
 }
 
 const gcd = (a: number, b: number): number => (b === 0 ? a : gcd(b, a % b));
@@ -83,6 +89,10 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
     seed: options.seed,
     filter: { op: 'and', args: clauses } as RowPredicate,
     obs: [options.conditionKey],
+    genes: options.genes,
+    normalize: input.normalize,
+    counts: options.counts ?? false,
+    returnX: false,
     layer: options.layer,
     memoryBudgetBytes: options.memoryBudgetBytes,
     reader: options.reader,
@@ -101,8 +111,8 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
     train,
     validation,
     sizes: { train: train.selection.size, validation: validation?.selection.size ?? 0 },
-    batches: (epoch) => convert(train.epoch(epoch), options.conditionKey, input),
-    validationBatches: validation ? () => convert(validation.epoch(0), options.conditionKey, input) : undefined,
+    batches: (epoch) => convert(train.epoch(epoch), options.conditionKey),
+    validationBatches: validation ? () => convert(validation.epoch(0), options.conditionKey) : undefined,
     async close() {
       await train.close();
       await validation?.close();
