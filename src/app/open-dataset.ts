@@ -1,5 +1,5 @@
 // The three ways in — a remote zarr URL, a dropped .h5ad, the bundled demo — all end in openSource.
-import { openSource, isSourceError, type AnnDataSource } from '../source/index.ts';
+import { openSource, SourceError, type AnnDataSource } from '../source/index.ts';
 
 export type DatasetOrigin =
   | { readonly kind: 'url'; readonly url: string }
@@ -35,12 +35,25 @@ export function originInput(origin: DatasetOrigin): WorkerInput {
 
 export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
   const input = originInput(origin);
-  return openSource(typeof input === 'string' ? { url: input } : input, { signal });
+  try {
+    return await openSource(typeof input === 'string' ? { url: input } : input, { signal });
+  } catch (error) {
+    throw origin.kind === 'file' ? unreadableDrop(origin.file, error) : error;
+  }
 }
 
-/** A one-paragraph message for the page: typed source errors already say what to change. */
-export function explainOpenError(error: unknown): string {
-  if (isSourceError(error)) return error.message;
-  if (error instanceof DOMException && error.name === 'AbortError') return 'Cancelled.';
-  return `Could not open the dataset: ${(error as Error).message ?? String(error)}`;
+/**
+ * A dropped folder (a zarr store, say) arrives as a File the browser cannot read: the read fails
+ * with a DOMException before any reader sees a byte. Any other error passes on unchanged.
+ */
+function unreadableDrop(file: File, error: unknown): unknown {
+  if (!(error instanceof DOMException) || !['NotReadableError', 'NotFoundError', 'NotAllowedError'].includes(error.name)) return error;
+  return new SourceError(
+    'invalid-argument',
+    file.name,
+    `${file.name} could not be read: it is a folder (a zarr store?), or the file was moved or changed after it was dropped. A folder cannot be dropped here: zip it into a .zarr.zip and drop that, or serve it with npx trvae-web serve DIR and open the URL it prints.`,
+    { cause: error },
+  );
 }
+
+export { explainOpenError } from './explain-error.ts';

@@ -2,6 +2,7 @@
 
 import { countCategories, encodingOf, readDataframe, readMatrix, type MatrixHandle, type ObsColumn } from './encodings.ts';
 import { SourceError, throwIfAborted } from './errors.ts';
+import { recogniseContainer } from './file-kind.ts';
 import { checkRuns } from './runs.ts';
 import type { GroupNode } from './tree.ts';
 import type { AnnDataSource, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from './types.ts';
@@ -28,12 +29,13 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
   const ctx = { label };
   const encoding = encodingOf(root);
   if (encoding !== 'anndata' && encoding !== '') {
-    throw new SourceError('encoding', label, `${label} has root encoding-type '${encoding}', not 'anndata'.`);
+    throw new SourceError('encoding', label, `${label} is not an AnnData file: its root has encoding-type '${encoding}', not 'anndata'. Open the AnnData file or store itself (write_h5ad or write_zarr writes one).`);
   }
   const [xNode, obsNode, varNode, layersNode] = await Promise.all([root.child('X'), root.child('obs'), root.child('var'), root.child('layers')]);
   if (!xNode && !obsNode && !varNode) {
     const keys = await root.keys();
-    throw new SourceError('malformed', label, `${label} is not an AnnData file: it has no X, obs or var${keys?.length ? ` (it holds ${keys.slice(0, 8).join(', ')})` : ''}. Open a file written by anndata.`);
+    const found = keys?.length ? ` It holds ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? `, and ${keys.length - 8} more` : ''}${recogniseContainer(keys) ? `: that is ${recogniseContainer(keys)}` : ''}.` : keys ? ' It is empty.' : '';
+    throw new SourceError('malformed', label, `${label} is not an AnnData file: it has no X, obs or var (and no encoding-type attribute saying anndata).${found} Open a file written by anndata (write_h5ad or write_zarr).`);
   }
   if (!xNode) throw new SourceError('malformed', label, `${label} has no X matrix. Store the expression matrix in X (or open a file that has one).`);
   const [X, obs, vars] = await Promise.all([readMatrix(xNode, ctx), readDataframe(obsNode, 'obs', ctx), readDataframe(varNode, 'var', ctx)]);

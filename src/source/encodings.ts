@@ -74,7 +74,7 @@ const readCsc: MatrixReader = async (node, ctx) => {
         'encoding',
         ctx.label,
         `${ctx.label}: ${group.path} is a csc_matrix (column-compressed), which cannot be read by rows without loading all of it. ` +
-          `Convert it once in Python and re-save: \`adata.${group.path === 'X' ? 'X = adata.X' : `layers['${name}'] = adata.layers['${name}']`}.tocsr()\`, then \`adata.write_h5ad(...)\` or \`adata.write_zarr(...)\`.`,
+          `Convert it once in Python and re-save: adata.${group.path === 'X' ? 'X = adata.X' : `layers['${name}'] = adata.layers['${name}']`}.tocsr(), then adata.write_h5ad(...) or adata.write_zarr(...).`,
       ),
     );
   return { info: { encoding: 'csc_matrix', dtype: data.dtype, shape, nnz, indexDtype: indices.dtype }, readRows: refuse, readExactRows: refuse };
@@ -228,7 +228,7 @@ const readPlainArray: ColumnReader = async (node, name, ctx) => {
       throw new SourceError(
         'encoding',
         ctx.label,
-        `${ctx.label}: column '${name}' uses the categorical layout of anndata < 0.8 and its categories are not at ${ctx.frame.path}/__categories/${name}. Re-save the file with anndata ≥ 0.8: \`anndata.read_h5ad(path).write_h5ad(new_path)\`.`,
+        `${ctx.label}: column '${name}' uses the categorical layout of anndata < 0.8 and its categories are not at ${ctx.frame.path}/__categories/${name}. Re-save the file with anndata ≥ 0.8, in Python: anndata.read_h5ad(path).write_h5ad(new_path).`,
       );
     }
     const categories = toStrings(await categoriesNode.read(0, categoriesNode.shape[0] ?? 0), `${ctx.label}: ${categoriesNode.path}`).map(String);
@@ -336,7 +336,7 @@ export interface Dataframe {
 export async function readDataframe(node: TreeNode | undefined, what: string, ctx: ReadContext): Promise<Dataframe> {
   if (!node) throw new SourceError('malformed', ctx.label, `${ctx.label} has no ${what}; an AnnData has obs and var dataframes. Is this an AnnData file?`);
   if (node.kind !== 'group') {
-    throw new SourceError('encoding', ctx.label, `${ctx.label}: ${what} is a single array (the record layout of anndata < 0.7). Re-save the file with anndata ≥ 0.8: \`anndata.read_h5ad(path).write_h5ad(new_path)\`.`);
+    throw new SourceError('encoding', ctx.label, `${ctx.label}: ${what} is a single array (the record layout of anndata < 0.7). Re-save the file with anndata ≥ 0.8, in Python: anndata.read_h5ad(path).write_h5ad(new_path).`);
   }
   const encoding = encodingOf(node);
   if (encoding !== 'dataframe') {

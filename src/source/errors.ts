@@ -6,8 +6,14 @@ import { TrvaeError } from '../errors.ts';
 export type SourceErrorCode =
   /** The server answered a Range request with the whole file, or without Content-Range. */
   | 'range-unsupported'
-  /** The browser refused the response: the server sends no (or wrong) CORS headers, or is unreachable. */
+  /** The host answers, but the browser does not let the page read the answer: no (or wrong) CORS headers. */
   | 'cors'
+  /** Nothing answers: the connection was refused, the host is down or its name does not resolve. */
+  | 'unreachable'
+  /** The URL's port is one browsers (and fetch) refuse to connect to; nothing was sent. */
+  | 'blocked-port'
+  /** An http: store under an https: page: the browser blocks the request. */
+  | 'mixed-content'
   | 'not-found'
   | 'forbidden'
   /** 5xx, or another status a reader cannot use. */

@@ -38,7 +38,7 @@ describe('a remote sharded store behind a misbehaving server', { timeout: 20_000
     ['short-body', 'truncated', /sent \d+ bytes for bytes=.*short/],
     ['truncate', 'truncated', /connection .* broke|announced \d+ bytes but sent/],
     ['status-403', 'forbidden', /403.*public-readable/],
-    ['status-404', 'not-found', /No zarr store at/],
+    ['status-404', 'not-found', /No AnnData store at .*404 Not Found.*Check the path/],
     ['status-500', 'server', /500.*host failed/],
   ] as const)('%s → %s', async (variant, code, message) => {
     const error = await failure(`${servers[variant]}${sharded}`);
@@ -62,9 +62,18 @@ describe('a remote sharded store behind a misbehaving server', { timeout: 20_000
     }
   });
 
-  it('an unreachable host is a server error naming the URL', async () => {
-    const error = await failure('http://127.0.0.1:9/nothing.zarr');
-    expect(error).toMatchObject({ code: 'server', message: expect.stringContaining('http://127.0.0.1:9/nothing.zarr') });
+  it('a closed port is an unreachable host, named with the URL; a port fetch refuses is named before any request', async () => {
+    const { createServer } = await import('node:net');
+    // a port that was free a moment ago: nothing listens there
+    const closed = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const { port } = probe.address() as { port: number };
+        probe.close(() => resolve(port));
+      });
+    });
+    const error = await failure(`http://127.0.0.1:${closed}/nothing.zarr`);
+    expect(error).toMatchObject({ code: 'unreachable', message: expect.stringMatching(new RegExp(`Could not connect to 127.0.0.1:${closed} .*ECONNREFUSED.*server is running`)) });
+    expect(await failure('http://127.0.0.1:6000/atlas.zarr')).toMatchObject({ code: 'blocked-port', message: expect.stringMatching(/port 6000, which browsers refuse.*--port 8080/) });
   });
 
   it('gives validators usable as cache keys (ETag of the root metadata)', async () => {

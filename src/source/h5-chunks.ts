@@ -167,7 +167,7 @@ export async function openChunkedDataset(read: ReadBytes, base: number, address:
   }
   const layout = messages.find((m) => m.type === 0x08)?.data;
   if (!layout || layout.getUint8(0) !== 3 || layout.getUint8(1) !== 2) {
-    throw new SourceError('encoding', where, `${where}: its chunk layout (HDF5 layout message version ${layout?.getUint8(0)}) is one this reader's lzf path does not read; re-save the file with gzip: \`adata.write_h5ad(path, compression='gzip')\`.`);
+    throw new SourceError('encoding', where, `${where}: its chunk layout (HDF5 layout message version ${layout?.getUint8(0)}) is one this reader's lzf path does not read; re-save the file with gzip, in Python: adata.write_h5ad(path, compression='gzip').`);
   }
   const dims = layout.getUint8(2);
   const treeAddress = u64(layout, 3);

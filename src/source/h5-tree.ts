@@ -4,6 +4,7 @@
 
 import type * as H5 from 'h5wasm';
 import { SourceError } from './errors.ts';
+import { describeHead } from './file-kind.ts';
 import { chunkFilters, openChunkedDataset, readVlenStrings, type ChunkedDataset, type ReadBytes } from './h5-chunks.ts';
 import { concatValues } from './runs.ts';
 import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type NumericArray, type TreeNode } from './tree.ts';
@@ -223,7 +224,7 @@ export function h5Tree(h5: H5Module, native: H5Native, file: H5.File, label: str
           throw new SourceError(
             'encoding',
             label,
-            `${label}: ${path} is compressed with the HDF5 filter '${unknown.name}' (id ${unknown.id}), which this reader does not include. Re-save the file with gzip (or no compression): \`adata.write_h5ad(path, compression='gzip')\`.`,
+            `${label}: ${path} is compressed with the HDF5 filter '${unknown.name}' (id ${unknown.id}), which this reader does not include. Re-save the file with gzip (or no compression), in Python: adata.write_h5ad(path, compression='gzip').`,
           );
         }
         if (dtype.startsWith('h5type')) throw new SourceError('encoding', label, `${label}: ${path} has an HDF5 element type this reader cannot decode.`);
@@ -280,7 +281,9 @@ export function checkHdf5Header(head: Uint8Array, fileSize: number, label: strin
       break;
     }
   }
-  if (base < 0) throw new SourceError('malformed', label, `${label} is not an HDF5 file (no HDF5 signature); an .h5ad is written by anndata's write_h5ad.`);
+  if (base < 0) {
+    throw new SourceError('malformed', label, `${label} is not an HDF5 file, so not an .h5ad: it is ${describeHead(head)}. Open an .h5ad written by anndata (write_h5ad), or a zarr store.`);
+  }
   const view = new DataView(head.buffer, head.byteOffset, head.byteLength);
   const version = head[base + 8]!;
   let eofAt: number;

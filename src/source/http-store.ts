@@ -4,6 +4,7 @@
 // SourceError that names the URL and what to change. Transient failures are retried (RetryOptions).
 
 import { SourceError } from './errors.ts';
+import { networkFailureError, requestBlockedError, serveAdvice } from './network-errors.ts';
 import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore } from './store.ts';
 
 /** How hard to retry transient failures (5xx, 429, 408, a dropped connection, a cut body). */
@@ -46,12 +47,16 @@ const permanent = new WeakSet<SourceError>();
 
 /**
  * Failures worth another try: the host or the connection to it may recover; 4xx will not. A
- * browser reports a dropped connection exactly as a CORS refusal (a bare network error), so those
- * are retried too; a real CORS refusal then fails the same way again.
+ * browser reports a dropped connection exactly as a CORS refusal or a refused connection (a bare
+ * network error), so those are retried too, but only `networkAttempts` times: a real CORS refusal
+ * or a closed port fails the same way again, and saying so at once beats backing off for seconds.
  */
 function isTransient(error: unknown): boolean {
-  return error instanceof SourceError && !permanent.has(error) && (error.code === 'server' || error.code === 'truncated' || error.code === 'cors');
+  return error instanceof SourceError && !permanent.has(error) && (error.code === 'server' || error.code === 'truncated' || isNetworkLevel(error));
 }
+
+const isNetworkLevel = (error: unknown): boolean => error instanceof SourceError && (error.code === 'cors' || error.code === 'unreachable');
+const networkAttempts = 2;
 
 function sleep(ms: number, signal: AbortSignal | undefined): Promise<void> {
   return new Promise((resolve) => {
@@ -72,6 +77,12 @@ export function parseRetryAfter(header: string | null, now = Date.now()): number
   if (/^\d+$/.test(text)) return Number(text) * 1000;
   const date = Date.parse(text);
   return Number.isNaN(date) ? undefined : Math.max(0, date - now);
+}
+
+/** The error a request still gave after `retries` retries, saying so when the host's answer was an error status. */
+function afterRetries(error: unknown, retries: number): unknown {
+  if (!(error instanceof SourceError) || error.code !== 'server' || !/ answered \d{3}/.test(error.message)) return error;
+  return new SourceError(error.code, error.location, `${error.message} It answered the same after ${retries} ${retries === 1 ? 'retry' : 'retries'}.`, { cause: error });
 }
 
 type Retrier = <T>(signal: AbortSignal | undefined, run: () => Promise<T>) => Promise<T>;
@@ -95,10 +106,11 @@ function createRetrier(options: number | RetryOptions | undefined): Retrier {
         // A retry's dropped connection reads as CORS in a browser; the first failure says better what went wrong.
         const reported = first !== undefined && error instanceof SourceError && error.code === 'cors' ? first : error;
         first ??= error;
-        if (attempt >= attempts || !isTransient(error) || signal?.aborted) throw reported;
+        const limit = isNetworkLevel(error) ? Math.min(attempts, networkAttempts) : attempts;
+        if (attempt >= limit || !isTransient(error) || signal?.aborted) throw attempt > 0 ? afterRetries(reported, attempt) : reported;
         if (tokens < 1) {
           const e = reported as SourceError;
-          throw new SourceError(e.code, e.location, `${e.message} (gave up: this store's retry budget of ${budget} is spent — the host fails too many requests)`, { cause: e });
+          throw new SourceError(e.code, e.location, `${e.message} (gave up: this store's retry budget of ${budget} is spent; the host fails too many requests)`, { cause: e });
         }
         const asked = retryAfterOf.get(error as SourceError);
         if (asked !== undefined && asked > maxRetryAfter) {
@@ -118,10 +130,7 @@ const rootMetadataKeys = ['/zarr.json', '/.zmetadata', '/.zgroup'] as const;
 
 const inBrowser = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
 
-const corsAdvice =
-  'The server must allow cross-origin reads: send `Access-Control-Allow-Origin: *` (or this page\'s origin) and `Access-Control-Expose-Headers: Content-Range, Content-Length, ETag`, and answer OPTIONS preflights allowing the `Range` header.';
-const rangeAdvice =
-  'Serve the store from a host that supports HTTP Range requests (static hosts, S3, GCS and nginx do; some proxies and dev servers strip Range) and, cross-origin, expose the header with `Access-Control-Expose-Headers: Content-Range`.';
+const rangeAdvice = `Serve the store from a host that supports HTTP Range requests (static hosts, S3, GCS and nginx do; some proxies and dev servers strip Range) and, cross-origin, expose the header with Access-Control-Expose-Headers: Content-Range. ${serveAdvice}`;
 
 function resolveKey(base: string, key: AbsolutePath): string {
   const url = new URL(key.slice(1), base);
@@ -138,36 +147,50 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error instanceof DOMException && error.name === 'AbortError');
 }
 
+/** Whether the host answers `url` at all, asked so that the page may not read the answer (which needs no CORS). */
+async function hostAnswers(url: string, signal: AbortSignal | null | undefined, doFetch: (r: Request) => Promise<Response>): Promise<boolean> {
+  try {
+    const response = await doFetch(new Request(url, { mode: 'no-cors', cache: 'no-store', ...(signal ? { signal } : {}) }));
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 async function send(url: string, init: RequestInit, doFetch: (r: Request) => Promise<Response>): Promise<Response> {
   try {
     return await doFetch(new Request(url, init));
   } catch (error) {
     if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
-    if (inBrowser) {
-      throw new SourceError('cors', url, `The browser could not read ${url}: the host is unreachable or refused a cross-origin read (CORS). ${corsAdvice}`, { cause: error });
-    }
-    throw new SourceError('server', url, `Could not reach ${url}: ${(error as Error).message}${(error as Error & { cause?: Error }).cause ? ` (${(error as Error & { cause: Error }).cause.message})` : ''}.`, { cause: error });
+    const hostAnswered = inBrowser ? await hostAnswers(url, init.signal, doFetch) : undefined;
+    if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
+    throw networkFailureError(url, error, { inBrowser, ...(hostAnswered !== undefined ? { hostAnswered } : {}) });
   }
 }
 
 function statusError(url: string, response: Response): SourceError {
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   if (response.status === 403 || response.status === 401) {
-    return new SourceError('forbidden', url, `${url} answered ${status}: the host refuses to serve it. Make the store public-readable (for a bucket: a read policy on the objects), or use a signed URL.`);
+    return new SourceError(
+      'forbidden',
+      url,
+      `${url} answered ${status}: access denied. The store is private, or its signed link has expired. Make the store public-readable (for a bucket: a read policy on its objects), or ask for a fresh signed URL.`,
+    );
   }
-  if (response.status === 404) return new SourceError('not-found', url, `${url} answered 404 Not Found: check the URL points at the store's root folder.`);
+  if (response.status === 404) return new SourceError('not-found', url, `${url} answered 404 Not Found: the file is not there. Check that the URL points at the store's root folder.`);
   if (response.status === 416) {
     return new SourceError('malformed', url, `${url} answered 416 Range Not Satisfiable: the store's metadata points past the end of the file; the file is truncated or the metadata belongs to another copy.`);
   }
   const retryAfter = parseRetryAfter(response.headers.get('Retry-After'));
   const wait = retryAfter === undefined ? '' : ` It asked to retry after ${Math.round(retryAfter / 1000)} s.`;
   if (response.status === 429) {
-    const error = new SourceError('server', url, `${url} answered ${status}: the host limits how fast it may be read.${wait} Lower \`concurrency\`, or retry later.`);
+    const error = new SourceError('server', url, `${url} answered ${status}: the host limits how fast it may be read.${wait} Read with fewer requests at once (the concurrency option), or try again later.`);
     if (retryAfter !== undefined) retryAfterOf.set(error, retryAfter);
     return error;
   }
   if (response.status >= 500) {
-    const error = new SourceError('server', url, `${url} answered ${status}. The host failed or is overloaded; retry later or check its logs.${wait}`);
+    const error = new SourceError('server', url, `${url} answered ${status}: the host failed or is overloaded.${wait} Try again later, or check the server's logs.`);
     if (retryAfter !== undefined && response.status === 503) retryAfterOf.set(error, retryAfter);
     return error;
   }
@@ -223,11 +246,16 @@ export interface HttpStore extends SourceStore {
   readonly rootMetadata: ReadonlyMap<AbsolutePath, Uint8Array>;
 }
 
+/** The page this code runs under (a worker's too), whose scheme decides what counts as mixed content. */
+const pageUrl = (): string | undefined => (inBrowser ? globalThis.location?.href : undefined);
+
 /**
  * Opens a zarr store at `url`: fetches its root metadata (zarr.json, else .zmetadata, else .zgroup)
  * to check that a store is there and to learn its validator.
  */
 export async function openHttpStore(url: string, options: HttpStoreOptions = {}): Promise<HttpStore> {
+  const blocked = requestBlockedError(url, pageUrl());
+  if (blocked) throw blocked;
   const base = url.endsWith('/') ? url : `${url}/`;
   const doFetch = options.fetch ?? ((r: Request) => fetch(r));
   // Every answer is checked against the version of its file seen first: a file replaced on the
@@ -319,19 +347,29 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
 
   const withRetries = createRetrier(options.retries);
   const rootMetadata = new Map<AbsolutePath, Uint8Array>();
+  // Root documents found missing while probing: readers asking again get "absent" without a request
+  // (a 404 is an error line in the browser's console).
+  const absent = new Set<AbsolutePath>();
   let validator = '';
   for (const key of rootMetadataKeys) {
     const found = await withRetries(options.signal, async () => {
       const whole = await getWhole(key, options.signal);
       return whole && { bytes: whole.bytes, validator: validatorOf(whole.response, whole.bytes) };
     });
-    if (!found) continue;
+    if (!found) {
+      absent.add(key);
+      continue;
+    }
     rootMetadata.set(key, found.bytes);
     validator = found.validator;
     break;
   }
   if (rootMetadata.size === 0) {
-    throw new SourceError('not-found', url, `No zarr store at ${url}: none of ${rootMetadataKeys.map((k) => k.slice(1)).join(', ')} exists there. Point at the store's root folder (the one holding zarr.json or .zgroup).`);
+    throw new SourceError(
+      'not-found',
+      url,
+      `No AnnData store at ${url}: the server answered 404 Not Found for each of ${rootMetadataKeys.map((k) => k.slice(1)).join(', ')}, so no zarr store starts there. Check the path: it must point at the store's root folder (the one holding zarr.json or .zgroup), e.g. https://host/atlas.zarr.`,
+    );
   }
 
   return {
@@ -341,7 +379,9 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     rootMetadata,
     get: (key, opts) => {
       const cached = rootMetadata.get(key);
-      return cached ? Promise.resolve(cached) : withRetries(joinSignals(options.signal, opts?.signal), () => get(key, opts));
+      if (cached) return Promise.resolve(cached);
+      if (absent.has(key)) return Promise.resolve(undefined);
+      return withRetries(joinSignals(options.signal, opts?.signal), () => get(key, opts));
     },
     getRange: (key, range, opts) => withRetries(joinSignals(options.signal, opts?.signal), () => getRange(key, range, opts)),
   };

@@ -84,7 +84,7 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
         throw new SourceError(
           'encoding',
           resolved.url,
-          `${resolved.url} is an .h5ad file; over HTTP only zarr stores can be read lazily. Download it and open the file, or convert it once: \`anndata.read_h5ad(path).write_zarr('data.zarr')\`.`,
+          `${resolved.url} is an .h5ad file; over HTTP only zarr stores can be read lazily. Download it and drop the file on the page, or convert it once in Python: anndata.read_h5ad(path).write_zarr('data.zarr'), or with npx trvae-web convert in.h5ad out.zarr.`,
         );
       }
       const { signal, fetch, retries } = options;

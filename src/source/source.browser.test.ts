@@ -124,13 +124,13 @@ describe('remote zarr from another origin', () => {
   });
 
   it.each([
-    ['no-cors', 'cors', /CORS.*Access-Control-Allow-Origin/],
+    ['no-cors', 'cors', /answered, but the browser did not let this page read .*CORS.*Access-Control-Allow-Origin.*npx trvae-web serve DIR/],
     ['ignore-range', 'range-unsupported', /ignored the Range header/],
     ['no-content-range', 'range-unsupported', /Content-Range/],
     ['truncate', 'truncated', /broke|announced/],
     ['short-body', 'truncated', /short/],
     ['status-403', 'forbidden', /403/],
-    ['status-404', 'not-found', /No zarr store/],
+    ['status-404', 'not-found', /No AnnData store/],
     ['status-500', 'server', /500/],
   ] as const)('a server with fault %s gives %s', async (variant, code, message) => {
     const error = await failure(async () => {

@@ -180,17 +180,58 @@ function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, 
 
 const sparseEncodings = new Set(['csr_matrix', 'csc_matrix']);
 
+const decodeJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
+
+/**
+ * The store's zarr format, from its root documents (v3 zarr.json first), and the metadata keys its
+ * consolidated metadata lists (undefined when it has none, or none zarrita reads).
+ */
+async function rootFormat(store: SourceStore): Promise<{ format: 'v2' | 'v3'; known?: Set<string> }> {
+  const v3 = await store.get('/zarr.json');
+  if (v3) {
+    const doc = decodeJson(v3) as { consolidated_metadata?: { metadata?: Record<string, unknown> } };
+    const listed = doc.consolidated_metadata?.metadata;
+    if (!listed || typeof listed !== 'object') return { format: 'v3' };
+    return { format: 'v3', known: new Set(['/zarr.json', ...Object.keys(listed).map((path) => `/${path.replace(/^\//, '')}/zarr.json`)]) };
+  }
+  const v2 = await store.get('/.zmetadata');
+  if (!v2) return { format: 'v2' };
+  const listed = (decodeJson(v2) as { metadata?: Record<string, unknown> }).metadata;
+  return listed && typeof listed === 'object' ? { format: 'v2', known: new Set(Object.keys(listed).map((key) => `/${key}`)) } : { format: 'v2' };
+}
+
+/**
+ * With consolidated metadata, a metadata document it does not list does not exist: answered here
+ * as absent instead of asked for (zarrita probes .zattrs, .zarray and zarr.json of every node it
+ * opens; over HTTP each miss is a 404 in the browser's console).
+ */
+function onlyListedMetadata(inner: zarr.AsyncReadable, known: ReadonlySet<string>): zarr.AsyncReadable {
+  return {
+    get: (key, opts) => (isMetadataKey(key) && !known.has(key) ? Promise.resolve(undefined) : inner.get(key, opts)),
+    getRange: (key, range, opts) => inner.getRange!(key, range, opts),
+  };
+}
+
 export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
   installCheckedCodecs();
   await ensureFloat16Array();
   const label = store.label;
   let readable: zarr.AsyncReadable = store;
   let listing: Listing | undefined;
+  let format: 'v2' | 'v3';
   try {
-    const consolidated = await zarr.withMaybeConsolidatedMetadata(store);
-    if ('contents' in consolidated) {
-      listing = listingOf(consolidated.contents());
-      readable = consolidated;
+    const root = await rootFormat(store);
+    format = root.format;
+    if (root.known) {
+      const consolidated = await zarr.withConsolidatedMetadata(store, { format }).catch((error: unknown) => {
+        // metadata zarrita does not take as consolidated: read the store node by node, as without it
+        if (error instanceof zarr.NotFoundError || error instanceof zarr.InvalidMetadataError) return undefined;
+        throw error;
+      });
+      if (consolidated) {
+        listing = listingOf(consolidated.contents());
+        readable = onlyListedMetadata(consolidated, root.known);
+      }
     }
   } catch (error) {
     if (error instanceof SourceError) throw error;
@@ -209,8 +250,8 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
   }
 
   /**
-   * zarrita reports metadata it cannot parse (broken JSON, an unknown dtype) as "not found" when it
-   * probes for the zarr version; a document that is there but unreadable is named instead.
+   * zarrita reports metadata it cannot parse (broken JSON, an unknown dtype) as "not found" or as
+   * invalid metadata; a document that is there but unreadable is named instead.
    */
   async function unreadable(path: string): Promise<SourceError | undefined> {
     const where = path ? `${path}/` : '';
@@ -239,13 +280,15 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
   async function open(path: string, parentAttrs?: Attrs): Promise<TreeNode | undefined> {
     let node;
     try {
-      node = await zarr.open(root.resolve(path || '/'));
+      // the root's format for every node: trying the other one first would probe documents that are not there
+      const location = root.resolve(path || '/');
+      node = await (format === 'v3' ? zarr.open.v3(location) : zarr.open.v2(location));
     } catch (error) {
       if (error instanceof SourceError) throw error;
-      if (error instanceof zarr.NotFoundError) {
+      if (error instanceof zarr.NotFoundError || error instanceof zarr.InvalidMetadataError) {
         const damaged = await unreadable(path);
         if (damaged) throw damaged;
-        return undefined;
+        if (error instanceof zarr.NotFoundError) return undefined;
       }
       throw new SourceError('malformed', `${label}/${path}`, `The zarr metadata of ${path || 'the root'} in ${label} is unreadable: ${(error as Error).message}`, { cause: error });
     }
