@@ -1,8 +1,10 @@
-// After training: the latent embedding (PCA of μ), the counterfactual prediction of the held-out
-// pair with the paper's R² metrics, and downloads. Everything here was computed in the training
-// worker (src/model/results.ts); this panel only draws.
-import type { HeldOutPrediction } from '../model/results.ts';
+// After training: the latent embedding (PCA of μ), counterfactual predictions (the held-out pair,
+// and any cell type × source → target condition on demand) with the paper's R² metrics next to
+// the baselines, and downloads. Everything here was computed in the training worker
+// (src/model/results.ts); this panel only draws.
+import { predictedFileName, type HeldOutPrediction, type PairResult, type PredictionPair, type TrainingResults } from '../model/results.ts';
 import { formatInt, h } from './dom.ts';
+import { predictionPlot, type PredictionPlot } from './prediction-plot.ts';
 import { scatterPlot } from './scatter-plot.ts';
 import type { TrainedModel } from './train-panel.ts';
 
@@ -41,16 +43,132 @@ function topGenesTable(p: HeldOutPrediction): HTMLElement {
   );
 }
 
-function predictionSection(p: HeldOutPrediction, modelName: string): HTMLElement {
-  return h(
+const pairKey = (p: PredictionPair) => JSON.stringify([p.cellType, p.sourceCondition, p.targetCondition]);
+
+interface Counterfactual {
+  readonly element: HTMLElement;
+  /** The chosen pair's predicted-cells download (replaced when the pair changes). */
+  readonly download: HTMLElement;
+}
+
+/**
+ * The counterfactual panel: selects for the cell type and the two conditions (the held-out pair by
+ * default), a badge saying whether the target pair was seen in training, the R² table next to the
+ * baselines, the predicted vs real scatter and the top responding genes. Other pairs are computed on
+ * demand in the training worker, which keeps the last run's sample and model.
+ */
+function counterfactualSection(model: TrainedModel, results: TrainingResults, modelName: string): Counterfactual {
+  const { pairs } = results;
+  const download = h('span', { class: 'pair-download', 'data-testid': 'prediction-download' });
+  const status = h('p', { class: 'status', role: 'status', 'data-testid': 'prediction-status' });
+  const progress = h('progress', { hidden: true, 'aria-label': 'Computing the prediction' });
+  const badge = h('span', { class: 'badge', 'data-testid': 'seen-badge', hidden: true });
+  const body = h('div', { class: 'prediction-body' });
+  const element = h(
     'div',
-    { class: 'prediction', 'data-testid': 'prediction' },
-    h('h3', {}, `Counterfactual: ${p.cellType} → ${p.targetCondition} (never seen in training)`),
-    h('p', {}, `${formatInt(p.sourceCells)} ${p.sourceCondition} cells predicted into ${p.targetCondition}, compared with ${formatInt(p.realCells)} real held-out cells; R² averaged over ${p.evaluation.bootstrapSamples} bootstrap resamples.`),
-    r2Table(p, modelName),
-    scatterPlot(p.meanPoints, { title: 'Per-gene mean: predicted vs real', xLabel: 'predicted', yLabel: 'real', identity: true, size: 320 }),
-    topGenesTable(p),
+    { class: 'prediction counterfactual', 'data-testid': 'prediction' },
+    h('h3', {}, 'Counterfactual prediction'),
   );
+  if (pairs.cellTypes.length === 0 || pairs.conditions.length < 2) {
+    element.append(h('p', { class: 'warn' }, results.predictionNote ?? 'Counterfactual predictions need a cell-type key and at least two conditions.'));
+    return { element, download };
+  }
+  const cells = (t: number, c: number) => pairs.cells[t]?.[c] ?? 0;
+  const select = (label: string, id: string, names: readonly string[]) => {
+    const control = h('select', { id, name: id }, ...names.map((n) => h('option', { value: n }, n)));
+    return { control, field: h('div', { class: 'field' }, h('label', { for: id }, label), control) };
+  };
+  const cellType = select('Cell type', 'cf-cell-type', pairs.cellTypes);
+  const from = select('From condition', 'cf-source', pairs.conditions);
+  const to = select('To condition', 'cf-target', pairs.conditions);
+  // Each condition with the chosen cell type's shown cells, so an empty choice is visible before it is made.
+  const label = () => {
+    const t = pairs.cellTypes.indexOf(cellType.control.value);
+    for (const s of [from.control, to.control]) {
+      [...s.options].forEach((o, c) => (o.textContent = `${pairs.conditions[c]} (${formatInt(cells(t, c))} cells)`));
+    }
+  };
+  const initial = pairs.default ?? { cellType: pairs.cellTypes[0], sourceCondition: pairs.conditions[0], targetCondition: pairs.conditions[1] };
+  cellType.control.value = initial.cellType;
+  from.control.value = initial.sourceCondition;
+  to.control.value = initial.targetCondition;
+  label();
+  element.append(h('div', { class: 'pair-select' }, cellType.field, from.field, to.field, badge), h('div', { class: 'pair-status' }, progress, status), body);
+
+  const known = new Map<string, PairResult>();
+  if (pairs.default) {
+    const name = predictedFileName(pairs.default);
+    const bytes = results.files.get(name);
+    known.set(pairKey(pairs.default), { pair: pairs.default, prediction: results.prediction, note: results.predictionNote, file: bytes ? { name, bytes } : undefined });
+  }
+  let plot: PredictionPlot | undefined;
+  let downloadUrl: string | undefined;
+  const show = (r: PairResult) => {
+    plot?.destroy();
+    plot = undefined;
+    if (downloadUrl) URL.revokeObjectURL(downloadUrl);
+    downloadUrl = undefined;
+    download.replaceChildren();
+    const p = r.prediction;
+    badge.hidden = !p;
+    if (!p) {
+      body.replaceChildren(h('p', { class: 'warn', 'data-testid': 'prediction-note' }, r.note ?? 'No prediction for this pair.'));
+      return;
+    }
+    badge.textContent = p.seen ? 'seen in training' : 'never seen in training';
+    badge.className = `badge ${p.seen ? 'seen' : 'unseen'}`;
+    plot = predictionPlot({ meanPoints: p.meanPoints, geneNames: model.result.geneNames, degs: p.evaluation.degs, title: `Per-gene mean of ${p.cellType} in ${p.targetCondition}: predicted vs real` });
+    body.replaceChildren(
+      h('p', {}, `${formatInt(p.sourceCells)} ${p.sourceCondition} cells of ${p.cellType} predicted into ${p.targetCondition}, compared with ${formatInt(p.realCells)} real ${p.targetCondition} cells${p.seen ? '' : ' that the model never saw'}${p.sourceSeen ? '' : ' (the source cells were held out of training too)'}; R² averaged over ${p.evaluation.bootstrapSamples} bootstrap resamples.`),
+      r2Table(p, modelName),
+      plot.element,
+      topGenesTable(p),
+    );
+    if (r.file) {
+      const link = downloadLink(r.file.name, r.file.bytes, 'application/octet-stream');
+      downloadUrl = link.href;
+      download.replaceChildren(link);
+    }
+  };
+  let asked = 0;
+  const choose = async () => {
+    label();
+    const pair: PredictionPair = { cellType: cellType.control.value, sourceCondition: from.control.value, targetCondition: to.control.value };
+    const done = known.get(pairKey(pair));
+    const ticket = ++asked;
+    if (done) {
+      status.textContent = '';
+      progress.hidden = true;
+      return show(done);
+    }
+    if (!model.predict) {
+      status.textContent = '';
+      return show({ pair, note: 'This run\u2019s model is no longer loaded: train again to predict other pairs.' });
+    }
+    status.textContent = `Computing ${pair.cellType}: ${pair.sourceCondition} → ${pair.targetCondition}…`;
+    status.classList.remove('error');
+    progress.hidden = false;
+    body.classList.add('stale');
+    try {
+      const r = await model.predict(pair);
+      known.set(pairKey(pair), r);
+      if (ticket !== asked) return;
+      status.textContent = '';
+      show(r);
+    } catch (e) {
+      if (ticket !== asked) return;
+      status.textContent = `The prediction failed: ${(e as Error).message}`;
+      status.classList.add('error');
+    } finally {
+      if (ticket === asked) {
+        progress.hidden = true;
+        body.classList.remove('stale');
+      }
+    }
+  };
+  for (const s of [cellType.control, from.control, to.control]) s.addEventListener('change', () => void choose());
+  void choose();
+  return { element, download };
 }
 
 export function renderResults(model: TrainedModel): HTMLElement {
@@ -67,13 +185,16 @@ export function renderResults(model: TrainedModel): HTMLElement {
   colorBy.addEventListener('change', draw);
   draw();
 
+  const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');
   const downloads = h(
     'div',
     { class: 'downloads', 'data-testid': 'downloads' },
     h('h3', {}, 'Downloads'),
     h('p', {}, 'ONNX graphs with the trained weights embedded (load them with onnxruntime in Python or JS) and model.json with the config, gene list and conditions.'),
-    ...[...result.files].map(([name, contents]) => downloadLink(name, contents, name.endsWith('.json') ? 'application/json' : 'application/octet-stream')),
+    // The predicted cells follow the pair chosen above.
+    ...[...result.files].filter(([name]) => !name.startsWith('predicted_')).map(([name, contents]) => downloadLink(name, contents, name.endsWith('.json') ? 'application/json' : 'application/octet-stream')),
     downloadLink('latent_mu.csv', results.latentCsv, 'text/csv'),
+    counterfactual.download,
   );
 
   return h(
@@ -84,7 +205,7 @@ export function renderResults(model: TrainedModel): HTMLElement {
       'div',
       { class: 'results-grid' },
       h('div', {}, h('label', {}, 'Colour by ', colorBy), plotHolder),
-      results.prediction ? predictionSection(results.prediction, model.options.model === 'scgen' ? 'scGen' : 'trVAE') : results.predictionNote ? h('p', { class: 'warn' }, results.predictionNote) : null,
+      counterfactual.element,
     ),
     downloads,
   );

@@ -6,6 +6,7 @@ import * as Comlink from 'comlink';
 import type { TrainingBackend } from '../gpu/adapter.ts';
 import { DatasetError } from '../model/dataset.ts';
 import { formatDefault, trainingOptionSpecs, trainingOptionsFrom, type OptionGroup, type OptionKey, type OptionSpec, type TrainingOptions } from '../model/options.ts';
+import type { PairResult, PredictionPair } from '../model/results.ts';
 import type { TrainWorkerApi, TrainWorkerEvent, TrainWorkerResult } from '../model/train/worker-api.ts';
 import { ExportError } from '../model/export.ts';
 import { registerErrorClasses } from '../rpc/errors.ts';
@@ -22,6 +23,8 @@ registerErrorClasses({ DatasetError, ExportError });
 export interface TrainedModel {
   readonly options: TrainingOptions;
   readonly result: TrainWorkerResult;
+  /** Another pair's counterfactual, computed by the run's worker (kept until the next run). */
+  readonly predict?: (pair: PredictionPair) => Promise<PairResult>;
 }
 
 const weightSymbols: Readonly<Record<string, string>> = { recon: 'η', kl: 'α', mmd: 'β' };
@@ -209,6 +212,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   );
 
   let api: Comlink.Remote<TrainWorkerApi> | undefined;
+  // The last run's worker holds its sample and model for the results panel's predictions.
+  let kept: Worker | undefined;
   let paused = false;
 
   const setStatus = (text: string, isError = false) => {
@@ -276,6 +281,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     }
     detail.textContent = '';
     progress.value = 0;
+    kept?.terminate();
+    kept = undefined;
     const worker = new Worker(new URL('../../workers/train.worker.ts', import.meta.url), { type: 'module', name: 'training' });
     api = wrapWorkerApi<TrainWorkerApi>(worker);
     try {
@@ -358,14 +365,17 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const note = shown && (!plan?.inMemory || shown.shown < shown.of) ? ` Results below use ${formatInt(shown.shown)} sampled cells.` : '';
       const resumed = result.resumedFromEpoch !== undefined ? `Resumed from epoch ${result.resumedFromEpoch}. ` : '';
       setStatus(`${resumed}${outcome}${note}`, result.stopReason === 'non-finite');
-      if (result.results) onTrained({ options, result });
-      hooks.onEnd?.({ model: { options, result } });
-      return { options, result };
+      const remote = api;
+      const model: TrainedModel = { options, result, predict: result.results ? (pair) => remote.predict(pair) : undefined };
+      if (result.results) onTrained(model);
+      if (result.results) kept = worker;
+      hooks.onEnd?.({ model });
+      return model;
     } catch (e) {
       setStatus(`Training failed: ${(e as Error).message}`, true);
       return end(e);
     } finally {
-      worker.terminate();
+      if (kept !== worker) worker.terminate();
       api = undefined;
       paused = false;
       pause.textContent = 'Pause';

@@ -3,6 +3,8 @@
 import { describe, expect, inject, it } from 'vitest';
 import { openSource } from '../source/index.ts';
 import type { CsrBlock } from '../source/types.ts';
+import { gatherNormalize } from '../cpu/gather-normalize.ts';
+import { geneColumnMap } from './blocks.ts';
 import { open } from './client.ts';
 import type { LoaderBatch } from './loader.ts';
 
@@ -79,6 +81,27 @@ describe('loader in workers with the OPFS cache', () => {
       await again.close();
     });
   }
+
+  it('ready batches built in 0 or 2 read workers equal the gather + normalise of the rows read here', async () => {
+    const genes = [0, 7, 3, all.block.nCols - 1];
+    const normalize = { targetSum: 1e4, log1p: true };
+    const map = geneColumnMap(all.block.nCols, genes);
+    for (const workers of [0, 2]) {
+      const client = await open(store.url, { ...base, workers, cache: false, genes, normalize, counts: true, returnX: false });
+      const batches = await collect(client);
+      expect(batches.length).toBeGreaterThan(0);
+      for (const b of batches) {
+        const rows = Array.from(b.rows!);
+        expect(b.X).toBeUndefined();
+        const x = gatherNormalize(all.block, rows, map, genes.length, normalize);
+        const counts = gatherNormalize(all.block, rows, map, genes.length, { targetSum: null, log1p: false });
+        expect(Array.from(b.dense!), `${workers} workers`).toEqual(Array.from(x.x));
+        expect(Array.from(b.rowTotals!)).toEqual(Array.from(x.sizeFactors));
+        expect(Array.from(b.counts!)).toEqual(Array.from(counts.x));
+      }
+      await client.close();
+    }
+  });
 
   it('evicts under a small budget and recovers from corrupt or truncated entries', async () => {
     const dir = `test-cache-small-${Date.now()}`;

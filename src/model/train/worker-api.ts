@@ -15,7 +15,7 @@ import { openSource } from '../../source/index.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { TrainingOptions } from '../options.ts';
 import { exportRun, prepareTraining, runTraining, type GeneSelector, type PreparePhase } from '../pipeline.ts';
-import { computeResults, type TrainingResults } from '../results.ts';
+import { computeResults, loadResultsSample, predictPair, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from '../results.ts';
 import { ort, type Backend } from '../runtime.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from './control.ts';
@@ -89,6 +89,8 @@ const gpuGeneSelector: GeneSelector = async (source, nGenes, options) => {
 
 export function createTrainWorkerApi() {
   let control: TrainingControl | undefined;
+  // The last run's shown cells and model: other pairs' predictions are computed from them on demand.
+  let held: { readonly sample: ResultsSample; readonly config: TrvaeConfig; readonly state: ModelState } | undefined;
   return {
     async train(request: TrainWorkerRequest, onEvent?: (event: TrainWorkerEvent) => void): Promise<TrainWorkerResult> {
       if (control) throw new Error('this worker is already training; cancel it first');
@@ -136,14 +138,19 @@ export function createTrainWorkerApi() {
         }
         const { checkpoint } = run;
         // An untrained model has nothing to show: results only after at least one finished epoch.
-        const results = request.results !== false && checkpoint.history.length > 0 && run.stopReason !== 'non-finite'
-          ? await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, {
+        held = undefined;
+        let results: TrainingResults | undefined;
+        if (request.results !== false && checkpoint.history.length > 0 && run.stopReason !== 'non-finite') {
+          const resultsOptions = {
             maxCells: request.results?.maxCells,
             seed: checkpoint.config.seed,
             signal: control.signal,
-            onProgress: (done, total) => emit({ kind: 'phase', phase: 'computing results', done, total }),
-          })
-          : undefined;
+            onProgress: (done: number, total: number) => emit({ kind: 'phase', phase: 'computing results', done, total }),
+          };
+          const sample = await loadResultsSample(opened.source, plan, resultsOptions);
+          results = await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, { ...resultsOptions, sample });
+          held = { sample, config: checkpoint.config, state: checkpoint.state };
+        }
         return {
           stopReason: run.stopReason,
           message: run.message,
@@ -166,6 +173,12 @@ export function createTrainWorkerApi() {
     pause: () => control?.pause(),
     resume: () => control?.resume(),
     cancel: () => control?.cancel(),
+    /** A pair's counterfactual from the last run's shown cells and model (see results.ts predictPair). */
+    async predict(pair: PredictionPair): Promise<PairResult> {
+      if (!held) throw new Error('this worker holds no trained model: predictions need a finished run with results');
+      // On the CPU, as the results above (computeResults' default backend).
+      return predictPair(held.sample, held.config, held.state, pair);
+    },
   };
 }
 
