@@ -34,8 +34,10 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
   const [xNode, obsNode, varNode, layersNode] = await Promise.all([root.child('X'), root.child('obs'), root.child('var'), root.child('layers')]);
   if (!xNode && !obsNode && !varNode) {
     const keys = await root.keys();
-    const found = keys?.length ? ` It holds ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? `, and ${keys.length - 8} more` : ''}${recogniseContainer(keys) ? `: that is ${recogniseContainer(keys)}` : ''}.` : keys ? ' It is empty.' : '';
-    throw new SourceError('malformed', label, `${label} is not an AnnData file: it has no X, obs or var (and no encoding-type attribute saying anndata).${found} Open a file written by anndata (write_h5ad or write_zarr).`);
+    const kind = keys && recogniseContainer(keys);
+    const found = keys?.length ? ` It holds ${keys.slice(0, 8).join(', ')}${keys.length > 8 ? `, and ${keys.length - 8} more` : ''}${kind ? `: that is ${kind}` : ''}.` : keys ? ' It is empty.' : '';
+    const advice = kind ? '' : ' Open a file written by anndata (write_h5ad or write_zarr).';
+    throw new SourceError('malformed', label, `${label} is not an AnnData file: it has no X, obs or var (and no encoding-type attribute saying anndata).${found}${advice}`);
   }
   if (!xNode) throw new SourceError('malformed', label, `${label} has no X matrix. Store the expression matrix in X (or open a file that has one).`);
   const [X, obs, vars] = await Promise.all([readMatrix(xNode, ctx), readDataframe(obsNode, 'obs', ctx), readDataframe(varNode, 'var', ctx)]);

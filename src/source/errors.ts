@@ -6,7 +6,11 @@ import { TrvaeError } from '../errors.ts';
 export type SourceErrorCode =
   /** The server answered a Range request with the whole file, or without Content-Range. */
   | 'range-unsupported'
-  /** The host answers, but the browser does not let the page read the answer: no (or wrong) CORS headers. */
+  /**
+   * The host answers, but the browser does not let the page read the answer: no (or wrong) CORS
+   * headers. In a cross-origin-isolated page also when the browser cannot tell that from a host
+   * that does not answer (the message then says both).
+   */
   | 'cors'
   /** Nothing answers: the connection was refused, the host is down or its name does not resolve. */
   | 'unreachable'

@@ -163,9 +163,11 @@ async function send(url: string, init: RequestInit, doFetch: (r: Request) => Pro
     return await doFetch(new Request(url, init));
   } catch (error) {
     if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
-    const hostAnswered = inBrowser ? await hostAnswers(url, init.signal, doFetch) : undefined;
+    if (!inBrowser) throw networkFailureError(url, error, { inBrowser });
+    const hostAnswered = await hostAnswers(url, init.signal, doFetch);
     if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
-    throw networkFailureError(url, error, { inBrowser, ...(hostAnswered !== undefined ? { hostAnswered } : {}) });
+    const probeMayBeBlocked = globalThis.crossOriginIsolated === true && new URL(url).origin !== globalThis.location?.origin;
+    throw networkFailureError(url, error, { inBrowser, hostAnswered, probeMayBeBlocked });
   }
 }
 

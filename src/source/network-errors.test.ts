@@ -51,6 +51,14 @@ describe('a request that failed without an HTTP answer', () => {
     expect(error.message).toMatch(/Could not connect to 127\.0\.0\.1:8123 .*refused or the host cannot be reached.*Check that the server is running/);
   });
 
+  it('in a cross-origin-isolated page a failed probe proves nothing: the message says both, and what to check', () => {
+    const error = networkFailureError(url, thrown, { inBrowser: true, hostAnswered: false, probeMayBeBlocked: true });
+    expect(error).toMatchObject({ code: 'cors' });
+    expect(error.message).toMatch(/either nothing answers at 127\.0\.0\.1:8123 .*or the server answers without the CORS headers.*cross-origin isolated.*Check that the server is running.*Access-Control-Allow-Origin.*npx trvae-web serve DIR/);
+    // an answer to the probe is proof, isolated or not
+    expect(networkFailureError(url, thrown, { inBrowser: true, hostAnswered: true, probeMayBeBlocked: true }).message).toMatch(/answered, but the browser did not let/);
+  });
+
   it('in Node: the cause says which', () => {
     const refused = new TypeError('fetch failed', { cause: Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:8123'), { code: 'ECONNREFUSED' }) });
     expect(networkFailureError(url, refused, { inBrowser: false })).toMatchObject({ code: 'unreachable', message: expect.stringContaining('connect ECONNREFUSED 127.0.0.1:8123') });

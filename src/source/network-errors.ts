@@ -78,6 +78,13 @@ export interface NetworkFailure {
    * answer means it is up, so the failure was the browser refusing to let the page read it).
    */
   readonly hostAnswered?: boolean;
+  /**
+   * Browser only: the page is cross-origin isolated and `url` is on another origin. Under
+   * Cross-Origin-Embedder-Policy: require-corp the browser blocks a no-cors answer that lacks a
+   * Cross-Origin-Resource-Policy header, so a failed probe does not tell a server without CORS
+   * headers from one that is not there.
+   */
+  readonly probeMayBeBlocked?: boolean;
 }
 
 /**
@@ -96,6 +103,14 @@ export function networkFailureError(url: string, error: unknown, failure: Networ
   if (failure.inBrowser) {
     if (failure.hostAnswered) {
       return new SourceError('cors', url, `The server at ${host} answered, but the browser did not let this page read ${url} (a CORS refusal). ${corsAdvice} ${serveAdvice}`, { cause: error });
+    }
+    if (failure.probeMayBeBlocked) {
+      return new SourceError(
+        'cors',
+        url,
+        `Could not read ${url}: either nothing answers at ${host} (the server is not running, the port is closed or the name does not resolve), or the server answers without the CORS headers that let this page read it; this page is cross-origin isolated, so the browser does not say which. Check that the server is running and that the address is right. ${corsAdvice} ${serveAdvice}`,
+        { cause: error },
+      );
     }
     return new SourceError(
       'unreachable',
