@@ -105,10 +105,10 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
   const spaces: EmbeddingSpace[] = ['umap-mu', ...(results.latent.mmd ? (['umap-mmd'] as const) : []), 'pca-mu'];
   const layouts = new Map<EmbeddingSpace, Float32Array>([['pca-mu', results.embedding]]);
 
-  const spaceSelect = h('select', { 'data-testid': 'embedding-space' }, ...spaces.map((s) => h('option', { value: s }, spaceLabels[s])));
+  const spaceSelect = h('select', { 'data-testid': 'embedding-space', 'aria-label': 'Space' }, ...spaces.map((s) => h('option', { value: s }, spaceLabels[s])));
   spaceSelect.value = options.space && spaces.includes(options.space) ? options.space : 'umap-mu';
   const firstColumn = options.colorBy ?? results.labels.at(-1)?.name;
-  const colorSelect = h('select', { 'data-testid': 'embedding-color-by' }, ...columns.map((c) => h('option', { value: c.name }, `${c.name}${c.kind === 'numeric' ? ' (numeric)' : ''}`)));
+  const colorSelect = h('select', { 'data-testid': 'embedding-color-by', 'aria-label': 'Colour by' }, ...columns.map((c) => h('option', { value: c.name }, `${c.name}${c.kind === 'numeric' ? ' (numeric)' : ''}`)));
   if (firstColumn && columns.some((c) => c.name === firstColumn)) colorSelect.value = firstColumn;
   const zoomIn = h('button', { type: 'button', class: 'secondary' }, 'Zoom in');
   const zoomOut = h('button', { type: 'button', class: 'secondary' }, 'Zoom out');
@@ -130,8 +130,8 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
     h(
       'div',
       { class: 'embedding-controls' },
-      h('label', {}, 'Space ', spaceSelect),
-      h('label', {}, 'Colour by ', colorSelect),
+      h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Space '), spaceSelect),
+      h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Colour by '), colorSelect),
       h('span', { class: 'embedding-zoom', role: 'group', 'aria-label': 'View' }, zoomIn, zoomOut, reset),
     ),
     surface.fallbackReason ? h('p', { class: 'warn', 'data-testid': 'embedding-fallback' }, `WebGL is unavailable (${surface.fallbackReason}): a static picture is drawn instead, without zoom, pan or hover.`) : null,

@@ -42,7 +42,7 @@ function webglRenderer(): Renderer | string {
   }
 }
 
-export function createScatterSurface(size = 520): ScatterSurface {
+export function createScatterSurface(size = 480): ScatterSurface {
   const renderer = webglRenderer();
   return typeof renderer === 'string' ? canvasSurface(size, renderer) : webglSurface(size, renderer);
 }
@@ -93,7 +93,8 @@ function webglSurface(size: number, renderer: Renderer): ScatterSurface {
     async recolor(colors) {
       if (!plot || !drawn) return;
       await plot.set({ pointColor: [...colors.colors] });
-      await plot.draw(points(colors), { zDataType: 'categorical', preventFilterReset: true });
+      // Same positions: the spatial index (for hover) is kept, not rebuilt.
+      await plot.draw(points(colors), { zDataType: 'categorical', preventFilterReset: true, spatialIndex: plot.get('spatialIndex') });
     },
     onHover(callback) {
       hover = callback;
