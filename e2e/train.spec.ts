@@ -4,12 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { expect, test } from '@playwright/test';
 import { anndataMissing, python } from '../test/anndata-python.ts';
-import { fillTrainForm, save } from './helpers.ts';
+import { fillTrainForm, save, tabTo } from './helpers.ts';
 
-
-test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }) => {
+test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }, testInfo) => {
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
+  await page.setViewportSize({ width: 1280, height: 800 });
   await page.goto('/');
   await page.getByTestId('demo-button').click();
   await expect(page.getByTestId('train-form')).toBeVisible();
@@ -18,8 +18,21 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   await expect(form.getByLabel('Cell type key')).toHaveValue('cell_type');
   await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 300, epochs: 3, hidden: '64, 32', latent: 8, batchSize: 256 });
   await page.getByTestId('train-button').click();
-  await expect(page.getByTestId('train-status')).toContainText(/Epoch \d\/3/, { timeout: 90_000 });
-  await page.getByTestId('train-panel').screenshot({ path: 'test-results/screenshots/training.png' });
+  await expect(page.getByTestId('train-status')).toContainText(/Epoch \d\/3 · step [\d,]+\/[\d,]+ · ETA/, { timeout: 90_000 });
+  // The dashboard: an in-memory run says so; the trainer's rate, the backend.
+  const dashboard = page.getByTestId('train-dashboard');
+  await expect(dashboard).toContainText(/Loader\s*in memory \([\d,]+ cells read once in [\d.]+ s\)/);
+  await expect(dashboard).toContainText(/Trainer\s*[\d,]+ cells\/s/);
+  await expect(dashboard).toContainText(/Read\s*[\d.]+ [KM]?B from the network, [\d.]+ [KM]?B from the cache/);
+  await expect(dashboard).toContainText(/Backend\s*(WebGPU|WASM \(CPU, \d threads?\))/);
+  // The loss curves are uPlot charts (axes with tick labels, a legend naming the weighted terms).
+  const charts = page.getByTestId('train-panel').locator('.loss-chart');
+  await expect(charts.first().locator('.u-legend')).toContainText('β·MMD', { timeout: 30_000 });
+  await expect(charts.first().locator('.u-legend')).toContainText('η·reconstruction');
+  await expect(charts.nth(1).locator('.u-legend')).toContainText('validation', { timeout: 60_000 });
+  await page.getByTestId('train-panel').scrollIntoViewIfNeeded();
+  await page.screenshot({ path: testInfo.outputPath('training-1280x800.png') });
+  await expect(dashboard).toContainText(/Waited for data\s*\d+ % of the time/, { timeout: 60_000 });
   await expect(page.getByTestId('train-status')).toContainText(/Trained 3 epochs|Stopped early/, { timeout: 90_000 });
   const results = page.getByTestId('results-panel');
   await expect(results).toBeVisible({ timeout: 30_000 });
@@ -76,6 +89,11 @@ test('a dataset over the in-memory limit trains out of core through the loader i
   await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 200, epochs: 2, hidden: '32, 16', latent: 4, batchSize: 128, memoryMb: 1 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText('out-of-core loader', { timeout: 60_000 });
+  // Streamed: the loader's own rate next to the trainer's, and where the bytes came from.
+  const dashboard = page.getByTestId('train-dashboard');
+  await expect(dashboard).toContainText(/Loader\s*[\d,]+ cells\/s \(\d read workers?\)/, { timeout: 60_000 });
+  await expect(dashboard).toContainText(/Trainer\s*[\d,]+ cells\/s/);
+  await expect(dashboard).toContainText(/[\d.]+ [KM]?B from the network/);
   await expect(page.getByTestId('train-status')).toContainText('sampled cells', { timeout: 90_000 });
   const results = page.getByTestId('results-panel');
   await expect(results).toBeVisible({ timeout: 30_000 });
@@ -96,4 +114,51 @@ test('the negative-binomial loss trains on raw counts from the loader and export
   const json = JSON.parse(readFileSync(await save(page, page.getByTestId('downloads').getByRole('link', { name: 'model.json' }), dir), 'utf8'));
   expect(json.config.recon).toBe('nb');
   expect(json.config.eta).toBe(1);
+});
+
+test('keyboard only: open the demo, set the options, start a run; every control of the train form is labelled', async ({ page }) => {
+  await page.setViewportSize({ width: 1280, height: 800 });
+  await page.goto('/');
+  await tabTo(page, (f) => f.testId === 'demo-button', 'the demo button');
+  await page.keyboard.press('Enter');
+  const form = page.getByTestId('train-form');
+  await expect(form).toBeVisible();
+  const type = async (id: string, value: string) => {
+    await tabTo(page, (f) => f.id === id, id);
+    await page.keyboard.press('ControlOrMeta+A');
+    await page.keyboard.type(value);
+  };
+  await type('train-genes', '100');
+  // The advanced sections open with Enter on their summary.
+  for (const section of ['Schedule', 'Model', 'Loss and optimiser']) {
+    await tabTo(page, (f) => f.tag === 'summary' && f.text === section, `the ${section} section`);
+    await page.keyboard.press('Enter');
+  }
+  await type('train-epochs', '2');
+  await type('train-hidden', '16, 8');
+  await type('train-latent', '4');
+  // Every input, select and button has an accessible name (a label, legend or text), and no
+  // control sits outside the tab order.
+  const controls = await form.locator('input, select, button, textarea, summary').all();
+  expect(controls.length).toBeGreaterThan(20);
+  for (const control of controls) await expect(control).toHaveAccessibleName(/\S/);
+  const unreachable = await form.locator('[tabindex="-1"]').count();
+  expect(unreachable).toBe(0);
+  for (const id of ['pause-button', 'cancel-button']) await expect(page.getByTestId(id)).toHaveAccessibleName(/\S/);
+  await expect(page.getByTestId('train-progress')).toHaveAccessibleName(/\S/);
+  await tabTo(page, (f) => f.testId === 'train-button', 'the Train button');
+  await page.keyboard.press('Enter');
+  const status = page.getByTestId('train-status');
+  await expect(status).toContainText(/Training on [\d,]+ cells × 100 genes/, { timeout: 60_000 });
+  await expect(status).toContainText(/Epoch 1\/2 · step/, { timeout: 60_000 });
+  // Pause and Cancel follow in the tab order.
+  await tabTo(page, (f) => f.testId === 'pause-button', 'the Pause button', 10);
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('pause-button')).toHaveText('Resume');
+  await expect(status).toHaveText('Paused.');
+  await page.keyboard.press('Enter');
+  await expect(page.getByTestId('pause-button')).toHaveText('Pause');
+  await tabTo(page, (f) => f.testId === 'cancel-button', 'the Cancel button', 10);
+  await page.keyboard.press('Enter');
+  await expect(status).toContainText(/Cancelled after \d epochs?/, { timeout: 90_000 });
 });

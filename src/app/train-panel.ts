@@ -1,21 +1,25 @@
 // The training panel: a form generated from the one declaration of the training options (the CLI's
 // flags, with the same defaults and explanations), a run in the training worker with live loss
-// curves, progress (cells/s, ETA), pause/resume/cancel. The worker prepares the data, trains and
-// computes the results; this page only draws.
+// curves (uPlot), progress (epoch, step, ETA without the pauses), a dashboard (loader vs trainer
+// cells/s, time waiting for data, bytes from network vs cache, backend), pause/resume/cancel. The
+// worker prepares the data, trains and computes the results; this page only draws.
 import * as Comlink from 'comlink';
 import type { TrainingBackend } from '../gpu/adapter.ts';
 import { DatasetError } from '../model/dataset.ts';
 import { formatDefault, trainingOptionSpecs, trainingOptionsFrom, type OptionGroup, type OptionKey, type OptionSpec, type TrainingOptions } from '../model/options.ts';
+import type { EpochRecord } from '../model/train/train.ts';
 import type { PairResult, PredictionPair } from '../model/results.ts';
 import type { TrainWorkerApi, TrainWorkerEvent, TrainWorkerResult } from '../model/train/worker-api.ts';
 import { ExportError } from '../model/export.ts';
 import { registerErrorClasses } from '../rpc/errors.ts';
 import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { AnnDataSource } from '../source/types.ts';
+import { createDashboard, type DashboardState } from './dashboard.ts';
 import { formatInt, h } from './dom.ts';
-import { createLineChart } from './line-chart.ts';
+import { createLossChart } from './loss-chart.ts';
 import type { OptionTexts } from './link-config.ts';
 import type { WorkerInput } from './open-dataset.ts';
+import { createRunClock, formatDuration, runRate, type RunClock } from './run-clock.ts';
 import { forgetRun, loadSavedRun, saveRunPlan, type SavedRun } from './saved-runs.ts';
 
 registerErrorClasses({ DatasetError, ExportError });
@@ -27,7 +31,17 @@ export interface TrainedModel {
   readonly predict?: (pair: PredictionPair) => Promise<PairResult>;
 }
 
+// The terms as they enter the total loss: weight × term.
 const weightSymbols: Readonly<Record<string, string>> = { recon: 'η', kl: 'α', mmd: 'β' };
+const termNames: Readonly<Record<string, string>> = { recon: 'reconstruction', kl: 'KL', mmd: 'MMD' };
+const weightedLabel = (term: string) => `${weightSymbols[term] ?? 'w'}·${termNames[term] ?? term}`;
+
+const phaseLines: Readonly<Record<string, string>> = {
+  'reading obs': 'Reading the cell annotations',
+  'selecting genes': 'Selecting highly variable genes',
+  'opening the loader': 'Opening the loader (an in-memory run reads the selected genes of every cell now)',
+  'computing results': 'Computing the results (latent space, held-out prediction, export)',
+};
 
 const fieldId = (key: OptionKey) => `train-${key}`;
 
@@ -190,13 +204,14 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   });
 
   const resumeBox = h('div', { class: 'resume', hidden: true, 'data-testid': 'resume-box' });
-  const progress = h('progress', { max: 1, value: 0, 'data-testid': 'train-progress' });
+  const progress = h('progress', { max: 1, value: 0, 'aria-label': 'Training progress', 'data-testid': 'train-progress' });
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'train-status' });
   const detail = h('p', { class: 'detail', 'data-testid': 'train-detail' });
   const pause = h('button', { type: 'button', disabled: true, 'data-testid': 'pause-button' }, 'Pause');
   const cancel = h('button', { type: 'button', disabled: true, class: 'secondary', 'data-testid': 'cancel-button' }, 'Cancel');
-  const stepChart = createLineChart({ title: 'Weighted loss terms per step (log scale)', xLabel: 'step', logY: true });
-  const epochChart = createLineChart({ title: 'Total loss per epoch: training vs validation (log scale)', xLabel: 'epoch', logY: true });
+  const stepChart = createLossChart({ title: 'Training loss per step: the total and its weighted terms (η·reconstruction + α·KL + β·MMD)', xLabel: 'step', logY: true });
+  const epochChart = createLossChart({ title: 'Total loss per epoch: training vs validation', xLabel: 'epoch', logY: true });
+  const dashboard = createDashboard();
   // Shown from the first run on: empty axes before training only take room.
   const charts = h('div', { class: 'charts', hidden: true }, stepChart.element, epochChart.element);
   const panel = h(
@@ -207,6 +222,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     form,
     h('div', { class: 'run-controls' }, progress, pause, cancel),
     status,
+    dashboard.element,
     detail,
     charts,
   );
@@ -215,8 +231,24 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   // The last run's worker holds its sample and model for the results panel's predictions.
   let kept: Worker | undefined;
   let paused = false;
+  // The run's clock: started at its first step, stopped while paused.
+  let clock: RunClock | undefined;
 
+  // Step events can arrive faster than frames: the latest progress line, bar and dashboard are
+  // written once per animation frame, not once per event.
+  const pendingWrites = new Map<string, () => void>();
+  const inNextFrame = (key: string, write: () => void) => {
+    if (pendingWrites.size === 0) {
+      requestAnimationFrame(() => {
+        const writes = [...pendingWrites.values()];
+        pendingWrites.clear();
+        for (const w of writes) w();
+      });
+    }
+    pendingWrites.set(key, write);
+  };
   const setStatus = (text: string, isError = false) => {
+    pendingWrites.delete('status');
     status.textContent = text;
     status.classList.toggle('error', isError);
   };
@@ -229,6 +261,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   pause.addEventListener('click', () => {
     paused = !paused;
     pause.textContent = paused ? 'Resume' : 'Pause';
+    if (paused) clock?.pause(performance.now());
+    else clock?.resume(performance.now());
     void (paused ? api?.pause() : api?.resume());
     if (paused) setStatus('Paused.');
   });
@@ -275,10 +309,10 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     charts.hidden = false;
     stepChart.clear();
     epochChart.clear();
-    for (const record of saved?.history ?? []) {
-      epochChart.add('train', record.epoch + 1, record.train.total);
-      if (record.validation) epochChart.add('validation', record.epoch + 1, record.validation.total);
-    }
+    dashboard.clear();
+    const addEpoch = (record: EpochRecord) => epochChart.add(record.epoch + 1, { training: record.train.total, ...(record.validation ? { validation: record.validation.total } : {}) });
+    epochChart.declare(['training', 'validation']);
+    for (const record of saved?.history ?? []) addEpoch(record);
     detail.textContent = '';
     progress.value = 0;
     kept?.terminate();
@@ -294,63 +328,73 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
         worker.addEventListener('messageerror', () => reject(new Error('the training worker sent a message that could not be read')));
       });
       let plan: Extract<TrainWorkerEvent, { kind: 'plan' }> | undefined;
-      // ETA from the time actually spent training: pauses do not count.
-      let trainingSeconds = 0;
-      let lastTick = 0;
-      let lastDraw = 0;
-      let waited = { seconds: 0, wait: 0 };
+      let firstStep = 0;
+      // Two WASM threads measured 1.5× faster per step than one in Chromium (bench/train-threads.ts),
+      // but ORT's threads spin while they wait: one core stays free for the page (its frames, the
+      // charts), so a 2-core machine trains on one thread. Threads need cross-origin isolation.
+      const wasmThreads = crossOriginIsolated ? Math.max(1, Math.min(2, (navigator.hardwareConcurrency || 1) - 1)) : 1;
+      let board: DashboardState = {
+        backend: backend === 'webgpu' ? 'WebGPU' : `WASM (CPU, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
+        origin: typeof input === 'string' ? 'store' : input instanceof Blob ? 'file' : 'local copy',
+      };
+      const show = (next: Partial<DashboardState>) => {
+        board = { ...board, ...next };
+        inNextFrame('dashboard', () => dashboard.update(board));
+      };
+      clock = undefined;
       const onEvent = (e: TrainWorkerEvent) => {
         hooks.onEvent?.(e);
         const now = performance.now();
         if (e.kind === 'phase') {
-          progress.value = e.total > 0 ? e.done / e.total : 0;
-          setStatus(`${e.phase[0].toUpperCase()}${e.phase.slice(1)}${e.total > 1 ? `: ${formatInt(e.done)} / ${formatInt(e.total)} cells` : '…'}`);
+          const line = `${phaseLines[e.phase] ?? e.phase}${e.total > 1 ? `: ${formatInt(e.done)} / ${formatInt(e.total)} cells` : '…'}`;
+          inNextFrame('progress', () => (progress.value = e.total > 0 ? e.done / e.total : 0));
+          inNextFrame('status', () => setStatus(line));
+          return;
+        }
+        if (e.kind === 'loader') {
+          show({ loader: e });
           return;
         }
         if (e.kind === 'plan') {
           plan = e;
-          lastTick = now;
           if (runName && !saved) void saveRunPlan(runName, { options, epochs: e.epochs }).catch(() => {});
           detail.textContent = e.log.join(' · ');
-          setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'} (${backend.toUpperCase()}): ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.stepsPerEpoch} step${e.stepsPerEpoch === 1 ? '' : 's'}…`);
+          show({ inMemory: e.inMemory });
+          stepChart.declare(['total', ...Object.keys(e.lossWeights).filter((t) => options.model !== 'scgen' || t !== 'mmd').map(weightedLabel)]);
+          setStatus(`Training on ${formatInt(e.cells.train)} cells × ${formatInt(e.genes)} genes ${e.inMemory ? 'in memory' : 'streamed through the out-of-core loader'}: building the training graph for ${e.epochs} epoch${e.epochs === 1 ? '' : 's'} of ${e.stepsPerEpoch} step${e.stepsPerEpoch === 1 ? '' : 's'}…`);
           return;
         }
         if (!plan) return;
-        if (!paused) trainingSeconds += (now - lastTick) / 1000;
-        lastTick = now;
         const totalSteps = plan.epochs * plan.stepsPerEpoch;
         if (e.kind === 'step') {
-          progress.value = Math.min(1, e.step / totalSteps);
-          // The terms as they enter the total (weight × term; the KL weight at its full value).
-          if (e.losses) for (const [term, value] of Object.entries(e.losses)) if (term !== 'total') stepChart.add(`${weightSymbols[term] ?? ''}·${term}`, e.step, (plan.lossWeights[term] ?? 1) * value);
-          // A resumed run counts the steps of this session only.
-          const stepsHere = e.step - (saved ? saved.epoch * plan.stepsPerEpoch : 0);
-          const cellsPerSecond = (stepsHere * plan.batchSize) / Math.max(1e-3, trainingSeconds);
-          const eta = (totalSteps - e.step) * (trainingSeconds / Math.max(1, stepsHere));
-          if (!paused) setStatus(`Epoch ${e.epoch + 1}/${plan.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ${formatInt(Math.round(cellsPerSecond))} cells/s · ETA ${Math.ceil(eta)} s${plan.inMemory ? '' : ' · out-of-core loader'}`);
+          inNextFrame('progress', () => (progress.value = Math.min(1, e.step / totalSteps)));
+          if (e.losses) {
+            const terms: Record<string, number> = { total: e.losses.total };
+            for (const [term, value] of Object.entries(e.losses)) if (term !== 'total') terms[weightedLabel(term)] = (plan.lossWeights[term] ?? 1) * value;
+            stepChart.add(e.step, terms);
+          }
+          // Rate and ETA from this session's steps over its running time (graph building and pauses left out).
+          if (!clock) {
+            clock = createRunClock(now);
+            firstStep = e.step;
+            if (paused) clock.pause(now);
+          }
+          const { cellsPerSecond, etaSeconds } = runRate(clock, now, e.step - firstStep, totalSteps - e.step, plan.batchSize);
+          if (cellsPerSecond > 0) show({ trainerCellsPerSecond: cellsPerSecond });
+          const line = `Epoch ${e.epoch + 1}/${plan.epochs} · step ${formatInt(e.step)}/${formatInt(totalSteps)} · ETA ${etaSeconds === undefined ? '…' : formatDuration(etaSeconds)}${plan.inMemory ? '' : ' · out-of-core loader'}`;
+          if (!paused) inNextFrame('status', () => setStatus(line));
         } else if (e.kind === 'epoch') {
-          waited = { seconds: waited.seconds + e.record.seconds, wait: waited.wait + e.record.waitSeconds };
-          detail.textContent = `${plan.log.join(' · ')} · trainer waited for data ${Math.round((100 * waited.wait) / Math.max(1e-9, waited.seconds))} % of the time · ${backend === 'webgpu' ? 'WebGPU' : 'WASM (CPU)'}`;
-          epochChart.add('train', e.record.epoch + 1, e.record.train.total);
-          if (e.record.validation) epochChart.add('validation', e.record.epoch + 1, e.record.validation.total);
-          epochChart.draw();
+          const epochs = board.epochs ?? { seconds: 0, waitSeconds: 0 };
+          show({ epochs: { seconds: epochs.seconds + e.record.seconds, waitSeconds: epochs.waitSeconds + e.record.waitSeconds } });
+          addEpoch(e.record);
         } else if (e.kind === 'lr') {
           setStatus(`Learning rate reduced to ${e.learningRate.toExponential(1)} at epoch ${e.epoch + 1}`);
         }
-        if (now - lastDraw > 250) {
-          stepChart.draw();
-          lastDraw = now;
-        }
       };
-      // Two WASM threads measured 1.5× faster per step than one in Chromium on a 2-core machine
-      // (bench/train-threads.ts); threads need cross-origin isolation (SharedArrayBuffer).
-      const wasmThreads = crossOriginIsolated ? Math.min(2, navigator.hardwareConcurrency || 1) : 1;
       const request = { source: input, options, backend, checkpointName: runName, resume: saved !== undefined, wasmThreads };
       const result = await Promise.race([died, api.train(request, Comlink.proxy(onEvent))]);
       // Finished runs leave nothing to resume; a cancelled one stays resumable.
       if (runName && result.stopReason !== 'cancelled') await forgetRun(runName).catch(() => {});
-      stepChart.draw();
-      epochChart.draw();
       progress.value = 1;
       const seconds = ((performance.now() - started) / 1000).toFixed(1);
       const best = result.bestEpoch >= 0 ? ` Parameters of the best epoch (${result.bestEpoch + 1}) are kept.` : '';
