@@ -1,11 +1,11 @@
-// After training: the latent embedding (PCA of μ), counterfactual predictions (the held-out pair,
+// After training: the latent embedding (embedding-panel.ts), counterfactual predictions (the held-out pair,
 // and any cell type × source → target condition on demand) with the paper's R² metrics next to
 // the baselines, and downloads. Everything here was computed in the training worker
 // (src/model/results.ts); this panel only draws.
 import { predictedFileName, type HeldOutPrediction, type PairResult, type PredictionPair, type TrainingResults } from '../model/results.ts';
 import { formatInt, h } from './dom.ts';
 import { predictionPlot, type PredictionPlot } from './prediction-plot.ts';
-import { scatterPlot } from './scatter-plot.ts';
+import { renderEmbeddingPanel } from './embedding-panel.ts';
 import type { TrainedModel } from './train-panel.ts';
 
 function downloadLink(name: string, contents: Uint8Array | string, type: string): HTMLAnchorElement {
@@ -175,15 +175,8 @@ export function renderResults(model: TrainedModel): HTMLElement {
   const { result } = model;
   const results = result.results;
   if (!results) throw new Error('this run has no results to show');
-  const colorBy = h('select', { 'aria-label': 'Colour by' }, ...results.labels.map((l, i) => h('option', { value: String(i) }, l.name)));
-  const plotHolder = h('div', {});
-  const draw = () => {
-    const column = results.labels[Number(colorBy.value)] ?? results.labels[0];
-    const sampled = results.cells.shown < results.cells.of ? ` — ${formatInt(results.cells.shown)} sampled cells of ${formatInt(results.cells.of)}` : ` — all ${formatInt(results.cells.of)} cells`;
-    plotHolder.replaceChildren(scatterPlot(results.embedding, { title: `Latent space (PCA of μ)${sampled}`, xLabel: 'PC1', yLabel: 'PC2' }, column));
-  };
-  colorBy.addEventListener('change', draw);
-  draw();
+  // Disposes itself (worker, WebGL context) when these results leave the page.
+  const embedding = renderEmbeddingPanel(results, { seed: model.options.seed });
 
   const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');
   const downloads = h(
@@ -204,7 +197,7 @@ export function renderResults(model: TrainedModel): HTMLElement {
     h(
       'div',
       { class: 'results-grid' },
-      h('div', {}, h('label', {}, 'Colour by ', colorBy), plotHolder),
+      embedding.element,
       counterfactual.element,
     ),
     downloads,
