@@ -4,7 +4,7 @@
 // SourceError that names the URL and what to change. Transient failures are retried (RetryOptions).
 
 import { SourceError } from './errors.ts';
-import { networkFailureError, requestBlockedError, serveAdvice } from './network-errors.ts';
+import { fetchFailure, inBrowser, requestBlockedError, serveAdvice } from './network-errors.ts';
 import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore } from './store.ts';
 
 /** How hard to retry transient failures (5xx, 429, 408, a dropped connection, a cut body). */
@@ -128,8 +128,6 @@ function createRetrier(options: number | RetryOptions | undefined): Retrier {
 /** Root metadata documents, in the order they are probed: v3 (maybe consolidated), v2 consolidated, v2 group. */
 const rootMetadataKeys = ['/zarr.json', '/.zmetadata', '/.zgroup'] as const;
 
-const inBrowser = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
-
 const rangeAdvice = `Serve the store from a host that supports HTTP Range requests (static hosts, S3, GCS and nginx do; some proxies and dev servers strip Range) and, cross-origin, expose the header with Access-Control-Expose-Headers: Content-Range. ${serveAdvice}`;
 
 function resolveKey(base: string, key: AbsolutePath): string {
@@ -147,31 +145,16 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error instanceof DOMException && error.name === 'AbortError');
 }
 
-/** Whether the host answers `url` at all, asked so that the page may not read the answer (which needs no CORS). */
-async function hostAnswers(url: string, signal: AbortSignal | null | undefined, doFetch: (r: Request) => Promise<Response>): Promise<boolean> {
-  try {
-    const response = await doFetch(new Request(url, { mode: 'no-cors', cache: 'no-store', ...(signal ? { signal } : {}) }));
-    await response.body?.cancel();
-    return true;
-  } catch {
-    return false;
-  }
-}
-
 async function send(url: string, init: RequestInit, doFetch: (r: Request) => Promise<Response>): Promise<Response> {
   try {
     return await doFetch(new Request(url, init));
   } catch (error) {
-    if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
-    if (!inBrowser) throw networkFailureError(url, error, { inBrowser });
-    const hostAnswered = await hostAnswers(url, init.signal, doFetch);
-    if (isAbort(error, init.signal ?? undefined)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
-    const probeMayBeBlocked = globalThis.crossOriginIsolated === true && new URL(url).origin !== globalThis.location?.origin;
-    throw networkFailureError(url, error, { inBrowser, hostAnswered, probeMayBeBlocked });
+    throw await fetchFailure(url, error, doFetch, init.signal ?? undefined);
   }
 }
 
-function statusError(url: string, response: Response): SourceError {
+/** The SourceError for an answer with an error status: what it means for a reader, and what to do. */
+export function statusError(url: string, response: Response): SourceError {
   const status = `${response.status}${response.statusText ? ` ${response.statusText}` : ''}`;
   if (response.status === 403 || response.status === 401) {
     return new SourceError(
@@ -180,7 +163,7 @@ function statusError(url: string, response: Response): SourceError {
       `${url} answered ${status}: access denied. The store is private, or its signed link has expired. Make the store public-readable (for a bucket: a read policy on its objects), or ask for a fresh signed URL.`,
     );
   }
-  if (response.status === 404) return new SourceError('not-found', url, `${url} answered 404 Not Found: the file is not there. Check that the URL points at the store's root folder.`);
+  if (response.status === 404) return new SourceError('not-found', url, `${url} answered 404 Not Found: nothing is there. Check the URL (for a zarr folder: its root, the folder holding zarr.json or .zgroup).`);
   if (response.status === 416) {
     return new SourceError('malformed', url, `${url} answered 416 Range Not Satisfiable: the store's metadata points past the end of the file; the file is truncated or the metadata belongs to another copy.`);
   }

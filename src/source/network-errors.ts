@@ -5,6 +5,8 @@
 
 import { SourceError } from './errors.ts';
 
+export const inBrowser = typeof document !== 'undefined' || typeof WorkerGlobalScope !== 'undefined';
+
 /** The fetch standard's "bad ports" (https://fetch.spec.whatwg.org/#port-blocking): browsers and Node's fetch refuse them. */
 export const badPorts: ReadonlySet<number> = new Set([
   0, 1, 7, 9, 11, 13, 15, 17, 19, 20, 21, 22, 23, 25, 37, 42, 43, 53, 69, 77, 79, 87, 95, 101, 102, 103, 104, 109, 110, 111, 113, 115, 117, 119, 123, 135,
@@ -129,4 +131,32 @@ export function networkFailureError(url: string, error: unknown, failure: Networ
     );
   }
   return new SourceError('server', url, `Could not reach ${url}: ${(error as Error)?.message ?? String(error)}${detail !== (error as Error)?.message ? ` (${detail})` : ''}.`, { cause: error });
+}
+
+/** Whether the host answers `url` at all, asked so that the page may not read the answer (which needs no CORS). */
+async function hostAnswers(url: string, signal: AbortSignal | undefined, doFetch: (r: Request) => Promise<Response>): Promise<boolean> {
+  try {
+    const response = await doFetch(new Request(url, { mode: 'no-cors', cache: 'no-store', ...(signal ? { signal } : {}) }));
+    await response.body?.cancel();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+const isAbort = (error: unknown, signal: AbortSignal | undefined): boolean => signal?.aborted === true || (error instanceof DOMException && error.name === 'AbortError');
+
+/**
+ * The SourceError for a fetch of `url` that threw (`error`): 'aborted' when `signal` fired; in a
+ * browser, a probe of the same URL in mode 'no-cors' tells a CORS refusal from a host that does not
+ * answer; in Node the error's cause says which.
+ */
+export async function fetchFailure(url: string, error: unknown, doFetch: (r: Request) => Promise<Response>, signal: AbortSignal | undefined): Promise<SourceError> {
+  const aborted = () => new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
+  if (isAbort(error, signal)) return aborted();
+  if (!inBrowser) return networkFailureError(url, error, { inBrowser });
+  const hostAnswered = await hostAnswers(url, signal, doFetch);
+  if (isAbort(error, signal)) return aborted();
+  const probeMayBeBlocked = globalThis.crossOriginIsolated === true && new URL(url).origin !== globalThis.location?.origin;
+  return networkFailureError(url, error, { inBrowser, hostAnswered, probeMayBeBlocked });
 }

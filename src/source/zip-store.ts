@@ -4,6 +4,8 @@
 
 import ZipFileStore from '@zarrita/storage/zip';
 import { SourceError } from './errors.ts';
+import { statusError } from './http-store.ts';
+import { fetchFailure, inBrowser, requestBlockedError } from './network-errors.ts';
 import type { AbsolutePath, RangeQuery, SourceStore } from './store.ts';
 
 /** Random access to the bytes of one file. */
@@ -82,11 +84,12 @@ export function blobReader(blob: Blob): ByteReader {
 
 /** Range reads of one URL: a HEAD for the size and validator, then Range GETs checked against what was asked. */
 export async function urlReader(url: string, doFetch: (request: Request) => Promise<Response> = (r) => fetch(r)): Promise<{ reader: ByteReader; validator: string }> {
-  const head = await doFetch(new Request(url, { method: 'HEAD' })).catch((error: unknown) => {
-    throw new SourceError('server', url, `Could not reach ${url}: ${(error as Error).message}.`, { cause: error });
+  const blocked = requestBlockedError(url, inBrowser ? globalThis.location?.href : undefined);
+  if (blocked) throw blocked;
+  const head = await doFetch(new Request(url, { method: 'HEAD' })).catch(async (error: unknown) => {
+    throw await fetchFailure(url, error, doFetch, undefined);
   });
-  if (head.status === 404) throw new SourceError('not-found', url, `${url} answered 404 Not Found.`);
-  if (!head.ok) throw new SourceError('server', url, `${url} answered ${head.status} to a HEAD request.`);
+  if (!head.ok) throw statusError(url, head);
   const size = Number(head.headers.get('Content-Length') ?? NaN);
   if (!Number.isFinite(size)) throw new SourceError('range-unsupported', url, `${url} sends no Content-Length, so its zip directory (at the end) cannot be found.`);
   const etag = head.headers.get('ETag');
