@@ -10,7 +10,7 @@ import { describeOrigin, explainOpenError, openDataset, originInput, type Datase
 import { renderResults } from './results-panel.ts';
 import { linkQuery, parseLink, type OptionTexts } from './link-config.ts';
 import { runName } from './saved-runs.ts';
-import { renderTrainPanel, type TrainedModel } from './train-panel.ts';
+import { renderTrainPanel, type TrainPanel, type TrainPanelHooks } from './train-panel.ts';
 
 const template = `
 <section class="panel" aria-labelledby="device-title">
@@ -64,13 +64,19 @@ export interface TrainerOptions {
   readonly src?: string;
   /** Read the page's link (?store=…&condition=…&epochs=…) and offer "Copy link" (the app page; not an embedding). */
   readonly useLocation?: boolean;
-  /** Told when a dataset opens and when a model is trained (the web component re-emits these as DOM events). */
-  readonly onOpened?: (source: AnnDataSource) => void;
-  readonly onTrained?: (model: TrainedModel) => void;
+  /** Told when a dataset opens (with its train panel, to configure) or fails to. */
+  readonly onOpened?: (source: AnnDataSource, panel: TrainPanel) => void;
+  readonly onOpenFailed?: (error: unknown) => void;
+  /** Every event of a run and how it ended (the web component re-emits these as DOM events). */
+  readonly onRunEvent?: TrainPanelHooks['onEvent'];
+  readonly onRunEnd?: TrainPanelHooks['onEnd'];
 }
 
 export interface Trainer {
+  /** Opens a dataset (its problems are shown on the page and told to onOpenFailed). */
   open(origin: DatasetOrigin): Promise<void>;
+  /** The train panel of the open dataset, after the opening in flight (the first one included); undefined when none is open. */
+  ready(): Promise<TrainPanel | undefined>;
   /** Cancels work in flight and closes the dataset. */
   dispose(): Promise<void>;
 }
@@ -90,7 +96,8 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
   const el = <T extends HTMLElement = HTMLElement>(id: string) => byTestId<T>(id, container);
 
   let backend: TrainingBackend = 'wasm';
-  let current: { source: AnnDataSource; abort: AbortController } | undefined;
+  let current: { source: AnnDataSource; abort: AbortController; panel?: TrainPanel } | undefined;
+  let opening: Promise<void> = Promise.resolve();
 
   // A link's options wait for its dataset (or the first one opened); its problems stay on the page.
   const link = options.useLocation ? parseLink(location.search) : undefined;
@@ -128,7 +135,12 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
     current = undefined;
   }
 
-  async function open(origin: DatasetOrigin): Promise<void> {
+  function open(origin: DatasetOrigin): Promise<void> {
+    opening = openNow(origin);
+    return opening;
+  }
+
+  async function openNow(origin: DatasetOrigin): Promise<void> {
     await close();
     const abort = new AbortController();
     const summary = el('dataset');
@@ -145,7 +157,6 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
       const copy = h('button', { type: 'button', class: 'secondary', 'data-testid': 'copy-link' }, 'Copy link');
       const train = renderTrainPanel(source, originInput(origin), backend, {
         onTrained: (model) => {
-          options.onTrained?.(model);
           try {
             results.replaceChildren(renderResults(model));
           } catch (e) {
@@ -156,7 +167,10 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
         onStart: () => results.replaceChildren(),
         runName: runName(origin),
         actions: options.useLocation ? [copy] : [],
+        onEvent: options.onRunEvent,
+        onEnd: options.onRunEnd,
       });
+      current.panel = train;
       copy.addEventListener('click', () => void copyLink(origin, train.values()));
       workspace.replaceChildren(train.element, results);
       setStatus(`Opened ${describeOrigin(origin)}.`);
@@ -164,9 +178,10 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
         showProblems([...(link?.problems ?? []), ...train.apply(pending)]);
         pending = undefined;
       }
-      options.onOpened?.(source);
+      options.onOpened?.(source, train);
     } catch (error) {
       setStatus(explainOpenError(error), true);
+      options.onOpenFailed?.(error);
     }
   }
 
@@ -225,7 +240,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
     input.value = '';
   });
 
-  void showDevice()
+  const started = showDevice()
     .catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`, true))
     .then(() => {
       const src = link?.store ?? options.src;
@@ -234,6 +249,14 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
 
   return {
     open,
+    async ready() {
+      await started;
+      // An opening started while waiting replaces the one awaited.
+      for (let seen = opening; ; seen = opening) {
+        await seen;
+        if (seen === opening) return current?.panel;
+      }
+    },
     async dispose() {
       await close();
       container.remove();
