@@ -150,4 +150,24 @@ describe('embedding panel', () => {
     part(panel, 'embedding-compute').click();
     await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
   });
+
+  it('without WebGL: says so and draws a static canvas picture of the same cells', async () => {
+    // A browser without WebGL: every WebGL context request fails (2-D canvases still work).
+    const getContext = HTMLCanvasElement.prototype.getContext;
+    HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, ...rest: unknown[]) {
+      return type.startsWith('webgl') ? null : (getContext as (...a: unknown[]) => unknown).call(this, type, ...rest);
+    } as typeof getContext;
+    let panel: EmbeddingPanel;
+    try {
+      panel = mount(fixtureResults(120));
+    } finally {
+      HTMLCanvasElement.prototype.getContext = getContext;
+    }
+    expect(panel.element.dataset.renderer).toBe('canvas');
+    expect(part(panel, 'embedding-fallback').textContent).toContain('WebGL is unavailable (this browser gives no WebGL context');
+    await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
+    expect(panel.element.dataset.points).toBe('120');
+    expect(drawnPixels(panel).count).toBeGreaterThan(120);
+    expect(part(panel, 'embedding-legend').querySelectorAll('.legend-item')).toHaveLength(3);
+  });
 });

@@ -1,12 +1,11 @@
 // The embedding's drawing surface: a WebGL scatter (regl-scatterplot: wheel zoom, drag pan, hover
-// events) of up to 100k+ cells, or — where WebGL is unavailable — the static canvas scatter
-// (scatter-plot.ts) with the reason shown. Points arrive in data coordinates and are fitted into
+// events) of up to 100k+ cells, or — where WebGL is unavailable — a static 2-D canvas picture,
+// with the reason shown. Points arrive in data coordinates and are fitted into
 // clip space here; colours arrive as one colour index per cell (embedding-colors.ts).
 import createScatterplot, { createRenderer } from 'regl-scatterplot';
 import { h } from './dom.ts';
 import type { ColorEncoding } from './embedding-colors.ts';
 import { toClipSpace } from './embedding-points.ts';
-import { scatterPlot } from './scatter-plot.ts';
 
 export interface ScatterSurface {
   readonly element: HTMLElement;
@@ -117,23 +116,35 @@ function webglSurface(size: number, renderer: Renderer): ScatterSurface {
   };
 }
 
+/** Paints the points (clip space) as small squares, one colour index each, onto a 2-D canvas. */
+function paintCanvas(canvas: HTMLCanvasElement, points: { x: Float32Array; y: Float32Array }, colors: ColorEncoding): void {
+  const ctx = canvas.getContext('2d');
+  if (!ctx) return;
+  const { width, height } = canvas;
+  ctx.clearRect(0, 0, width, height);
+  const side = Math.max(2, Math.round(devicePixelRatio * (points.x.length > 20_000 ? 2 : 3)));
+  ctx.globalAlpha = 0.8;
+  for (let i = 0; i < points.x.length; i++) {
+    ctx.fillStyle = colors.colors[colors.index[i]];
+    ctx.fillRect(((points.x[i] + 1) / 2) * width - side / 2, ((1 - points.y[i]) / 2) * height - side / 2, side, side);
+  }
+}
+
 function canvasSurface(size: number, reason: string): ScatterSurface {
-  const holder = h('div', { class: 'embedding-surface' });
-  let last: { xy: Float32Array; title: string } | undefined;
-  const paint = (colors: ColorEncoding) => {
-    if (!last) return;
-    holder.replaceChildren(scatterPlot(last.xy, { title: last.title, xLabel: '', yLabel: '', size }, { codes: colors.index, categories: [], colors: colors.colors }));
-  };
+  const canvas = h('canvas', { class: 'embedding-canvas', width: size * devicePixelRatio, height: size * devicePixelRatio, style: `width:${size}px;height:${size}px`, role: 'img' });
+  const element = h('div', { class: 'embedding-surface' }, canvas);
+  let drawn: { x: Float32Array; y: Float32Array } | undefined;
   return {
-    element: holder,
+    element,
     renderer: 'canvas',
     fallbackReason: reason,
     async draw(xy, colors, title) {
-      last = { xy, title };
-      paint(colors);
+      canvas.setAttribute('aria-label', title);
+      drawn = toClipSpace(xy);
+      paintCanvas(canvas, drawn, colors);
     },
     async recolor(colors) {
-      paint(colors);
+      if (drawn) paintCanvas(canvas, drawn, colors);
     },
     onHover() {},
     zoom() {},
