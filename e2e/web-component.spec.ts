@@ -19,6 +19,7 @@ test('attributes and properties configure the form; what does not fit is an erro
   const form = page.getByTestId('train-form');
   // An attribute sets its field; a property reflects into its attribute (and the field).
   await trainer.evaluate((el: TrvaeTrainerElement) => {
+    el.holdout = 'CD4 T:stimulated';
     el.setAttribute('genes', '123');
     el.epochs = '7';
     el.hiddenLayers = '32, 8';
@@ -28,6 +29,9 @@ test('attributes and properties configure the form; what does not fit is an erro
   await expect(form.getByLabel('Epochs', { exact: true })).toHaveValue('7');
   await expect(form.getByLabel('Hidden layers', { exact: true })).toHaveValue('32, 8');
   await expect(form.getByLabel('Reconstruction loss', { exact: true })).toHaveValue('mse');
+  // Setting other options keeps the held-out pair.
+  await expect(form.getByLabel('Held-out cell type')).toHaveValue('CD4 T');
+  await expect(form.getByLabel('Held-out condition')).toHaveValue('stimulated');
   expect(await trainer.evaluate((el: TrvaeTrainerElement) => ({ genes: el.genes, epochs: el.getAttribute('epochs'), hidden: el.hidden, problems: el.problems }))).toEqual({ genes: '123', epochs: '7', hidden: false, problems: [] });
 
   // A column the dataset lacks: the field keeps its value, the host is told.

@@ -185,6 +185,9 @@ export class TrvaeTrainerElement extends HTMLElement {
 
   /** Values checked as the CLI checks its flags, then set in the form, which checks them against the dataset. */
   #configure(panel: TrainPanel, texts: OptionTexts): void {
+    if (Object.keys(texts).length === 0) return;
+    // The form re-offers the held-out pair whenever it is set: keep the current one unless the change is about it.
+    if (!['conditionKey', 'cellTypeKey', 'holdout'].some((key) => key in texts)) texts = { ...texts, holdout: panel.values().holdout };
     const problems: string[] = [];
     const usable: Record<string, string> = {};
     for (const [key, text] of Object.entries(texts) as [OptionKey, string][]) {
