@@ -6,6 +6,7 @@ import type { PreparePhase } from '../model/pipeline.ts';
 import type { EpochRecord, StopReason } from '../model/train/train.ts';
 import type { TrainWorkerEvent } from '../model/train/worker-api.ts';
 import type { AnnDataSource } from '../source/types.ts';
+import { createRunClock, runRate, type RunClock } from './run-clock.ts';
 import type { TrainedModel } from './train-panel.ts';
 
 export type TrainerErrorCode =
@@ -48,7 +49,7 @@ export interface TrainerProgress {
   readonly epochs?: number;
   readonly step?: number;
   readonly steps?: number;
-  /** From the steps of this run over their wall time (graph building excluded), once a step is timed. */
+  /** From the steps of this run over their wall time (graph building excluded; a pause counts), once a step is timed. */
   readonly cellsPerSecond?: number;
   readonly etaSeconds?: number;
 }
@@ -100,7 +101,7 @@ export type TrvaeTrainerEventName = keyof TrvaeTrainerEventMap;
 /** Turns one run's worker events into progress details (undefined: nothing to tell). */
 export function progressTracker(now: () => number = () => performance.now()): (event: TrainWorkerEvent) => TrainerProgress | undefined {
   let plan: Extract<TrainWorkerEvent, { kind: 'plan' }> | undefined;
-  let first: { step: number; at: number } | undefined;
+  let first: { step: number; clock: RunClock } | undefined;
   return (event) => {
     switch (event.kind) {
       case 'phase':
@@ -113,11 +114,9 @@ export function progressTracker(now: () => number = () => performance.now()): (e
         const steps = plan.epochs * plan.stepsPerEpoch;
         const at = now();
         // The first step's time is the start: building the graph and a resumed run's earlier steps do not count.
-        first ??= { step: event.step, at };
-        const seconds = (at - first.at) / 1000;
-        const done = event.step - first.step;
-        const rate = done > 0 && seconds > 0 ? { cellsPerSecond: (done * plan.batchSize) / seconds, etaSeconds: ((steps - event.step) * seconds) / done } : {};
-        return { phase: 'training', epoch: event.epoch + 1, epochs: plan.epochs, step: event.step, steps, ...rate };
+        first ??= { step: event.step, clock: createRunClock(at) };
+        const { cellsPerSecond, etaSeconds } = runRate(first.clock, at, event.step - first.step, steps - event.step, plan.batchSize);
+        return { phase: 'training', epoch: event.epoch + 1, epochs: plan.epochs, step: event.step, steps, ...(etaSeconds === undefined ? {} : { cellsPerSecond, etaSeconds }) };
       }
       default:
         return undefined;
