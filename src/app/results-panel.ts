@@ -61,7 +61,7 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
   const { pairs } = results;
   const download = h('span', { class: 'pair-download', 'data-testid': 'prediction-download' });
   const status = h('p', { class: 'status', role: 'status', 'data-testid': 'prediction-status' });
-  const progress = h('progress', { hidden: true, 'aria-label': 'Computing the prediction' });
+  const progress = h('progress', { hidden: true, max: 1, value: 0, 'aria-label': 'Computing the prediction' });
   const badge = h('span', { class: 'badge', 'data-testid': 'seen-badge', hidden: true });
   const body = h('div', { class: 'prediction-body' });
   const element = h(
@@ -145,12 +145,18 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
       status.textContent = '';
       return show({ pair, note: 'This run\u2019s model is no longer loaded: train again to predict other pairs.' });
     }
-    status.textContent = `Computing ${pair.cellType}: ${pair.sourceCondition} → ${pair.targetCondition}…`;
+    const computing = `Computing ${pair.cellType}: ${pair.sourceCondition} → ${pair.targetCondition}`;
+    status.textContent = `${computing}…`;
     status.classList.remove('error');
     progress.hidden = false;
+    progress.value = 0;
     body.classList.add('stale');
     try {
-      const r = await model.predict(pair);
+      const r = await model.predict(pair, (step, done, total) => {
+        if (ticket !== asked) return;
+        progress.value = done / total;
+        status.textContent = `${computing}: ${step}…`;
+      });
       known.set(pairKey(pair), r);
       if (ticket !== asked) return;
       status.textContent = '';

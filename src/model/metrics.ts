@@ -198,13 +198,15 @@ export interface EvaluationOptions {
   readonly seed?: number;
   /** Cells per side at most for the energy distance (default 500). */
   readonly energyCells?: number;
+  /** The top DEGs when already known (they depend on the real and source cells only, not on the prediction). */
+  readonly degs?: readonly number[];
 }
 
 /** Evaluates predicted target cells against the real target cells; `source` defines the DEGs. */
 export function evaluatePrediction(pred: Cells, real: Cells, source: Cells, options: EvaluationOptions): PredictionEvaluation {
   const { nGenes, nDegs = 100, bootstrap = 100, seed = 0, energyCells = 500 } = options;
   if (pred.n === 0 || real.n === 0 || source.n === 0) throw new Error(`evaluation needs cells in each group (predicted ${pred.n}, real ${real.n}, source ${source.n})`);
-  const degs = topIndices(wilcoxonScores(real, source, nGenes), nDegs);
+  const degs = options.degs ?? topIndices(wilcoxonScores(real, source, nGenes), nDegs);
   const full = r2Table(pred, real, nGenes, degs);
   const rng = createRng(seed);
   const samples: R2Table[] = [];

@@ -123,8 +123,10 @@ describe('any pair from the kept sample: control → treatment, treatment → tr
   });
 
   it('treatment → treatment on a seen pair: marked seen, the CLI\'s figures, baselines on the same cells', async () => {
-    const { prediction: p, file } = await predictPair(sample, config, state, { cellType: 'Stem', sourceCondition: 'Hpoly.Day3', targetCondition: 'Salmonella' });
+    const steps: string[] = [];
+    const { prediction: p, file } = await predictPair(sample, config, state, { cellType: 'Stem', sourceCondition: 'Hpoly.Day3', targetCondition: 'Salmonella' }, undefined, (step, done, total) => steps.push(`${done}/${total} ${step}`));
     if (!p) throw new Error('expected a prediction');
+    expect(steps).toEqual(['0/4 predicting', '1/4 scoring the prediction', '2/4 scoring the baselines', '3/4 writing the predicted cells']);
     expect(p).toMatchObject({ seen: true, sourceSeen: true, sourceCondition: 'Hpoly.Day3', targetCondition: 'Salmonella' });
     expect(p.baselines.map((b) => b.name)).toEqual(['Hpoly.Day3 cells as they are', 'population-average shift']);
     expect(p.baselines[0].evaluation.degs).toEqual(p.evaluation.degs);

@@ -140,6 +140,9 @@ export interface PairOffer {
   readonly holdout?: Holdout;
 }
 
+/** Which step of a pair's prediction is running (step `done` of `total`), for a progress bar. */
+export type PairProgress = (step: string, done: number, total: number) => void;
+
 /** A pair's prediction, or why there is none (no source or no real target cells among those shown). */
 export interface PairResult {
   readonly pair: PredictionPair;
@@ -272,7 +275,7 @@ export const predictedFileName = (p: PredictionPair) => `predicted_${safeName(p.
  * are, and the population-average shift of the other cell types. A pair without source or real
  * target cells among those shown gets a note, not an error.
  */
-export async function predictPair(sample: ResultsSample, config: TrvaeConfig, state: ModelState, pair: PredictionPair, backend?: Backend): Promise<PairResult> {
+export async function predictPair(sample: ResultsSample, config: TrvaeConfig, state: ModelState, pair: PredictionPair, backend?: Backend, onProgress?: PairProgress): Promise<PairResult> {
   const { x, conditions, cellTypes, holdout } = sample;
   const G = sample.nGenes;
   if (!cellTypes) throw new DatasetError('predictions need a cell-type key (train with a cell-type key)');
@@ -305,6 +308,9 @@ export async function predictPair(sample: ResultsSample, config: TrvaeConfig, st
   const isHeldOut = (t: number, c: number) => holdout !== undefined && cellTypes.categories[t] === holdout.cellType && conditions.categories[c] === holdout.condition;
   const sourceCells = gather(sourceRows);
   const realCells = gather(realRows);
+  const steps = ['predicting', 'scoring the prediction', 'scoring the baselines', 'writing the predicted cells'];
+  const step = (i: number) => onProgress?.(steps[i], i, steps.length);
+  step(0);
   const xhat = await predictCounterfactual(config, { state }, {
     x: sourceCells.x, sourceCondition: from, targetCondition: to,
     // scGen's δ comes from the training cells among those shown (all cells when the data are small).
@@ -315,8 +321,11 @@ export async function predictPair(sample: ResultsSample, config: TrvaeConfig, st
     },
   }, backend);
   const pred = { x: xhat, n: sourceCells.n };
-  const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
-  const evaluation = evaluate(pred);
+  step(1);
+  const evaluation = evaluatePrediction(pred, realCells, sourceCells, { nGenes: G, nDegs: Math.min(100, G), bootstrap: 100 });
+  // The same DEGs (real vs source cells) for the baselines: the Wilcoxon test runs once.
+  const evaluate = (cells: { x: Float32Array; n: number }) => evaluatePrediction(cells, realCells, sourceCells, { nGenes: G, bootstrap: 100, degs: evaluation.degs });
+  step(2);
   const shift = averageShift(x, conditions.codes, cellTypes.codes, type, from, to, G);
   const shifted = Float32Array.from(sourceCells.x, (v, i) => v + shift[i % G]);
   const baselines = [
@@ -328,6 +337,7 @@ export async function predictPair(sample: ResultsSample, config: TrvaeConfig, st
   const topGenes = topResponders({ source: geneMoments(sourceCells, G).mean, real: r, predicted: p, shift }, sample.geneNames, Math.min(20, G));
   const meanPoints = new Float32Array(G * 2);
   for (let g = 0; g < G; g++) meanPoints.set([p[g], r[g]], 2 * g);
+  step(3);
   const predictedCells: PredictedCells = { sourceObsNames: sourceRows.map((i) => sample.obsNames[i]), ...pair, x: xhat, geneNames: sample.geneNames };
   return {
     pair,

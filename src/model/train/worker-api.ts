@@ -15,7 +15,7 @@ import { openSource } from '../../source/index.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { TrainingOptions } from '../options.ts';
 import { exportRun, prepareTraining, runTraining, type GeneSelector, type PreparePhase } from '../pipeline.ts';
-import { computeResults, loadResultsSample, predictPair, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from '../results.ts';
+import { computeResults, loadResultsSample, predictPair, type PairProgress, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from '../results.ts';
 import { ort, type Backend } from '../runtime.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from './control.ts';
@@ -174,10 +174,10 @@ export function createTrainWorkerApi() {
     resume: () => control?.resume(),
     cancel: () => control?.cancel(),
     /** A pair's counterfactual from the last run's shown cells and model (see results.ts predictPair). */
-    async predict(pair: PredictionPair): Promise<PairResult> {
+    async predict(pair: PredictionPair, onProgress?: PairProgress): Promise<PairResult> {
       if (!held) throw new Error('this worker holds no trained model: predictions need a finished run with results');
       // On the CPU, as the results above (computeResults' default backend).
-      return predictPair(held.sample, held.config, held.state, pair);
+      return predictPair(held.sample, held.config, held.state, pair, undefined, onProgress);
     },
   };
 }
