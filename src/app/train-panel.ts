@@ -8,7 +8,7 @@ import type { TrainingBackend } from '../gpu/adapter.ts';
 import { DatasetError } from '../model/dataset.ts';
 import { formatDefault, trainingOptionSpecs, trainingOptionsFrom, type OptionGroup, type OptionKey, type OptionSpec, type TrainingOptions } from '../model/options.ts';
 import type { EpochRecord } from '../model/train/train.ts';
-import type { PairResult, PredictionPair } from '../model/results.ts';
+import type { PairProgress, PairResult, PredictionPair } from '../model/results.ts';
 import type { TrainWorkerApi, TrainWorkerEvent, TrainWorkerResult } from '../model/train/worker-api.ts';
 import { ExportError } from '../model/export.ts';
 import { registerErrorClasses } from '../rpc/errors.ts';
@@ -28,7 +28,7 @@ export interface TrainedModel {
   readonly options: TrainingOptions;
   readonly result: TrainWorkerResult;
   /** Another pair's counterfactual, computed by the run's worker (kept until the next run). */
-  readonly predict?: (pair: PredictionPair) => Promise<PairResult>;
+  readonly predict?: (pair: PredictionPair, onProgress?: PairProgress) => Promise<PairResult>;
 }
 
 // The terms as they enter the total loss: weight × term.
@@ -410,7 +410,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const resumed = result.resumedFromEpoch !== undefined ? `Resumed from epoch ${result.resumedFromEpoch}. ` : '';
       setStatus(`${resumed}${outcome}${note}`, result.stopReason === 'non-finite');
       const remote = api;
-      const model: TrainedModel = { options, result, predict: result.results ? (pair) => remote.predict(pair) : undefined };
+      const model: TrainedModel = { options, result, predict: result.results ? (pair, onProgress) => remote.predict(pair, onProgress && Comlink.proxy(onProgress)) : undefined };
       if (result.results) onTrained(model);
       if (result.results) kept = worker;
       hooks.onEnd?.({ model });
