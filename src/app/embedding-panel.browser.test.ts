@@ -146,7 +146,7 @@ describe('embedding panel', () => {
     await expect.poll(() => statusOf(panel)).toBe('UMAP of μ cancelled. Showing PCA of μ. ');
     expect(part(panel, 'embedding-compute').hidden).toBe(false);
     expect(part(panel, 'embedding-cancel').hidden).toBe(true);
-    expect(spaceOf(panel)).toBe('pca-mu');
+    await expect.poll(() => spaceOf(panel)).toBe('pca-mu');
     part(panel, 'embedding-compute').click();
     await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
   });

@@ -162,16 +162,29 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
     return encoding;
   };
 
-  const draw = async (space: EmbeddingSpace) => {
+  // Draws run one after another; one superseded by a later request is skipped.
+  let drawing = Promise.resolve();
+  let drawRequest = 0;
+  const queue = (step: (id: number) => Promise<void>) => {
+    const id = ++drawRequest;
+    drawing = drawing
+      .then(() => (id === drawRequest && !disposed ? step(id) : undefined))
+      .catch((error: Error) => setStatus(`The embedding could not be drawn: ${error.message}`, { warn: true }));
+    return drawing;
+  };
+  const draw = (space: EmbeddingSpace) => {
     const xy = layouts.get(space);
     if (!xy || disposed) return;
     const title = `Latent space (${spaceLabels[space]}) — ${sampled}`;
     caption.textContent = title;
     drawnSpace = space;
-    await surface.draw(xy, encodeColors(), title);
-    if (disposed) return;
-    figure.dataset.space = space;
-    figure.dataset.points = String(xy.length / 2);
+    const colors = encodeColors();
+    void queue(async (id) => {
+      await surface.draw(xy, colors, title);
+      if (id !== drawRequest || disposed) return;
+      figure.dataset.space = space;
+      figure.dataset.points = String(xy.length / 2);
+    });
   };
 
   const onProgress = (space: EmbeddingSpace) => (p: UmapProgress) => {
@@ -198,7 +211,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
         job = undefined;
         layouts.set(space, xy);
         setStatus('');
-        if (spaceSelect.value === space) void draw(space);
+        if (spaceSelect.value === space) draw(space);
       },
       (error: Error) => {
         if (job?.umap === umap) job = undefined;
@@ -219,11 +232,11 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
         if (space !== 'pca-mu') job.umap.cancel();
       }
       if (!job) setStatus('');
-      void draw(space);
+      draw(space);
       return;
     }
     // Until the UMAP is ready the PCA stands in (it came with the results).
-    if (drawnSpace !== 'pca-mu') void draw('pca-mu');
+    if (drawnSpace !== 'pca-mu') draw('pca-mu');
     if (job?.space !== space) computeUmap(space as Exclude<EmbeddingSpace, 'pca-mu'>);
   };
 
@@ -245,7 +258,14 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
 
   spaceSelect.addEventListener('change', showSpace);
   colorSelect.addEventListener('change', () => {
-    if (drawnSpace) void surface.recolor(encodeColors());
+    if (!drawnSpace) return;
+    const colors = encodeColors();
+    const space = drawnSpace;
+    // After a pending draw of the same space: recolour; a superseded draw is redone with these colours.
+    void queue(async () => {
+      if (figure.dataset.space === space) await surface.recolor(colors);
+      else draw(space);
+    });
   });
   cancel.addEventListener('click', () => job?.umap.cancel());
   compute.addEventListener('click', showSpace);

@@ -27,34 +27,43 @@ export interface ScatterSurface {
 type Scatterplot = ReturnType<typeof createScatterplot>;
 type Renderer = ReturnType<typeof createRenderer>;
 
-/** A WebGL renderer, or why there is none. */
-function webglRenderer(): Renderer | string {
-  const probe = document.createElement('canvas');
-  if (!probe.getContext('webgl')) return 'this browser gives no WebGL context (disabled, or no GPU driver)';
-  try {
-    const renderer = createRenderer();
-    if (renderer.isSupported) return renderer;
-    renderer.destroy();
-    return 'WebGL lacks the float-texture extensions regl-scatterplot needs';
-  } catch (error) {
-    return `WebGL failed to start: ${(error as Error).message}`;
-  }
+// What regl-scatterplot's renderer needs (its GL_EXTENSIONS): float textures it renders and blends into.
+const requiredExtensions = ['OES_texture_float', 'OES_element_index_uint', 'WEBGL_color_buffer_float', 'EXT_float_blend'];
+
+/** Why WebGL cannot draw the embedding, or undefined when it can (a throwaway context is probed). */
+function webglMissing(): string | undefined {
+  const gl = document.createElement('canvas').getContext('webgl');
+  if (!gl) return 'this browser gives no WebGL context (disabled, or no GPU driver)';
+  const missing = requiredExtensions.filter((e) => !gl.getExtension(e));
+  gl.getExtension('WEBGL_lose_context')?.loseContext();
+  return missing.length > 0 ? `WebGL lacks ${missing.join(', ')}` : undefined;
 }
+
+/** Lets the browser render a frame before the next step (each WebGL set-up step may compile shaders). */
+const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 export function createScatterSurface(size = 480): ScatterSurface {
-  const renderer = webglRenderer();
-  return typeof renderer === 'string' ? canvasSurface(size, renderer) : webglSurface(size, renderer);
+  const missing = webglMissing();
+  return missing ? canvasSurface(size, missing) : webglSurface(size);
 }
 
-function webglSurface(size: number, renderer: Renderer): ScatterSurface {
+function webglSurface(size: number): ScatterSurface {
   const canvas = h('canvas', { class: 'embedding-canvas', style: `width:${size}px;height:${size}px` });
   const element = h('div', { class: 'embedding-surface' }, canvas);
+  let renderer: Renderer | undefined;
   let plot: Scatterplot | undefined;
+  let starting: Promise<Scatterplot> | undefined;
+  let disposed = false;
   let hover: (cell: number | null, x: number, y: number) => void = () => {};
   let drawn: { x: Float32Array; y: Float32Array } | undefined;
-  const ensurePlot = (): Scatterplot => {
-    if (plot) return plot;
-    plot = createScatterplot({
+  // Set up at the first draw, a step per task: on a software GL (SwiftShader) each step compiles
+  // shaders for a while, and one task doing all of them would hold up the page's frames.
+  const start = async (): Promise<Scatterplot> => {
+    await nextTask();
+    renderer = createRenderer();
+    await nextTask();
+    if (disposed) throw new Error('the embedding was closed');
+    const p = createScatterplot({
       renderer,
       canvas,
       width: size,
@@ -69,19 +78,22 @@ function webglSurface(size: number, renderer: Renderer): ScatterSurface {
       actionKeyMap: {},
       colorBy: 'valueA',
     } as Parameters<typeof createScatterplot>[0]);
-    plot.subscribe('pointOver', (cell: number) => {
-      const at = plot?.getScreenPosition(cell);
+    p.subscribe('pointOver', (cell: number) => {
+      const at = p.getScreenPosition(cell);
       if (at) hover(cell, at[0], at[1]);
     });
-    plot.subscribe('pointOut', () => hover(null, 0, 0));
-    return plot;
+    p.subscribe('pointOut', () => hover(null, 0, 0));
+    await nextTask();
+    plot = p;
+    return p;
   };
   const points = (colors: ColorEncoding) => ({ x: drawn!.x, y: drawn!.y, valueA: colors.index });
   return {
     element,
     renderer: 'webgl',
     async draw(xy, colors, title) {
-      const p = ensurePlot();
+      const p = await (starting ??= start());
+      if (disposed) return;
       canvas.setAttribute('role', 'img');
       canvas.setAttribute('aria-label', title);
       drawn = toClipSpace(xy);
@@ -107,6 +119,8 @@ function webglSurface(size: number, renderer: Renderer): ScatterSurface {
       void plot?.zoomToOrigin();
     },
     dispose() {
+      disposed = true;
+      if (!renderer) return;
       // The renderer forgets its canvas when destroyed; the context is lost at once, not at GC.
       const gl = renderer.canvas.getContext('webgl');
       plot?.destroy();
