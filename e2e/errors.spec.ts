@@ -124,6 +124,15 @@ test.describe('the app page (cross-origin isolated)', () => {
     expect(await shownError(page)).toMatch(/^table\.h5ad is not an HDF5 file, so not an \.h5ad: it is a text file, like a CSV or TSV table \(it begins "gene,cell_1,cell_2"\)/);
   });
 
+  test('a store with an obs column this reader cannot read opens, and the summary lists the column with why', async ({ page }) => {
+    await openUrl(page, `${servers.ok!.url}/malformed/wrong-encoding.zarr`);
+    await expect(page.getByTestId('dataset-shape')).toHaveText('24 × 12');
+    const row = page.getByTestId('unreadable-column');
+    await expect(row.locator('th')).toHaveText('cell_type');
+    await expect(row.locator('td')).toContainText("cannot be read (categorical-but-not-really): ");
+    await expect(row.locator('td')).toContainText("has encoding-type 'categorical-but-not-really', which this reader does not know");
+  });
+
   test('the demo (v3, consolidated) and a v2 store with .zmetadata open without failed requests or console errors', async ({ page }) => {
     const failed: string[] = [];
     const errors: string[] = [];

@@ -1,6 +1,7 @@
 // The "what did I open" panel: shape, X encoding, obs columns with their categories.
 import type { AnnDataSource, MatrixInfo, ObsColumnInfo } from '../source/types.ts';
 import { formatInt, h } from './dom.ts';
+import { plainText } from './explain-error.ts';
 
 const shownCategories = 12;
 
@@ -21,6 +22,10 @@ export async function renderDatasetSummary(source: AnnDataSource): Promise<HTMLE
   const varNames = await source.varNames();
   const layers = Object.entries(source.layers);
   const rows = source.obsColumns.map((c) => h('tr', {}, h('th', { scope: 'row' }, c.name), h('td', {}, describeColumn(c))));
+  // Columns the file has but this reader cannot read stay listed, with why: a missing row would look like a missing column.
+  const unreadable = (source.unreadableObsColumns ?? []).map((c) =>
+    h('tr', { class: 'unreadable', 'data-testid': 'unreadable-column' }, h('th', { scope: 'row' }, c.name), h('td', { class: 'warn' }, `cannot be read (${c.encoding}): ${plainText(c.reason)}`)),
+  );
   return h(
     'div',
     { class: 'dataset', 'data-testid': 'dataset-summary' },
@@ -37,6 +42,6 @@ export async function renderDatasetSummary(source: AnnDataSource): Promise<HTMLE
       h('dt', {}, 'Genes'),
       h('dd', {}, varNames.slice(0, 8).join(', ') + (varNames.length > 8 ? ', …' : '')),
     ),
-    h('table', { class: 'obs-columns' }, h('caption', {}, 'Cell annotations (obs)'), h('tbody', {}, ...rows)),
+    h('table', { class: 'obs-columns' }, h('caption', {}, 'Cell annotations (obs)'), h('tbody', {}, ...rows, ...unreadable)),
   );
 }
