@@ -84,11 +84,11 @@ export function frameProbe(): void {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (e.startTime < log.since) continue;
-        const loaf = e as PerformanceEntry & { blockingDuration?: number; scripts?: { invoker: string; sourceURL: string; sourceFunctionName: string; duration: number }[] };
+        const loaf = e as PerformanceEntry & { blockingDuration?: number; scripts?: { invoker: string; sourceURL: string; sourceFunctionName: string; sourceCharPosition: number; duration: number }[] };
         const scripts = loaf.scripts
           ?.toSorted((a, b) => b.duration - a.duration)
           .slice(0, 3)
-          .map((s) => ({ invoker: s.invoker, source: `${s.sourceURL.split('/').pop()} ${s.sourceFunctionName}`, ms: Math.round(s.duration) }));
+          .map((s) => ({ invoker: s.invoker, source: `${s.sourceURL.split('/').pop()}:${s.sourceCharPosition} ${s.sourceFunctionName}`, ms: Math.round(s.duration) }));
         const root = document.querySelector('trvae-trainer')?.shadowRoot ?? document;
         const context = `${root.querySelector('[data-testid=train-status]')?.textContent?.slice(0, 70) ?? ''}${root.querySelector('[data-testid=results-panel]') ? ' [results shown]' : ''}`;
         log.entries.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), blockingMs: loaf.blockingDuration && Math.round(loaf.blockingDuration), scripts, context });

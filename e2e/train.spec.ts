@@ -30,7 +30,6 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   await expect(charts.first().locator('.u-legend')).toContainText('β·MMD', { timeout: 30_000 });
   await expect(charts.first().locator('.u-legend')).toContainText('η·reconstruction');
   await expect(charts.nth(1).locator('.u-legend')).toContainText('validation', { timeout: 60_000 });
-  await page.getByTestId('train-panel').scrollIntoViewIfNeeded();
   await page.screenshot({ path: testInfo.outputPath('training-1280x800.png') });
   await expect(dashboard).toContainText(/Waited for data\s*\d+ % of the time/, { timeout: 60_000 });
   await expect(page.getByTestId('train-status')).toContainText(/Trained 3 epochs|Stopped early/, { timeout: 90_000 });

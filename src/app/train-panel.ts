@@ -212,6 +212,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   const stepChart = createLossChart({ title: 'Training loss per step: the total and its weighted terms (η·reconstruction + α·KL + β·MMD)', xLabel: 'step', logY: true });
   const epochChart = createLossChart({ title: 'Total loss per epoch: training vs validation', xLabel: 'epoch', logY: true });
   const dashboard = createDashboard();
+  const runControls = h('div', { class: 'run-controls' }, progress, pause, cancel);
   // Shown from the first run on: empty axes before training only take room.
   const charts = h('div', { class: 'charts', hidden: true }, stepChart.element, epochChart.element);
   const panel = h(
@@ -220,7 +221,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     h('h2', { id: 'train-title' }, 'Train trVAE'),
     resumeBox,
     form,
-    h('div', { class: 'run-controls' }, progress, pause, cancel),
+    runControls,
     status,
     dashboard.element,
     detail,
@@ -307,6 +308,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
     // A new run replaces the interrupted one.
     if (runName && !saved) await forgetRun(runName).catch(() => {});
     charts.hidden = false;
+    // The form above can be long (advanced options open): bring the progress and curves into view.
+    runControls.scrollIntoView({ block: 'start' });
     stepChart.clear();
     epochChart.clear();
     dashboard.clear();
@@ -387,6 +390,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
           const epochs = board.epochs ?? { seconds: 0, waitSeconds: 0 };
           show({ epochs: { seconds: epochs.seconds + e.record.seconds, waitSeconds: epochs.waitSeconds + e.record.waitSeconds } });
           addEpoch(e.record);
+          if (e.record.epoch + 1 === plan.epochs) inNextFrame('status', () => setStatus(`Epoch ${plan?.epochs}/${plan?.epochs} done: exporting the model…`));
         } else if (e.kind === 'lr') {
           setStatus(`Learning rate reduced to ${e.learningRate.toExponential(1)} at epoch ${e.epoch + 1}`);
         }
