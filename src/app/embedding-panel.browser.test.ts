@@ -6,6 +6,8 @@ import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
 import { pca2 } from '../model/pca.ts';
 import { createRng } from '../random.ts';
 import { renderEmbeddingPanel, type EmbeddingPanel } from './embedding-panel.ts';
+import { EmbeddingError } from './embedding-umap.ts';
+import { startUmap } from './embedding-worker.ts';
 
 const types = ['B', 'NK', 'T'];
 
@@ -169,5 +171,13 @@ describe('embedding panel', () => {
     expect(panel.element.dataset.points).toBe('120');
     expect(drawnPixels(panel).count).toBeGreaterThan(120);
     expect(part(panel, 'embedding-legend').querySelectorAll('.legend-item')).toHaveLength(3);
+  });
+
+  it('a bad latent value fails in the worker with a typed error naming the cell', async () => {
+    const values = new Float32Array(40);
+    values[13] = Number.NaN;
+    const error = await startUmap({ values, n: 10, width: 4 }, () => {}).result.catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(EmbeddingError);
+    expect(error).toMatchObject({ code: 'non-finite', message: 'UMAP input: cell 3 has a non-finite value (NaN) in dimension 1' });
   });
 });
