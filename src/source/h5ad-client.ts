@@ -26,6 +26,24 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined, label: 
   });
 }
 
+/**
+ * Rejects when the worker fails before it answers: its script did not load (a site missing files)
+ * or threw while starting. Without this the open would wait for an answer that never comes.
+ */
+function failedToStart(worker: Worker, label: string): Promise<never> {
+  return new Promise((_, reject) => {
+    worker.addEventListener(
+      'error',
+      (event) => {
+        event.preventDefault();
+        const why = event.message ? `: ${event.message}` : ' (its script did not load)';
+        reject(new SourceError('server', label, `The .h5ad reader (a web worker) could not start${why}. Reload the page; if that does not help, the site is missing files: rebuild or redeploy it.`));
+      },
+      { once: true },
+    );
+  });
+}
+
 /** True inside a dedicated worker, where h5wasm's synchronous reads block nobody. */
 const inDedicatedWorker = typeof DedicatedWorkerGlobalScope !== 'undefined' && globalThis instanceof DedicatedWorkerGlobalScope;
 
@@ -48,7 +66,7 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
       ...(options.countCategoriesUpTo !== undefined ? { countCategoriesUpTo: options.countCategoriesUpTo } : {}),
       ...(options.maxReadBytes !== undefined ? { maxReadBytes: options.maxReadBytes } : {}),
     };
-    summary = await abortable(api.open(blob, name, openOptions), options.signal, name);
+    summary = await abortable(Promise.race([api.open(blob, name, openOptions), failedToStart(worker, name)]), options.signal, name);
   } catch (error) {
     stop();
     throw error;

@@ -22,4 +22,11 @@ describe('errors from the .h5ad worker', () => {
     expect(unknown).toMatchObject({ code: 'invalid-argument', location: source.label });
     expect((unknown as Error).message).toMatch(/has no obs column 'no_such_column'/);
   });
+
+  it('a worker whose script does not load fails the open, naming the file, instead of waiting for ever', async () => {
+    const file = await fixtureFile('anndata/small-csr.h5ad');
+    const failed = await rejection(openSource(file, { createWorker: () => new Worker(new URL('/no-such-worker.js', location.href), { type: 'module' }) }));
+    expect(failed).toMatchObject({ name: 'SourceError', code: 'server', location: 'small-csr.h5ad' });
+    expect((failed as Error).message).toMatch(/The \.h5ad reader \(a web worker\) could not start.*Reload the page/);
+  });
 });
