@@ -2,7 +2,7 @@
 
 import { countCategories, encodingOf, readDataframe, readMatrix, type MatrixHandle, type ObsColumn } from './encodings.ts';
 import { SourceError, throwIfAborted } from './errors.ts';
-import { recogniseContainer } from './file-kind.ts';
+import { partOfAnnData, recogniseContainer } from './file-kind.ts';
 import { checkRuns } from './runs.ts';
 import type { GroupNode } from './tree.ts';
 import type { AnnDataSource, ObsColumnInfo, ObsValues, ReadRowsOptions, RowRead, RowRun } from './types.ts';
@@ -29,7 +29,9 @@ export async function openAnnDataParts(root: GroupNode, label: string, options: 
   const ctx = { label };
   const encoding = encodingOf(root);
   if (encoding !== 'anndata' && encoding !== '') {
-    throw new SourceError('encoding', label, `${label} is not an AnnData file: its root has encoding-type '${encoding}', not 'anndata'. Open the AnnData file or store itself (write_h5ad or write_zarr writes one).`);
+    const part = partOfAnnData(encoding);
+    const advice = part ? `It is ${part}.` : 'Open the AnnData file or store itself (write_h5ad or write_zarr writes one).';
+    throw new SourceError('encoding', label, `${label} is not an AnnData file: its root has encoding-type '${encoding}', not 'anndata'. ${advice}`);
   }
   const [xNode, obsNode, varNode, layersNode] = await Promise.all([root.child('X'), root.child('obs'), root.child('var'), root.child('layers')]);
   if (!xNode && !obsNode && !varNode) {

@@ -24,5 +24,14 @@ export function recogniseContainer(keys: readonly string[]): string | undefined 
   if (has('matrix') && (has('row_attrs') || has('col_attrs'))) return 'a loom file; convert it once in Python: anndata.read_loom(path).write_h5ad(new_path)';
   // Cell Ranger's filtered_feature_bc_matrix.h5 holds one group, matrix (barcodes, data, indices, indptr, shape, features)
   if (keys.length === 1 && has('matrix')) return 'a 10x Genomics matrix file; convert it once in Python: scanpy.read_10x_h5(path).write_h5ad(new_path)';
+  if (['data', 'indices', 'indptr'].every(has)) return 'a sparse matrix (X or a layer) from inside an AnnData store or file; open the store itself (its root folder) instead';
+  if (has('_index') || keys.includes('__categories')) return 'a table (obs or var) from inside an AnnData store; open the store itself (its root folder) instead';
+  return undefined;
+}
+
+/** What a group with anndata's `encoding-type` other than 'anndata' is, when it is a part of an AnnData store. */
+export function partOfAnnData(encoding: string): string | undefined {
+  if (/^(csr_matrix|csc_matrix|array)$/.test(encoding)) return 'a matrix (X or a layer) from inside an AnnData store; open the store itself, its root folder (one level up)';
+  if (encoding === 'dataframe') return 'a table (obs or var) from inside an AnnData store; open the store itself, its root folder (one level up)';
   return undefined;
 }

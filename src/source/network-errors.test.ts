@@ -83,6 +83,18 @@ describe('what a file turned out to be', () => {
   it('an HDF5 file of another single-cell format is named, with the conversion', () => {
     expect(recogniseContainer(['col_attrs', 'col_graphs', 'layers', 'matrix', 'row_attrs', 'row_graphs'])).toMatch(/^a loom file.*read_loom/);
     expect(recogniseContainer(['matrix'])).toMatch(/^a 10x Genomics matrix file.*read_10x_h5/);
+    expect(recogniseContainer(['data', 'indices', 'indptr'])).toMatch(/^a sparse matrix .*open the store itself/);
+    expect(recogniseContainer(['_index', 'cell_type'])).toMatch(/^a table \(obs or var\)/);
     expect(recogniseContainer(['something'])).toBeUndefined();
+  });
+
+  it('a part of an AnnData store opened on its own is named, with where the store is', async () => {
+    const { openSource } = await import('./index.ts');
+    const { fixturesDir } = await import('../../test/fixtures/expected.ts');
+    await expect(openSource(new URL('anndata/small-csr.v3.zarr/X', fixturesDir).pathname)).rejects.toMatchObject({
+      code: 'encoding',
+      message: expect.stringMatching(/X is not an AnnData file: its root has encoding-type 'csr_matrix', not 'anndata'\. It is a matrix \(X or a layer\) from inside an AnnData store; open the store itself, its root folder \(one level up\)\./),
+    });
+    await expect(openSource(new URL('anndata/small-csr.zarr/obs', fixturesDir).pathname)).rejects.toMatchObject({ message: expect.stringMatching(/It is a table \(obs or var\)/) });
   });
 });
