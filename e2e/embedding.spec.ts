@@ -83,11 +83,14 @@ test('the latent embedding: PCA at once, then the UMAP of μ with WebGL; colour 
   await expect(legend.locator('.legend-item')).toHaveText([/^control \(\d+\)$/, /^stimulated \(\d+\)$/]);
 
   // Hover a drawn point: its obs name and values.
+  // The mouse reaches only what is in the viewport.
+  await canvas.scrollIntoViewIfNeeded();
   const point = await drawnPoint(canvas);
-  await page.mouse.move(point.x - 20, point.y - 20);
-  await page.mouse.move(point.x, point.y, { steps: 4 });
+  const box = (await canvas.boundingBox())!;
+  await page.mouse.move(box.x - 10, box.y - 10);
+  await page.mouse.move(point.x, point.y, { steps: 5 });
   const tooltip = embedding.getByTestId('embedding-tooltip');
-  await expect(tooltip).toBeVisible();
+  await expect(tooltip).toBeVisible({ timeout: 30_000 });
   await expect(tooltip.locator('strong')).toHaveText(/^cell\d{5}$/);
   await expect(tooltip.locator('dt')).toHaveText(['cell_type', 'condition', 'library_size', 'n_counts']);
   await expect(tooltip.locator('dd').nth(1)).toHaveText(/^(control|stimulated)$/);
