@@ -7,6 +7,7 @@ import { anndataMissing, python } from '../test/anndata-python.ts';
 import { fillTrainForm, save, tabTo } from './helpers.ts';
 
 test('train on the demo with a held-out pair, then see the latent space, the prediction and downloads', async ({ page }, testInfo) => {
+  test.setTimeout(240_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.setViewportSize({ width: 1280, height: 800 });
@@ -23,7 +24,7 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   const dashboard = page.getByTestId('train-dashboard');
   await expect(dashboard).toContainText(/Loader\s*in memory \([\d,]+ cells read once in [\d.]+ s\)/);
   await expect(dashboard).toContainText(/Trainer\s*[\d,]+ cells\/s/);
-  await expect(dashboard).toContainText(/Read\s*[\d.]+ [KM]?B from the network, [\d.]+ [KM]?B from the cache/);
+  await expect(dashboard).toContainText(/Loader read\s*[\d.]+ [KM]?B from the network, [\d.]+ [KM]?B from the cache/);
   await expect(dashboard).toContainText(/Backend\s*(WebGPU|WASM \(CPU, \d threads?\))/);
   // The loss curves are uPlot charts (axes with tick labels, a legend naming the weighted terms).
   const charts = page.getByTestId('train-panel').locator('.loss-chart');
@@ -80,6 +81,7 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
 });
 
 test('a dataset over the in-memory limit trains out of core through the loader in the worker', async ({ page }) => {
+  test.setTimeout(240_000);
   const errors: string[] = [];
   page.on('pageerror', (e) => errors.push(e.message));
   await page.goto('/');
@@ -102,6 +104,7 @@ test('a dataset over the in-memory limit trains out of core through the loader i
 });
 
 test('the negative-binomial loss trains on raw counts from the loader and exports recon "nb"', async ({ page }) => {
+  test.setTimeout(240_000);
   await page.goto('/');
   await page.getByTestId('demo-button').click();
   const form = await fillTrainForm(page, { genes: 100, epochs: 1, hidden: '16, 8', latent: 4, recon: 'nb' });

@@ -17,7 +17,7 @@ describe('training dashboard', () => {
       Loader: '10,000 cells/s (2 read workers)',
       Trainer: '1,234 cells/s',
       'Waited for data': '5 % of the time',
-      Read: '3.0 MB from the network, 1.0 MB from the cache',
+      'Loader read': '3.0 MB from the network, 1.0 MB from the cache',
       Backend: 'WASM (CPU, 2 threads)',
     });
   });
@@ -27,10 +27,10 @@ describe('training dashboard', () => {
     expect(items.Loader).toBe('in memory (8,000 cells read once in 1.3 s)');
     expect(items.Trainer).toBe('…');
     expect(items['Waited for data']).toBe('after the first epoch');
-    expect(items.Read).toBe('4.0 MB from the local copy');
+    expect(items['Loader read']).toBe('4.0 MB from the local copy');
   });
 
   it('a dropped file has no byte counts', () => {
-    expect(Object.fromEntries(dashboardItems({ backend: 'WebGPU', origin: 'file', inMemory: true })).Read).toBe('from the dropped file');
+    expect(Object.fromEntries(dashboardItems({ backend: 'WebGPU', origin: 'file', inMemory: true }))['Loader read']).toBe('from the dropped file');
   });
 });

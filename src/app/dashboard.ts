@@ -30,10 +30,11 @@ export function dashboardItems(state: DashboardState): [string, string][] {
   } else items.push(['Loader', '…']);
   items.push(['Trainer', state.trainerCellsPerSecond ? rate(state.trainerCellsPerSecond, 1) : '…']);
   items.push(['Waited for data', state.epochs && state.epochs.seconds > 0 ? `${Math.round((100 * state.epochs.waitSeconds) / state.epochs.seconds)} % of the time` : 'after the first epoch']);
-  if (state.origin === 'file') items.push(['Read', 'from the dropped file']);
+  // The loader's reads (the gene selection before them reads on its own).
+  if (state.origin === 'file') items.push(['Loader read', 'from the dropped file']);
   else if (loader) {
     const { networkBytes, cacheBytes } = loader.transfer;
-    items.push(['Read', state.origin === 'local copy' ? `${formatBytes(networkBytes + cacheBytes)} from the local copy` : `${formatBytes(networkBytes)} from the network, ${formatBytes(cacheBytes)} from the cache`]);
+    items.push(['Loader read', state.origin === 'local copy' ? `${formatBytes(networkBytes + cacheBytes)} from the local copy` : `${formatBytes(networkBytes)} from the network, ${formatBytes(cacheBytes)} from the cache`]);
   }
   items.push(['Backend', state.backend]);
   return items;

@@ -28,6 +28,8 @@ export interface LossChart {
   destroy(): void;
 }
 
+const wholeIncrements = [1, 2, 5].flatMap((m) => [1, 10, 100, 1000, 10_000, 100_000].map((p) => m * p)).sort((a, b) => a - b);
+
 const palette = ['#2f7d6d', '#d97a2b', '#4f6fb5', '#b5475f', '#7a5cb5', '#5b8c2a'];
 
 const plain = new Intl.NumberFormat('en-US', { maximumSignificantDigits: 3 });
@@ -93,8 +95,9 @@ export function createLossChart(options: LossChartOptions): LossChart {
     const style = getComputedStyle(element);
     const fg = style.color || '#333';
     const grid = style.getPropertyValue('--line').trim() || '#ddd';
-    const axis = (label: string): uPlot.Axis => ({
+    const axis = (label: string, incrs?: number[]): uPlot.Axis => ({
       label,
+      incrs,
       stroke: fg,
       grid: { stroke: grid, width: 1 },
       ticks: { stroke: grid, width: 1 },
@@ -110,9 +113,10 @@ export function createLossChart(options: LossChartOptions): LossChart {
         scales: { x: { time: false }, y: options.logY ? { distr: 3, log: 10 } : {} },
         series: [
           { label: options.xLabel, value: (_u, v) => formatTick(v) },
-          ...labels.map((label, i): uPlot.Series => ({ label, stroke: palette[i % palette.length], width: 1.5, spanGaps: true, points: { show: false }, value: (_u, v) => formatTick(v) })),
+          ...labels.map((label, i): uPlot.Series => ({ label, stroke: palette[i % palette.length], width: 1.5, spanGaps: true, value: (_u, v) => formatTick(v) })),
         ],
-        axes: [axis(options.xLabel), axis(options.yLabel ?? `loss${options.logY ? ' (log scale)' : ''}`)],
+        // Steps and epochs are whole numbers: no tick at 2.5.
+        axes: [axis(options.xLabel, wholeIncrements), axis(options.yLabel ?? `loss${options.logY ? ' (log scale)' : ''}`)],
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
       },
