@@ -93,6 +93,10 @@ interface ChildResult {
   readonly networkRequests: number;
   readonly cacheMiB: number;
   readonly loadSeconds?: number;
+  /** CPU seconds of every thread of the process (user + system) over the timed epoch: unlike wall time, barely moved by other jobs on the machine. */
+  readonly cpuSeconds: number;
+  /** Of it, in the kernel (page faults of fresh memory, I/O). */
+  readonly systemCpuSeconds: number;
 }
 
 const MiB = 2 ** 20;
@@ -141,6 +145,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
   let loadSeconds: number | undefined;
   const t0 = performance.now();
   let start = t0;
+  let cpuStart = process.cpuUsage();
   if (task.variant === 'a') {
     // one readRows per cell, 4096-cell batches in random order; time-capped, cells counted as done
     const map = geneColumnMap(source.nVars, genes);
@@ -184,6 +189,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     const loader = await openLoader(source, options);
     loadSeconds = (performance.now() - t0) / 1000;
     start = performance.now();
+    cpuStart = process.cpuUsage();
     // warm reads epoch 1: a different chunk order than the cold epoch 0 that filled the cache
     for await (const batch of loader.epoch(task.variant === 'c' ? 1 : 0)) {
       cells += batch.nRows;
@@ -201,6 +207,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     await pool?.close();
   }
   const seconds = (performance.now() - start) / 1000;
+  const cpu = process.cpuUsage(cpuStart);
   clearInterval(sampler);
   peak = Math.max(peak, process.memoryUsage().rss);
   await source.close();
@@ -218,6 +225,8 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     networkRequests: stats.networkRequests,
     cacheMiB: stats.cacheBytes / MiB,
     ...(task.variant === 'd' ? { loadSeconds } : {}),
+    cpuSeconds: (cpu.user + cpu.system) / 1e6,
+    systemCpuSeconds: cpu.system / 1e6,
   };
 }
 
@@ -328,6 +337,7 @@ async function main(): Promise<void> {
       await server.close();
       for (const d of cacheDirs) await rm(d, { recursive: true, force: true });
       const rate = (k: string): number | null => (runs.has(k) ? median(runs.get(k)!.map((x) => x.cellsPerSecond)) : null);
+      const cpuPer50k = (k: string): number | null => (runs.has(k) ? median(runs.get(k)!.map((x) => (x.cpuSeconds * 50_000) / Math.max(1, x.cells))) : null);
       for (const variant of variants) {
         for (const workers of variant === 'a' ? workersList.slice(0, 1) : workersList) {
           for (const [t, tree] of trees.entries()) {
@@ -336,6 +346,8 @@ async function main(): Promise<void> {
             const naive = rate(keyOf('a', workersList[0]!, t));
             const sequential = rate(keyOf('e', workers, t));
             const baseline = t === 0 && trees.length > 1 ? rate(keyOf(variant, workers, 1)) : null;
+            const cpu = cpuPer50k(keyOf(variant, workers, t))!;
+            const baselineCpu = t === 0 && trees.length > 1 ? cpuPer50k(keyOf(variant, workers, 1)) : null;
             const r = all.reduce((a, b) => (Math.abs(b.cellsPerSecond - cps) < Math.abs(a.cellsPerSecond - cps) ? b : a));
             results.push({
               ...r,
@@ -350,13 +362,16 @@ async function main(): Promise<void> {
               vsNaive: naive ? cps / naive : null,
               vsSequential: sequential ? cps / sequential : null,
               vsBaseline: baseline ? cps / baseline : null,
+              cpuSecondsPer50k: cpu,
+              systemCpuSecondsPer50k: median(all.map((x) => (x.systemCpuSeconds * 50_000) / Math.max(1, x.cells))),
+              cpuVsBaseline: baselineCpu ? baselineCpu / cpu : null,
             });
           }
         }
       }
     }
   }
-  const header = ['dataset', 'latency', 'variant', 'read workers', 'tree', 'cells/s (median)', 'runs', '÷ baseline', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'live after GC, first cells', 'network', 'from cache'];
+  const header = ['dataset', 'latency', 'variant', 'read workers', 'tree', 'cells/s (median)', 'runs', '÷ baseline', 'CPU s / 50k cells', 'of it system', 'less CPU than baseline', '× (a)', '÷ (e)', 'peak RSS', `peak RSS, first ${base.equalCells.toLocaleString()} cells`, 'peak live', 'live after GC', 'live after GC, first cells', 'network', 'from cache'];
   const lines = results.map((r) => [
     `${(r.dataset as number).toLocaleString()} cells`,
     `${r.latencyMs as number} ms`,
@@ -366,6 +381,9 @@ async function main(): Promise<void> {
     Math.round(r.cellsPerSecond as number).toLocaleString(),
     (r.runsCellsPerSecond as number[]).map((x) => Math.round(x).toLocaleString()).join(' / '),
     r.vsBaseline === null ? '' : `${(r.vsBaseline as number).toFixed(2)}×`,
+    (r.cpuSecondsPer50k as number).toFixed(2),
+    (r.systemCpuSecondsPer50k as number).toFixed(2),
+    r.cpuVsBaseline === null ? '' : `${(r.cpuVsBaseline as number).toFixed(2)}×`,
     r.vsNaive === null ? '' : `${(r.vsNaive as number).toFixed(1)}×`,
     r.vsSequential === null ? '' : `${((r.vsSequential as number) * 100).toFixed(0)}%`,
     `${Math.round(r.peakRssMiB as number)} MiB`,

@@ -35,6 +35,8 @@ const benches: readonly Bench[] = [
   { name: 'source', script: 'bench/source.ts', json: 'bench-results/source.json', quick: ['--cells', '2000', '--genes', '2000', '--calls', '2'], full: [], what: 'Source layer: annbatch-style reads, local and over HTTP' },
   { name: 'kernels', script: 'bench/kernels.ts', json: 'bench-results/kernels.json', full: [], what: 'Gather/normalise and gene-moment kernels, WebGPU vs CPU' },
   { name: 'loader', script: 'bench/loader.ts', json: 'bench-results/loader.json', full: [], what: 'Out-of-core loader variants' },
+  { name: 'loader-wait', script: 'bench/loader-wait.ts', json: 'bench-results/loader-wait.json', full: [], what: 'Fraction of training time spent waiting for batches, per loader variant' },
+  { name: 'loader-browser', script: 'bench/loader-browser.ts', json: 'bench-results/loader-browser.json', full: [], what: 'The loader in headless Chromium with the OPFS cache' },
   { name: 'train-e2e', script: 'bench/train-e2e.ts', json: 'bench-results/train-e2e.json', full: [], what: 'End-to-end `trvae-web train`, next to PyTorch when found' },
   { name: 'train-profile', script: 'bench/train-profile.ts', json: 'bench-results/train-profile.json', full: [], what: 'Where a training step\'s time goes (ORT profiler)' },
 ];
