@@ -56,7 +56,7 @@ afterAll(async () => {
   await Promise.all(servers.map((s) => s.close()));
   rmSync(corpus, { recursive: true, force: true });
   rmSync(scratch, { recursive: true, force: true });
-});
+}, 60_000); // closing every source and server takes longer than the default 10 s on a loaded machine
 
 async function open(input: string, options?: OpenSourceOptions): Promise<AnnDataSource> {
   const source = await openSource(input, options);
