@@ -6,7 +6,7 @@ import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
 import { pca2 } from '../model/pca.ts';
 import { createRng } from '../random.ts';
 import { renderEmbeddingPanel, type EmbeddingPanel } from './embedding-panel.ts';
-import { EmbeddingError } from './embedding-umap.ts';
+import { EmbeddingError } from './embedding-error.ts';
 import { startUmap } from './embedding-worker.ts';
 
 const types = ['B', 'NK', 'T'];

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { createRng } from '../random.ts';
-import { EmbeddingError, umapLayout, type UmapProgress } from './embedding-umap.ts';
+import { EmbeddingError } from './embedding-error.ts';
+import { umapLayout, type UmapProgress } from './embedding-umap.ts';
 
 /** `perCluster` cells around each of `k` separated centres in `width` dimensions. */
 function clusters(k: number, perCluster: number, width: number): Float32Array {

@@ -2,18 +2,8 @@
 // embedding worker calls it, so the page never waits on it. Progress is reported per epoch; a
 // caller cancels by terminating the worker. The same values and seed give the same layout.
 import { UMAP } from 'umap-js';
-import { TrvaeError } from '../errors.ts';
+import { EmbeddingError } from './embedding-error.ts';
 import { createRng } from '../random.ts';
-
-export class EmbeddingError extends TrvaeError {
-  override readonly name = 'EmbeddingError';
-  constructor(
-    readonly code: 'invalid-argument' | 'non-finite' | 'aborted' | 'worker',
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 export type UmapProgress = { readonly phase: 'neighbours'; readonly cells: number } | { readonly phase: 'layout'; readonly epoch: number; readonly epochs: number };
 

@@ -3,7 +3,8 @@
 import * as Comlink from 'comlink';
 import { registerErrorClasses } from '../rpc/errors.ts';
 import { wrapWorkerApi } from '../rpc/expose.ts';
-import { EmbeddingError, type UmapProgress } from './embedding-umap.ts';
+import { EmbeddingError } from './embedding-error.ts';
+import type { UmapProgress } from './embedding-umap.ts';
 import type { EmbeddingWorkerApi, UmapRequest } from './embedding-worker-api.ts';
 
 export interface UmapJob {
