@@ -141,15 +141,24 @@ export function createTrainWorkerApi() {
         held = undefined;
         let results: TrainingResults | undefined;
         if (request.results !== false && checkpoint.history.length > 0 && run.stopReason !== 'non-finite') {
+          // A cancelled run keeps its model, so its results are computed under a fresh control; a second
+          // cancel stops them and the run ends without results.
+          if (run.stopReason === 'cancelled') control = createTrainingControl();
+          const { signal } = control;
           const resultsOptions = {
             maxCells: request.results?.maxCells,
             seed: checkpoint.config.seed,
-            signal: control.signal,
+            signal,
             onProgress: (done: number, total: number) => emit({ kind: 'phase', phase: 'computing results', done, total }),
           };
-          const sample = await loadResultsSample(opened.source, plan, resultsOptions);
-          results = await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, { ...resultsOptions, sample });
-          held = { sample, config: checkpoint.config, state: checkpoint.state };
+          try {
+            const sample = await loadResultsSample(opened.source, plan, resultsOptions);
+            results = await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, { ...resultsOptions, sample });
+            held = { sample, config: checkpoint.config, state: checkpoint.state };
+          } catch (error) {
+            if (!signal.aborted) throw error;
+            results = undefined;
+          }
         }
         return {
           stopReason: run.stopReason,

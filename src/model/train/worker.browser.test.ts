@@ -72,7 +72,7 @@ describe('training worker (one pipeline, comlink) with OPFS checkpoints', () => 
     const first = startWorker();
     let cancelled = false;
     const part = await first.api.train(
-      await request({ source, options: options({ epochs: 50 }), checkpointName: 'worker-test' }),
+      await request({ source, options: options({ epochs: 50 }), checkpointName: 'worker-test', results: { maxCells: 100 } }),
       Comlink.proxy((e: TrainWorkerEvent) => {
         if (e.kind === 'epoch' && e.record.epoch === 1 && !cancelled) {
           cancelled = true;
@@ -82,6 +82,8 @@ describe('training worker (one pipeline, comlink) with OPFS checkpoints', () => 
     );
     first.worker.terminate();
     expect(part.stopReason).toBe('cancelled');
+    // The model so far is kept, and shown: the cancel does not stop the results computed after it.
+    expect(part.results?.cells.shown).toBeGreaterThan(0);
     const stored = await loadCheckpoint('worker-test');
     expect(stored?.epoch).toBeGreaterThanOrEqual(2);
     expect(stored?.epoch).toBeLessThan(4);
