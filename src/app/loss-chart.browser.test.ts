@@ -28,10 +28,13 @@ it('draws in a shadow root with uPlot\'s styles, labels its series, follows the 
   // Declared before any point: axes and legend are built empty, the points come later.
   chart.declare(['total', 'η·reconstruction', 'α·KL', 'β·MMD']);
   await until(() => !!shadow.querySelector('.uplot canvas'), 'the empty chart');
+  const empty = shadow.querySelector<HTMLElement>('.chart-empty')!;
+  expect(empty.hidden).toBe(false);
   for (let step = 1; step <= 400; step++) {
     chart.add(step, { total: 400 / Math.sqrt(step), 'η·reconstruction': 380 / Math.sqrt(step), 'α·KL': 5 + 1 / step, 'β·MMD': step % 7 === 0 ? 0 : 1e-3 * step });
   }
   await until(() => !!shadow.querySelector('.uplot canvas'), 'the chart');
+  await until(() => empty.hidden === true, 'the empty note to go');
   const legend = shadow.querySelector('.u-legend')!;
   for (const label of ['total', 'η·reconstruction', 'α·KL', 'β·MMD']) expect(legend.textContent).toContain(label);
   // uPlot's own CSS is adopted by the shadow root (its legend is a table styled by .u-legend rules).

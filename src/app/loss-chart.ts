@@ -12,6 +12,8 @@ export interface LossChartOptions {
   readonly yLabel?: string;
   readonly logY?: boolean;
   readonly height?: number;
+  /** Shown while the chart has no points yet. */
+  readonly emptyText?: string;
   /** Shortest time between two redraws. */
   readonly minIntervalMs?: number;
 }
@@ -81,7 +83,8 @@ export function createLossChart(options: LossChartOptions): LossChart {
   const height = options.height ?? 240;
   const minInterval = options.minIntervalMs ?? 500;
   const plotBox = h('div', { class: 'plot', role: 'img', 'aria-label': options.title });
-  const element = h('figure', { class: 'chart loss-chart' }, h('figcaption', {}, options.title), plotBox);
+  const empty = h('p', { class: 'chart-empty hint' }, options.emptyText ?? 'No points yet.');
+  const element = h('figure', { class: 'chart loss-chart' }, h('figcaption', {}, options.title), empty, plotBox);
   const xs: number[] = [];
   const ys = new Map<string, (number | null)[]>();
   let plot: uPlot | undefined;
@@ -95,12 +98,14 @@ export function createLossChart(options: LossChartOptions): LossChart {
     const style = getComputedStyle(element);
     const fg = style.color || '#333';
     const grid = style.getPropertyValue('--line').trim() || '#ddd';
-    const axis = (label: string, incrs?: number[]): uPlot.Axis => ({
+    // On a log axis, grid lines and ticks at the powers of ten only: nine lines a decade read as a band.
+    const decades = (_u: uPlot, splits: number[]) => splits.map((v) => (v > 0 && Math.abs(Math.log10(v) - Math.round(Math.log10(v))) < 1e-9 ? v : null));
+    const axis = (label: string, incrs?: number[], log = false): uPlot.Axis => ({
       label,
       incrs,
       stroke: fg,
-      grid: { stroke: grid, width: 1 },
-      ticks: { stroke: grid, width: 1 },
+      grid: { stroke: grid, width: 1, ...(log ? { filter: decades } : {}) },
+      ticks: { stroke: grid, width: 1, ...(log ? { filter: decades } : {}) },
       values: (_u, splits) => splits.map(formatTick),
       size: 54,
     });
@@ -116,7 +121,7 @@ export function createLossChart(options: LossChartOptions): LossChart {
           ...labels.map((label, i): uPlot.Series => ({ label, stroke: palette[i % palette.length], width: 1.5, spanGaps: true, value: (_u, v) => formatTick(v) })),
         ],
         // Steps and epochs are whole numbers: no tick at 2.5.
-        axes: [axis(options.xLabel, wholeIncrements), axis(options.yLabel ?? `loss${options.logY ? ' (log scale)' : ''}`)],
+        axes: [axis(options.xLabel, wholeIncrements), axis(options.yLabel ?? `loss${options.logY ? ' (log scale)' : ''}`, undefined, options.logY)],
         legend: { show: true, live: true },
         cursor: { drag: { x: false, y: false } },
       },
@@ -128,6 +133,7 @@ export function createLossChart(options: LossChartOptions): LossChart {
   const render = (): void => {
     queued = false;
     lastDraw = performance.now();
+    empty.hidden = xs.length > 0;
     const width = plotBox.clientWidth;
     if (width === 0 || ys.size === 0) return;
     if (!plot || plotSeries !== ys.size) {
@@ -171,6 +177,7 @@ export function createLossChart(options: LossChartOptions): LossChart {
       plot?.destroy();
       plot = undefined;
       plotBox.replaceChildren();
+      empty.hidden = false;
     },
     declare(labels) {
       for (const label of labels) if (!ys.has(label)) ys.set(label, new Array<number | null>(xs.length).fill(null));

@@ -209,8 +209,8 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   const detail = h('p', { class: 'detail', 'data-testid': 'train-detail' });
   const pause = h('button', { type: 'button', disabled: true, 'data-testid': 'pause-button' }, 'Pause');
   const cancel = h('button', { type: 'button', disabled: true, class: 'secondary', 'data-testid': 'cancel-button' }, 'Cancel');
-  const stepChart = createLossChart({ title: 'Training loss per step: the total and its weighted terms (η·reconstruction + α·KL + β·MMD)', xLabel: 'step', logY: true });
-  const epochChart = createLossChart({ title: 'Total loss per epoch: training vs validation', xLabel: 'epoch', logY: true });
+  const stepChart = createLossChart({ title: 'Training loss per step: the total and its weighted terms (η·reconstruction + α·KL + β·MMD)', xLabel: 'step', logY: true, emptyText: 'The first points come within the first steps.' });
+  const epochChart = createLossChart({ title: 'Total loss per epoch: training vs validation', xLabel: 'epoch', logY: true, emptyText: 'The first points come at the end of the first epoch.' });
   const dashboard = createDashboard();
   const runControls = h('div', { class: 'run-controls' }, progress, pause, cancel);
   // Shown from the first run on: empty axes before training only take room.
