@@ -56,6 +56,9 @@ export interface SlowFrame {
   readonly start: number;
   readonly ms: number;
   readonly blockingMs?: number;
+  /** Of `ms`, the time from the start of rendering (rAF callbacks, style, layout, paint) and from style and layout to the frame's end. */
+  readonly renderMs?: number;
+  readonly styleLayoutMs?: number;
   readonly scripts?: readonly { readonly invoker: string; readonly source: string; readonly ms: number }[];
   /** What the page showed then: the training status line, and whether results were on the page. */
   readonly context?: string;
@@ -84,14 +87,16 @@ export function frameProbe(): void {
     new PerformanceObserver((list) => {
       for (const e of list.getEntries()) {
         if (e.startTime < log.since) continue;
-        const loaf = e as PerformanceEntry & { blockingDuration?: number; scripts?: { invoker: string; sourceURL: string; sourceFunctionName: string; sourceCharPosition: number; duration: number }[] };
+        const loaf = e as PerformanceEntry & { blockingDuration?: number; renderStart?: number; styleAndLayoutStart?: number; scripts?: { invoker: string; sourceURL: string; sourceFunctionName: string; sourceCharPosition: number; duration: number }[] };
         const scripts = loaf.scripts
           ?.toSorted((a, b) => b.duration - a.duration)
           .slice(0, 3)
           .map((s) => ({ invoker: s.invoker, source: `${s.sourceURL.split('/').pop()}:${s.sourceCharPosition} ${s.sourceFunctionName}`, ms: Math.round(s.duration) }));
         const root = document.querySelector('trvae-trainer')?.shadowRoot ?? document;
         const context = `${root.querySelector('[data-testid=train-status]')?.textContent?.slice(0, 70) ?? ''}${root.querySelector('[data-testid=results-panel]') ? ' [results shown]' : ''}`;
-        log.entries.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), blockingMs: loaf.blockingDuration && Math.round(loaf.blockingDuration), scripts, context });
+        log.entries.push({ start: Math.round(e.startTime), ms: Math.round(e.duration), blockingMs: loaf.blockingDuration && Math.round(loaf.blockingDuration), scripts, context,
+          ...(loaf.renderStart ? { renderMs: Math.round(e.startTime + e.duration - loaf.renderStart) } : {}),
+          ...(loaf.styleAndLayoutStart ? { styleLayoutMs: Math.round(e.startTime + e.duration - loaf.styleAndLayoutStart) } : {}) });
       }
     }).observe({ type, buffered: true });
   }
