@@ -47,8 +47,9 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
       const out: CacheFile[] = [];
       for await (const [name, handle] of (dir as unknown as { entries(): AsyncIterable<[string, FileSystemHandle]> }).entries()) {
         if (handle.kind !== 'file') continue;
-        const file = await (handle as FileSystemFileHandle).getFile();
-        out.push({ name, size: file.size, lastModified: file.lastModified });
+        // another worker sharing the directory may remove an entry between listing and reading it
+        const file = await (handle as FileSystemFileHandle).getFile().catch(() => undefined);
+        if (file) out.push({ name, size: file.size, lastModified: file.lastModified });
       }
       return out;
     },
