@@ -42,7 +42,7 @@ async function recordFrames(page: Page): Promise<void> {
 
 const slowFrames = (page: Page) => page.evaluate(() => (window as unknown as { slowFrames: Frame[] }).slowFrames.toSorted((a, b) => b.ms - a.ms).slice(0, 5));
 
-test('the latent embedding: PCA at once, then the UMAP of μ with WebGL; colour by, hover, the MMD layer', async ({ page }, testInfo) => {
+test('the latent embedding: PCA at once, then the UMAP of μ; colour by, hover, zoom, the MMD layer', async ({ page }, testInfo) => {
   // Generous limits: a shared CI machine may train and lay out slowly; nothing waits longer than it must.
   test.setTimeout(360_000);
   const errors: string[] = [];
@@ -56,7 +56,9 @@ test('the latent embedding: PCA at once, then the UMAP of μ with WebGL; colour 
   await page.getByTestId('train-button').click();
   const embedding = page.getByTestId('embedding');
   await expect(embedding).toBeVisible({ timeout: 180_000 });
-  expect(await embedding.getAttribute('data-renderer')).toBe('webgl');
+  // This Chromium's WebGL is SwiftShader (on the CPU): the cells are drawn on a 2-D canvas, and the page says why.
+  expect(await embedding.getAttribute('data-renderer')).toBe('canvas');
+  await expect(embedding.getByTestId('embedding-fallback')).toContainText('runs on the CPU');
 
   // The UMAP of μ replaces the PCA; the progress went by in the status line.
   await expect(embedding).toHaveAttribute('data-space', 'umap-mu', { timeout: 120_000 });

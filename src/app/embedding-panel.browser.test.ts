@@ -6,6 +6,7 @@ import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
 import { pca2 } from '../model/pca.ts';
 import { createRng } from '../random.ts';
 import { renderEmbeddingPanel, type EmbeddingPanel } from './embedding-panel.ts';
+import type { ScatterRenderer } from './embedding-scatter.ts';
 import { EmbeddingError } from './embedding-error.ts';
 import { startUmap } from './embedding-worker.ts';
 
@@ -38,8 +39,9 @@ function fixtureResults(n: number): TrainingResults {
 }
 
 const panels: EmbeddingPanel[] = [];
-function mount(results: TrainingResults, seed = 0): EmbeddingPanel {
-  const panel = renderEmbeddingPanel(results, { seed });
+// WebGL unless asked otherwise: this Chromium's WebGL is SwiftShader, which 'auto' leaves for the 2-D canvas.
+function mount(results: TrainingResults, seed = 0, renderer: ScatterRenderer = 'webgl'): EmbeddingPanel {
+  const panel = renderEmbeddingPanel(results, { seed, renderer });
   document.body.append(panel.element);
   panels.push(panel);
   return panel;
@@ -153,7 +155,7 @@ describe('embedding panel', () => {
     await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
   });
 
-  it('without WebGL: says so and draws a static canvas picture of the same cells', async () => {
+  it('without WebGL: says so and draws the same cells on a 2-D canvas', async () => {
     // A browser without WebGL: every WebGL context request fails (2-D canvases still work).
     const getContext = HTMLCanvasElement.prototype.getContext;
     HTMLCanvasElement.prototype.getContext = function (this: HTMLCanvasElement, type: string, ...rest: unknown[]) {
@@ -166,11 +168,41 @@ describe('embedding panel', () => {
       HTMLCanvasElement.prototype.getContext = getContext;
     }
     expect(panel.element.dataset.renderer).toBe('canvas');
-    expect(part(panel, 'embedding-fallback').textContent).toContain('WebGL is unavailable (this browser gives no WebGL context');
+    expect(part(panel, 'embedding-fallback').textContent).toContain('Not drawn with WebGL: this browser gives no WebGL context');
     await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
     expect(panel.element.dataset.points).toBe('120');
     expect(drawnPixels(panel).count).toBeGreaterThan(120);
     expect(part(panel, 'embedding-legend').querySelectorAll('.legend-item')).toHaveLength(3);
+  });
+
+  it("'auto' on a software WebGL (SwiftShader here) draws on the 2-D canvas, with hover, wheel zoom and drag pan", async () => {
+    const panel = mount(fixtureResults(150), 0, 'auto');
+    expect(panel.element.dataset.renderer).toBe('canvas');
+    expect(part(panel, 'embedding-fallback').textContent).toMatch(/runs on the CPU \(.*SwiftShader/i);
+    await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mu');
+    const before = drawnPixels(panel);
+    const canvas = canvasOf(panel);
+    const box = canvas.getBoundingClientRect();
+    const scale = box.width / canvas.width;
+    const [px, py] = before.at;
+    const at = { clientX: box.left + (px + 0.5) * scale, clientY: box.top + (py + 0.5) * scale, bubbles: true };
+    canvas.dispatchEvent(new PointerEvent('pointermove', at));
+    const tooltip = part(panel, 'embedding-tooltip');
+    await expect.poll(() => tooltip.hidden).toBe(false);
+    expect(tooltip.querySelector('strong')!.textContent).toBe(`cell-${tooltip.dataset.cell}`);
+    canvas.dispatchEvent(new PointerEvent('pointerleave', at));
+    await expect.poll(() => tooltip.hidden).toBe(true);
+    // Zooming in around a point spreads the picture: fewer cells stay inside the canvas.
+    canvas.dispatchEvent(new WheelEvent('wheel', { ...at, deltaY: -800, cancelable: true }));
+    await expect.poll(() => drawnPixels(panel).count).toBeLessThan(before.count);
+    const zoomed = drawnPixels(panel);
+    // A drag moves it; Reset view brings back the first picture.
+    canvas.dispatchEvent(new PointerEvent('pointerdown', { ...at, pointerId: 1 }));
+    canvas.dispatchEvent(new PointerEvent('pointermove', { ...at, clientX: at.clientX + 60, pointerId: 1 }));
+    canvas.dispatchEvent(new PointerEvent('pointerup', { ...at, pointerId: 1 }));
+    await expect.poll(() => drawnPixels(panel).data.some((v, i) => v !== zoomed.data[i])).toBe(true);
+    [...panel.element.querySelectorAll('button')].find((b) => b.textContent === 'Reset view')!.click();
+    await expect.poll(() => drawnPixels(panel).data.every((v, i) => v === before.data[i])).toBe(true);
   });
 
   it('a bad latent value fails in the worker with a typed error naming the cell', async () => {

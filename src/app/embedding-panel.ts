@@ -6,7 +6,7 @@
 import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
 import { formatInt, h } from './dom.ts';
 import { colorEncoding, formatNumber, formatObsValue, type Legend } from './embedding-colors.ts';
-import { createScatterSurface } from './embedding-scatter.ts';
+import { createScatterSurface, type ScatterRenderer } from './embedding-scatter.ts';
 import { isTrvaeError } from '../errors.ts';
 import type { UmapProgress } from './embedding-umap.ts';
 import { startUmap, type UmapJob } from './embedding-worker.ts';
@@ -24,6 +24,8 @@ export interface EmbeddingPanelOptions {
   readonly space?: EmbeddingSpace;
   /** The obs column coloured first (default: the last label column, the cell type). */
   readonly colorBy?: string;
+  /** How the cells are drawn (default 'auto': WebGL on a GPU, a 2-D canvas otherwise). */
+  readonly renderer?: ScatterRenderer;
 }
 
 export interface EmbeddingPanel {
@@ -119,7 +121,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
   const compute = h('button', { type: 'button', class: 'secondary', hidden: true, 'data-testid': 'embedding-compute' }, 'Compute UMAP');
   const status = h('p', { class: 'embedding-status', role: 'status', 'data-testid': 'embedding-status' }, statusText, progress, cancel, compute);
   const caption = h('figcaption', {});
-  const surface = createScatterSurface();
+  const surface = createScatterSurface(480, options.renderer);
   const tooltip = h('div', { class: 'embedding-tooltip', role: 'tooltip', hidden: true, 'data-testid': 'embedding-tooltip' });
   const view = h('div', { class: 'embedding-view' }, surface.element, tooltip);
   const legendHolder = h('div', {});
@@ -134,7 +136,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
       h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Colour by '), colorSelect),
       h('span', { class: 'embedding-zoom', role: 'group', 'aria-label': 'View' }, zoomIn, zoomOut, reset),
     ),
-    surface.fallbackReason ? h('p', { class: 'warn', 'data-testid': 'embedding-fallback' }, `WebGL is unavailable (${surface.fallbackReason}): a static picture is drawn instead, without zoom, pan or hover.`) : null,
+    surface.fallbackReason ? h('p', { class: 'warn', 'data-testid': 'embedding-fallback' }, `Not drawn with WebGL: ${surface.fallbackReason}. The cells are drawn on a 2-D canvas instead.`) : null,
     status,
     view,
     legendHolder,

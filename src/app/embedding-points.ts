@@ -24,3 +24,45 @@ export function toClipSpace(xy: Float32Array): { x: Float32Array; y: Float32Arra
   }
   return { x, y };
 }
+
+/** Points in clip space bucketed on a `cells` × `cells` grid over [-1, 1]², for hover lookups. */
+export interface PointGrid {
+  readonly x: Float32Array;
+  readonly y: Float32Array;
+  readonly cells: number;
+  /** Bucket b's points are order[start[b] .. start[b + 1]). */
+  readonly start: Int32Array;
+  readonly order: Int32Array;
+}
+
+const bucketOf = (v: number, cells: number) => Math.min(cells - 1, Math.max(0, Math.floor(((v + 1) / 2) * cells)));
+
+export function pointGrid(points: { x: Float32Array; y: Float32Array }, cells = 64): PointGrid {
+  const { x, y } = points;
+  const start = new Int32Array(cells * cells + 1);
+  const bucket = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) start[(bucket[i] = bucketOf(y[i], cells) * cells + bucketOf(x[i], cells)) + 1]++;
+  for (let b = 0; b < cells * cells; b++) start[b + 1] += start[b];
+  const fill = start.slice(0, -1);
+  const order = new Int32Array(x.length);
+  for (let i = 0; i < x.length; i++) order[fill[bucket[i]]++] = i;
+  return { x, y, cells, start, order };
+}
+
+/** The point nearest (cx, cy) within `radius` (clip units), or null. */
+export function nearestPoint(grid: PointGrid, cx: number, cy: number, radius: number): number | null {
+  const { x, y, cells, start, order } = grid;
+  let best: number | null = null;
+  let bestDistance = radius * radius;
+  for (let by = bucketOf(cy - radius, cells); by <= bucketOf(cy + radius, cells); by++) {
+    for (let bx = bucketOf(cx - radius, cells); bx <= bucketOf(cx + radius, cells); bx++) {
+      const b = by * cells + bx;
+      for (let k = start[b]; k < start[b + 1]; k++) {
+        const i = order[k];
+        const d = (x[i] - cx) ** 2 + (y[i] - cy) ** 2;
+        if (d <= bestDistance) [best, bestDistance] = [i, d];
+      }
+    }
+  }
+  return best;
+}

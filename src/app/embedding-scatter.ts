@@ -1,10 +1,11 @@
 // The embedding's drawing surface: a WebGL scatter (regl-scatterplot: wheel zoom, drag pan, hover
-// events) of up to 100k+ cells, or — where WebGL is unavailable — a static 2-D canvas picture,
-// with the reason shown. Points arrive in data coordinates and are fitted into
+// events) of up to 100k+ cells, or — where WebGL is unavailable or runs on the CPU — the same on a
+// 2-D canvas (embedding-canvas.ts), with the reason shown. Points arrive in data coordinates and are fitted into
 // clip space here; colours arrive as one colour index per cell (embedding-colors.ts).
 import createScatterplot, { createRenderer } from 'regl-scatterplot';
 import { h } from './dom.ts';
 import type { ColorEncoding } from './embedding-colors.ts';
+import { canvasSurface } from './embedding-canvas.ts';
 import { toClipSpace } from './embedding-points.ts';
 
 export interface ScatterSurface {
@@ -30,20 +31,33 @@ type Renderer = ReturnType<typeof createRenderer>;
 // What regl-scatterplot's renderer needs (its GL_EXTENSIONS): float textures it renders and blends into.
 const requiredExtensions = ['OES_texture_float', 'OES_element_index_uint', 'WEBGL_color_buffer_float', 'EXT_float_blend'];
 
-/** Why WebGL cannot draw the embedding, or undefined when it can (a throwaway context is probed). */
-function webglMissing(): string | undefined {
+/** WebGL renderers that run on the CPU: compiling regl-scatterplot's shaders there holds the page for a second or more. */
+const softwareRenderer = /swiftshader|llvmpipe|softpipe|software|basic render/i;
+
+/** Why WebGL should not draw the embedding, or undefined when it should (a throwaway context is probed). */
+function webglMissing(allowSoftware: boolean): string | undefined {
   const gl = document.createElement('canvas').getContext('webgl');
   if (!gl) return 'this browser gives no WebGL context (disabled, or no GPU driver)';
-  const missing = requiredExtensions.filter((e) => !gl.getExtension(e));
-  gl.getExtension('WEBGL_lose_context')?.loseContext();
-  return missing.length > 0 ? `WebGL lacks ${missing.join(', ')}` : undefined;
+  try {
+    const missing = requiredExtensions.filter((e) => !gl.getExtension(e));
+    if (missing.length > 0) return `WebGL lacks ${missing.join(', ')}`;
+    const info = gl.getExtension('WEBGL_debug_renderer_info');
+    const name = String(info ? gl.getParameter(info.UNMASKED_RENDERER_WEBGL) : gl.getParameter(gl.RENDERER));
+    if (!allowSoftware && softwareRenderer.test(name)) return `WebGL here runs on the CPU (${name}), where setting it up would freeze the page`;
+    return undefined;
+  } finally {
+    gl.getExtension('WEBGL_lose_context')?.loseContext();
+  }
 }
 
 /** Lets the browser render a frame before the next step (each WebGL set-up step may compile shaders). */
 const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
-export function createScatterSurface(size = 480): ScatterSurface {
-  const missing = webglMissing();
+/** 'auto': WebGL on a GPU, the 2-D canvas otherwise; 'webgl' also takes a software WebGL. */
+export type ScatterRenderer = 'auto' | 'webgl' | 'canvas';
+
+export function createScatterSurface(size = 480, renderer: ScatterRenderer = 'auto'): ScatterSurface {
+  const missing = renderer === 'canvas' ? 'the 2-D canvas was asked for' : webglMissing(renderer === 'webgl');
   return missing ? canvasSurface(size, missing) : webglSurface(size);
 }
 
@@ -127,42 +141,5 @@ function webglSurface(size: number): ScatterSurface {
       if (!renderer.isDestroyed) renderer.destroy();
       gl?.getExtension('WEBGL_lose_context')?.loseContext();
     },
-  };
-}
-
-/** Paints the points (clip space) as small squares, one colour index each, onto a 2-D canvas. */
-function paintCanvas(canvas: HTMLCanvasElement, points: { x: Float32Array; y: Float32Array }, colors: ColorEncoding): void {
-  const ctx = canvas.getContext('2d');
-  if (!ctx) return;
-  const { width, height } = canvas;
-  ctx.clearRect(0, 0, width, height);
-  const side = Math.max(2, Math.round(devicePixelRatio * (points.x.length > 20_000 ? 2 : 3)));
-  ctx.globalAlpha = 0.8;
-  for (let i = 0; i < points.x.length; i++) {
-    ctx.fillStyle = colors.colors[colors.index[i]];
-    ctx.fillRect(((points.x[i] + 1) / 2) * width - side / 2, ((1 - points.y[i]) / 2) * height - side / 2, side, side);
-  }
-}
-
-function canvasSurface(size: number, reason: string): ScatterSurface {
-  const canvas = h('canvas', { class: 'embedding-canvas', width: size * devicePixelRatio, height: size * devicePixelRatio, style: `width:${size}px;height:${size}px`, role: 'img' });
-  const element = h('div', { class: 'embedding-surface' }, canvas);
-  let drawn: { x: Float32Array; y: Float32Array } | undefined;
-  return {
-    element,
-    renderer: 'canvas',
-    fallbackReason: reason,
-    async draw(xy, colors, title) {
-      canvas.setAttribute('aria-label', title);
-      drawn = toClipSpace(xy);
-      paintCanvas(canvas, drawn, colors);
-    },
-    async recolor(colors) {
-      if (drawn) paintCanvas(canvas, drawn, colors);
-    },
-    onHover() {},
-    zoom() {},
-    resetView() {},
-    dispose() {},
   };
 }

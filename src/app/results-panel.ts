@@ -8,9 +8,18 @@ import { predictionPlot, type PredictionPlot } from './prediction-plot.ts';
 import { renderEmbeddingPanel } from './embedding-panel.ts';
 import type { TrainedModel } from './train-panel.ts';
 
+/**
+ * A link that downloads `contents`: its Blob (a copy of megabytes) is made at the first click, not
+ * when the results appear, so showing them stays within a frame.
+ */
 function downloadLink(name: string, contents: Uint8Array | string, type: string): HTMLAnchorElement {
-  const blob = new Blob([contents as BlobPart], { type });
-  return h('a', { href: URL.createObjectURL(blob), download: name, class: 'download' }, name);
+  const link = h('a', { href: '#', download: name, class: 'download' }, name);
+  let url: string | undefined;
+  // Set before the browser follows the link (its default action reads href after the listeners ran).
+  link.addEventListener('click', () => {
+    link.href = url ??= URL.createObjectURL(new Blob([contents as BlobPart], { type }));
+  });
+  return link;
 }
 
 function r2Table(p: HeldOutPrediction, modelName: string): HTMLElement {
@@ -102,12 +111,9 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
     known.set(pairKey(pairs.default), { pair: pairs.default, prediction: results.prediction, note: results.predictionNote, file: bytes ? { name, bytes } : undefined });
   }
   let plot: PredictionPlot | undefined;
-  let downloadUrl: string | undefined;
   const show = (r: PairResult) => {
     plot?.destroy();
     plot = undefined;
-    if (downloadUrl) URL.revokeObjectURL(downloadUrl);
-    downloadUrl = undefined;
     download.replaceChildren();
     const p = r.prediction;
     badge.hidden = !p;
@@ -125,9 +131,7 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
       topGenesTable(p),
     );
     if (r.file) {
-      const link = downloadLink(r.file.name, r.file.bytes, 'application/octet-stream');
-      downloadUrl = link.href;
-      download.replaceChildren(link);
+      download.replaceChildren(downloadLink(r.file.name, r.file.bytes, 'application/octet-stream'));
     }
   };
   let asked = 0;
