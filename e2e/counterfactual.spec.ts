@@ -1,8 +1,9 @@
 // The counterfactual panel after a run on the demo: the held-out pair by default ("never seen in
 // training"), then other pairs computed on demand by the run's worker (another cell type, treatment →
 // control), the tables and the download following the pair, gene names on hover in the scatter.
+import { readFileSync } from 'node:fs';
 import { expect, test, type Locator, type Page } from '@playwright/test';
-import { fillTrainForm } from './helpers.ts';
+import { fillTrainForm, save } from './helpers.ts';
 
 /**
  * Moves the mouse over the plotting area on a grid finer than the hover radius (16 px) until a
@@ -46,6 +47,10 @@ test('predict any pair after training: the held-out pair, another cell type, tre
   await expect(badge).toHaveText('never seen in training');
   const downloads = page.getByTestId('downloads');
   await expect(downloads.getByRole('link', { name: 'predicted_NK_control_to_stimulated.h5ad' })).toBeVisible();
+  // The metrics JSON holds the R² the table shows.
+  const metrics = JSON.parse(readFileSync(await save(page, downloads.getByRole('link', { name: 'metrics_NK_control_to_stimulated.json' }), testInfo.outputPath()), 'utf8'));
+  expect(metrics).toMatchObject({ cellType: 'NK', sourceCondition: 'control', targetCondition: 'stimulated', seenInTraining: false });
+  expect(metrics.methods.map((m: { name: string }) => m.name)).toEqual(['trVAE', 'control cells as they are', 'population-average shift']);
   const firstGenes = await panel.getByTestId('top-genes').locator('tbody').textContent();
 
   // Another cell type: a seen pair, computed by the run's worker.

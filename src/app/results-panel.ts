@@ -2,7 +2,7 @@
 // and any cell type × source → target condition on demand) with the paper's R² metrics next to
 // the baselines, and downloads. Everything here was computed in the training worker
 // (src/model/results.ts); this panel only draws.
-import { predictedFileName, type HeldOutPrediction, type PairResult, type PredictionPair, type TrainingResults } from '../model/results.ts';
+import { metricsFileName, predictedFileName, predictionMetricsJson, type HeldOutPrediction, type PairResult, type PredictionPair, type TrainingResults } from '../model/results.ts';
 import { formatInt, h } from './dom.ts';
 import { predictionPlot, type PredictionPlot } from './prediction-plot.ts';
 import { renderEmbeddingPanel } from './embedding-panel.ts';
@@ -130,8 +130,9 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
       plot.element,
       topGenesTable(p),
     );
+    download.replaceChildren(downloadLink(metricsFileName(r.pair), predictionMetricsJson(p, modelName), 'application/json'));
     if (r.file) {
-      download.replaceChildren(downloadLink(r.file.name, r.file.bytes, 'application/octet-stream'));
+      download.append(downloadLink(r.file.name, r.file.bytes, 'application/octet-stream'));
     }
   };
   let asked = 0;

@@ -15,7 +15,7 @@ import { parseModelJson } from './export.ts';
 import { defaultTrainingOptions } from './options.ts';
 import { haberLikeConditions, perturbationAnnData, simulatePerturbation, type CellTypeSpec } from './perturbation-sim.ts';
 import { trainSource } from './pipeline.ts';
-import { computeResults, loadResultsSample, predictPair } from './results.ts';
+import { computeResults, loadResultsSample, metricsFileName, predictionMetricsJson, predictPair } from './results.ts';
 
 
 const dir = await mkdtemp(join(tmpdir(), 'trvae-results-'));
@@ -148,6 +148,19 @@ describe('any pair from the kept sample: control → treatment, treatment → tr
     expect(into).toMatchObject({ seen: false, sourceSeen: true });
     // The prediction is the model's: a different source gives different predicted means.
     expect(into!.meanPoints).not.toEqual(results.prediction!.meanPoints);
+  });
+
+  it('a pair\'s metrics JSON holds the R² tables of the model and each baseline, the DEG names and the top responders', () => {
+    const p = results.prediction!;
+    expect(metricsFileName(p)).toBe('metrics_Tuft_Control_to_Hpoly.Day10.json');
+    const json = JSON.parse(predictionMetricsJson(p, 'trVAE'));
+    expect(json).toMatchObject({ cellType: 'Tuft', sourceCondition: 'Control', targetCondition: 'Hpoly.Day10', seenInTraining: false, sourceCells: p.sourceCells, realCells: p.realCells });
+    expect(json.methods.map((m: { name: string }) => m.name)).toEqual(['trVAE', ...p.baselines.map((b) => b.name)]);
+    expect(json.methods[0].full).toEqual(p.evaluation.full);
+    expect(json.methods[0].bootstrapMean).toEqual(p.evaluation.bootstrapMean);
+    expect(json.methods[1].full).toEqual(p.baselines[0].evaluation.full);
+    expect(json.topDegs).toEqual(p.degNames);
+    expect(json.topResponders).toEqual(p.topGenes);
   });
 
   it('a pair without source or target cells is explained, not an error; an unknown name is one', async () => {

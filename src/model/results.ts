@@ -268,6 +268,23 @@ const safeName = (t: string) => t.replace(/[^\w.-]+/g, '_');
 /** The download name of a pair's predicted cells. */
 export const predictedFileName = (p: PredictionPair) => `predicted_${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}.h5ad`;
 
+/** The download name of a pair's metrics. */
+export const metricsFileName = (p: PredictionPair) => `metrics_${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}.json`;
+
+/** A pair's metrics as JSON for a notebook: the model's R² tables (all cells, bootstrap mean and sd), delta Pearson and energy distance, each baseline's, the DEGs and the top responders. */
+export function predictionMetricsJson(p: HeldOutPrediction, model: string): string {
+  const scores = (evaluation: PredictionEvaluation) => ({
+    full: evaluation.full, bootstrapMean: evaluation.bootstrapMean, bootstrapStd: evaluation.bootstrapStd, bootstrapSamples: evaluation.bootstrapSamples,
+    deltaPearsonTop: evaluation.deltaPearsonTop, energyTop: evaluation.energyTop,
+  });
+  return JSON.stringify({
+    cellType: p.cellType, sourceCondition: p.sourceCondition, targetCondition: p.targetCondition,
+    seenInTraining: p.seen, sourceSeenInTraining: p.sourceSeen, sourceCells: p.sourceCells, realCells: p.realCells,
+    methods: [{ name: model, ...scores(p.evaluation) }, ...p.baselines.map((b) => ({ name: b.name, ...scores(b.evaluation) }))],
+    topDegs: p.degNames, topResponders: p.topGenes,
+  }, (_key, value: unknown) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2);
+}
+
 /**
  * One pair's counterfactual from the shown cells, with the protocol of `trvae-web evaluate`
  * (evaluate-holdout.ts: the same prediction code, z from the same Philox stream, 100 bootstrap
