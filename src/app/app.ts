@@ -131,6 +131,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
 
   async function close(): Promise<void> {
     current?.abort.abort();
+    current?.panel?.dispose();
     await current?.source.close();
     current = undefined;
   }

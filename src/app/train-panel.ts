@@ -119,6 +119,8 @@ export interface TrainPanel {
   start(): Promise<TrainedModel>;
   /** Cancels the run in flight (it ends with the model so far). */
   cancel(): void;
+  /** The dataset is closed: cancels a run in flight and ends the worker kept for predictions. */
+  dispose(): void;
 }
 
 /** A run's options as the form's text values. */
@@ -497,5 +499,10 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
   }
   void offerResume();
 
-  return { element: panel, values, apply, start: () => run(), cancel: () => void api?.cancel() };
+  const dispose = () => {
+    void api?.cancel();
+    kept?.terminate();
+    kept = undefined;
+  };
+  return { element: panel, values, apply, start: () => run(), cancel: () => void api?.cancel(), dispose };
 }
