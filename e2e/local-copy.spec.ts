@@ -25,7 +25,8 @@ test('save a dropped .h5ad as a local sharded copy in OPFS, open it, read the sa
   await expect(summary).toContainText('csr_matrix');
   await expect(summary).toContainText('stimulated');
   // Streamed from the copy: the training worker's read workers open the OPFS store themselves.
-  await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 200, epochs: 1, hidden: '16, 8', latent: 4, batchSize: 128, memoryMb: 1 });
+  // All 1,000 genes, so that the training cells exceed the 1 MB in-memory limit.
+  await fillTrainForm(page, { holdout: { cellType: 'NK', condition: 'stimulated' }, genes: 1000, epochs: 1, hidden: '16, 8', latent: 4, batchSize: 128, memoryMb: 1 });
   await page.getByTestId('train-button').click();
   await expect(page.getByTestId('train-status')).toContainText('out-of-core loader');
   await expect(page.getByTestId('results-panel')).toBeVisible({ timeout: 90_000 });

@@ -146,6 +146,8 @@ describe('embedding panel', () => {
     const panel = mount(scgen);
     const space = part<HTMLSelectElement>(panel, 'embedding-space');
     expect([...space.options].map((o) => o.value)).toEqual(['umap-mu', 'pca-mu']);
+    // The UMAP starts in the task after the panel's.
+    await expect.poll(() => part(panel, 'embedding-cancel').hidden).toBe(false);
     part(panel, 'embedding-cancel').click();
     await expect.poll(() => statusOf(panel)).toBe('UMAP of μ cancelled. Showing PCA of μ. ');
     expect(part(panel, 'embedding-compute').hidden).toBe(false);

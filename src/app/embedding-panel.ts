@@ -283,6 +283,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
     surface.dispose();
   };
   const stopWatching = whenDetached(figure, dispose);
-  showSpace();
+  // The first picture and the UMAP's start in a task after the panel's (the page draws between).
+  setTimeout(() => disposed || showSpace(), 0);
   return { element: figure, dispose };
 }

@@ -182,14 +182,14 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
   return { element, download };
 }
 
+/** Runs `build` in a task of its own, so that the page draws a frame between the results' parts. */
+const inNextTask = (build: () => void) => setTimeout(build, 0);
+
 export function renderResults(model: TrainedModel): HTMLElement {
   const { result } = model;
   const results = result.results;
   if (!results) throw new Error('this run has no results to show');
-  // Disposes itself (worker, WebGL context) when these results leave the page.
-  const embedding = renderEmbeddingPanel(results, { seed: model.options.seed });
-
-  const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');
+  const grid = h('div', { class: 'results-grid' });
   const downloads = h(
     'div',
     { class: 'downloads', 'data-testid': 'downloads' },
@@ -198,19 +198,25 @@ export function renderResults(model: TrainedModel): HTMLElement {
     // The predicted cells follow the pair chosen above.
     ...[...result.files].filter(([name]) => !name.startsWith('predicted_')).map(([name, contents]) => downloadLink(name, contents, name.endsWith('.json') ? 'application/json' : 'application/octet-stream')),
     downloadLink('latent_mu.csv', results.latentCsv, 'text/csv'),
-    counterfactual.download,
   );
-
+  // The latent space, then the counterfactual, each in a task of its own (not when the results were
+  // replaced meanwhile).
+  inNextTask(() => {
+    if (!grid.isConnected) return;
+    // Disposes itself (worker, WebGL context) when these results leave the page.
+    grid.append(renderEmbeddingPanel(results, { seed: model.options.seed }).element);
+    inNextTask(() => {
+      if (!grid.isConnected) return;
+      const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');
+      grid.append(counterfactual.element);
+      downloads.append(counterfactual.download);
+    });
+  });
   return h(
     'section',
     { class: 'panel', 'aria-labelledby': 'results-title', 'data-testid': 'results-panel' },
     h('h2', { id: 'results-title' }, 'Results'),
-    h(
-      'div',
-      { class: 'results-grid' },
-      embedding.element,
-      counterfactual.element,
-    ),
+    grid,
     downloads,
   );
 }

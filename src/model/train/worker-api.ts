@@ -3,6 +3,7 @@
 // training pipeline, checkpoint to OPFS after every epoch (resumable after a reload), and compute
 // the results (embedding, held-out prediction, export) here, so the page only draws.
 
+import * as Comlink from 'comlink';
 import { requestComputeDevice } from '../../gpu/adapter.ts';
 import { gpuHighlyVariableGenes } from '../../gpu/hvg.ts';
 import { cacheSettings, spawnReadWorker } from '../../loader/read-workers.ts';
@@ -17,6 +18,7 @@ import type { TrainingOptions } from '../options.ts';
 import { exportRun, prepareTraining, runTraining, type GeneSelector, type PreparePhase } from '../pipeline.ts';
 import { computeResults, loadResultsSample, predictPair, type PairProgress, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from '../results.ts';
 import { ort, type Backend } from '../runtime.ts';
+import { transferables } from '../../rpc/transferables.ts';
 import { loadCheckpoint, saveCheckpoint } from './checkpoint-file.ts';
 import { createTrainingControl, type TrainingControl } from './control.ts';
 import type { ModelState } from './state.ts';
@@ -160,7 +162,11 @@ export function createTrainWorkerApi() {
             results = undefined;
           }
         }
-        return {
+        const files = new Map([...exportRun(plan, run), ...(results?.files ?? [])]);
+        // The files and results move to the page (tens of MB: transferred, not copied, so their
+        // arrival does not hold the page); the state is copied, as this worker keeps it for predictions.
+        const moved = transferables([[...files.values()], results && { embedding: results.embedding, latent: results.latent, obs: results.obs }]);
+        return Comlink.transfer({
           stopReason: run.stopReason,
           message: run.message,
           epoch: checkpoint.epoch,
@@ -171,9 +177,9 @@ export function createTrainWorkerApi() {
           resumedFromEpoch: resume?.epoch,
           geneNames: plan.geneNames,
           conditions: plan.conditions.categories,
-          files: new Map([...exportRun(plan, run), ...(results?.files ?? [])]),
+          files,
           results,
-        };
+        }, moved);
       } finally {
         control = undefined;
         await opened.close();
