@@ -3,20 +3,8 @@
 // most once per frame, one fill style per colour.
 import { h } from './dom.ts';
 import type { ColorEncoding } from './embedding-colors.ts';
-import { nearestPoint, pointGrid, toClipSpace, type PointGrid } from './embedding-points.ts';
+import { groupByKey, nearestPoint, pointGrid, toClipSpace, type PointGrid } from './embedding-points.ts';
 import type { ScatterSurface } from './embedding-scatter.ts';
-
-/** Cell indices grouped by colour index: colour c's cells are order[start[c] .. start[c + 1]). */
-function groupByColor(colors: ColorEncoding): { start: Int32Array; order: Int32Array } {
-  const k = colors.colors.length;
-  const start = new Int32Array(k + 1);
-  for (const c of colors.index) start[c + 1]++;
-  for (let c = 0; c < k; c++) start[c + 1] += start[c];
-  const fill = start.slice(0, -1);
-  const order = new Int32Array(colors.index.length);
-  colors.index.forEach((c, i) => (order[fill[c]++] = i));
-  return { start, order };
-}
 
 const hoverRadiusPx = 6;
 
@@ -27,7 +15,7 @@ export function canvasSurface(size: number, reason: string): ScatterSurface {
   const ctx = canvas.getContext('2d');
   let drawn: PointGrid | undefined;
   let colors: ColorEncoding | undefined;
-  let groups: ReturnType<typeof groupByColor> | undefined;
+  let groups: ReturnType<typeof groupByKey> | undefined;
   // The view: clip-space point at the canvas centre, and the zoom.
   let view = { x: 0, y: 0, scale: 1 };
   let hovered: number | null = null;
@@ -120,14 +108,14 @@ export function canvasSurface(size: number, reason: string): ScatterSurface {
       canvas.setAttribute('aria-label', title);
       drawn = pointGrid(toClipSpace(xy));
       colors = encoding;
-      groups = groupByColor(encoding);
+      groups = groupByKey(encoding.index, encoding.colors.length);
       view = { x: 0, y: 0, scale: 1 };
       hovered = null;
       paint();
     },
     async recolor(encoding) {
       colors = encoding;
-      groups = groupByColor(encoding);
+      groups = groupByKey(encoding.index, encoding.colors.length);
       paint();
     },
     onHover(callback) {

@@ -37,16 +37,21 @@ export interface PointGrid {
 
 const bucketOf = (v: number, cells: number) => Math.min(cells - 1, Math.max(0, Math.floor(((v + 1) / 2) * cells)));
 
+/** Indices grouped by key (a counting sort): key k's indices, ascending, are order[start[k] .. start[k + 1]). */
+export function groupByKey(keys: ArrayLike<number>, nKeys: number): { start: Int32Array; order: Int32Array } {
+  const start = new Int32Array(nKeys + 1);
+  for (let i = 0; i < keys.length; i++) start[keys[i] + 1]++;
+  for (let k = 0; k < nKeys; k++) start[k + 1] += start[k];
+  const fill = start.slice(0, -1);
+  const order = new Int32Array(keys.length);
+  for (let i = 0; i < keys.length; i++) order[fill[keys[i]]++] = i;
+  return { start, order };
+}
+
 export function pointGrid(points: { x: Float32Array; y: Float32Array }, cells = 64): PointGrid {
   const { x, y } = points;
-  const start = new Int32Array(cells * cells + 1);
-  const bucket = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) start[(bucket[i] = bucketOf(y[i], cells) * cells + bucketOf(x[i], cells)) + 1]++;
-  for (let b = 0; b < cells * cells; b++) start[b + 1] += start[b];
-  const fill = start.slice(0, -1);
-  const order = new Int32Array(x.length);
-  for (let i = 0; i < x.length; i++) order[fill[bucket[i]]++] = i;
-  return { x, y, cells, start, order };
+  const bucket = Int32Array.from(x, (v, i) => bucketOf(y[i], cells) * cells + bucketOf(v, cells));
+  return { x, y, cells, ...groupByKey(bucket, cells * cells) };
 }
 
 /** The point nearest (cx, cy) within `radius` (clip units), or null. */

@@ -4,6 +4,7 @@ import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types
 import { LoaderParameterError } from './errors.ts';
 import { blockToCsr } from '../cpu/csr-pool.ts';
 import { poolRowTotals } from '../cpu/gather-normalize.ts';
+import { concatValues } from '../source/runs.ts';
 import { concatBlocks, concatObs, gatherObs, gatherRows, selectColumns } from './blocks.ts';
 import { denseRows } from './dense-batches.ts';
 import type { PoolRead, RowReader } from './row-reader.ts';
@@ -63,18 +64,8 @@ export async function loadIntoMemory(reader: RowReader, selection: Selection, op
   }
   const all = concatBlocks(blocks);
   const obs = Object.fromEntries(Object.entries(obsParts).map(([k, v]) => [k, concatObs(v)]));
-  const columns = options.columnMap && { map: options.columnMap.map, identity: Int32Array.from({ length: options.columnMap.nSelected }, (_, i) => i), totals: concatTotals(totals) };
+  const columns = options.columnMap && { map: options.columnMap.map, identity: Int32Array.from({ length: options.columnMap.nSelected }, (_, i) => i), totals: concatValues(totals, selection.size) as Float32Array };
   return memoryRowReader(selection, all, obs, reader, columns);
-}
-
-function concatTotals(parts: readonly Float32Array[]): Float32Array {
-  const out = new Float32Array(parts.reduce((n, p) => n + p.length, 0));
-  let at = 0;
-  for (const p of parts) {
-    out.set(p, at);
-    at += p.length;
-  }
-  return out;
 }
 
 /** The selected genes only: `map` is the gene map they were selected with, `totals` the rows' totals over all genes. */
