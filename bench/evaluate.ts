@@ -7,6 +7,7 @@
 //
 //   npx tsx bench/evaluate.ts [--quick] [--cells 4000] [--genes 500] [--seeds 3] [--types NK,B,...]
 //                             [--methods trVAE,CVAE,scGen] [--out bench-results/evaluate.json] [--steps N]
+//                             [--threads N]
 //
 // --steps N replaces the default target of optimiser steps (a smoke test, not the protocol).
 // --quick: 2,000 cells × 200 genes, 1 seed, NK held out (about 5 minutes on 2 shared cores).
@@ -15,7 +16,7 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import { cpuBackend, resolveBackend } from '../src/model/runtime.ts';
+import { cpuBackend, resolveBackend, setCpuThreads } from '../src/model/runtime.ts';
 import { defaultTrainingOptions } from '../src/model/options.ts';
 import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
 import { machineDescription } from './report-machine.ts';
@@ -35,6 +36,8 @@ const out = flag('--out') ?? 'bench-results/evaluate.json';
 const steps = flag('--steps') === undefined ? defaultTrainingOptions.steps : Number(flag('--steps'));
 for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--methods: unknown method "${m}" (${methodNames.join(', ')})`);
 
+// --threads N: ONNX Runtime's intra-op threads (default: its own choice, every core).
+if (flag('--threads') !== undefined) setCpuThreads(Number(flag('--threads')));
 const backend = await resolveBackend(cpuBackend);
 const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const started = performance.now();

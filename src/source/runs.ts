@@ -72,9 +72,11 @@ function sliceValues(values: ArrayValues, start: number, end: number): ArrayValu
 
 /**
  * Reads the given rows of an array (rows of `width` elements each) with one read per span, all
- * spans concurrently, and returns them concatenated in run order.
+ * spans concurrently, and returns them concatenated in run order (an array that reads chunk by
+ * chunk does it itself, in one pass).
  */
 export async function readRunsOf(node: ArrayNode, runs: readonly RowRun[], signal?: AbortSignal): Promise<ArrayValues> {
+  if (node.readRuns) return node.readRuns(runs, signal);
   const width = node.shape.slice(1).reduce((a, b) => a * b, 1);
   const spans = groupRuns(runs, Math.max(1, node.chunkRows));
   const read = await Promise.all(spans.map((span) => node.read(span.start, span.end, signal)));

@@ -1,6 +1,8 @@
 // What the AnnData encodings need from a container, whatever it is (zarr via zarrita, HDF5 via
 // h5wasm): groups with attributes and children, and 1-D/2-D arrays read by row ranges.
 
+import type { RowRun } from './types.ts';
+
 export type NumericArray =
   | Float32Array
   | Float64Array
@@ -30,6 +32,8 @@ export interface ArrayNode {
   readonly chunkRows: number;
   /** Rows [start, end) along axis 0 (whole rows of a 2-D array, row-major). */
   read(start: number, end: number, signal?: AbortSignal): Promise<ArrayValues>;
+  /** The rows of sorted runs, concatenated, read chunk by chunk (numeric zarr arrays); see readRunsOf. */
+  readonly readRuns?: (runs: readonly RowRun[], signal?: AbortSignal) => Promise<NumericArray>;
 }
 
 export interface GroupNode {

@@ -12,6 +12,7 @@ import { SourceError } from './errors.ts';
 import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from './store.ts';
 import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type TreeNode } from './tree.ts';
 import { arrayLayout, coordsOfKey, firstMissingInnerChunk, type ArrayLayout } from './zarr-layout.ts';
+import { rowRunReader } from './zarr-row-runs.ts';
 
 type Listing = ReadonlyMap<string, string[]>;
 
@@ -157,6 +158,9 @@ const checkedChunks = zarr.defineArrayExtension((array, where: { label: string; 
 }));
 
 function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, label: string): ArrayNode {
+  const readRuns = rowRunReader(arr);
+  const decodeFailure = (error: unknown): SourceError =>
+    error instanceof SourceError ? error : new SourceError('malformed', `${label}/${path}`, `Could not decode ${path} in ${label}: ${(error as Error).message}`, { cause: error });
   return {
     kind: 'array',
     path,
@@ -171,10 +175,14 @@ function arrayNode(path: string, arr: zarr.Array<zarr.DataType, zarr.Readable>, 
         const chunk = await zarr.get(arr, selection, { signal });
         return toValues(chunk.data);
       } catch (error) {
-        if (error instanceof SourceError) throw error;
-        throw new SourceError('malformed', `${label}/${path}`, `Could not decode ${path} in ${label}: ${(error as Error).message}`, { cause: error });
+        throw decodeFailure(error);
       }
     },
+    ...(readRuns
+      ? {
+          readRuns: (runs, signal) => readRuns(runs, signal).catch((error: unknown) => Promise.reject(decodeFailure(error))),
+        }
+      : {}),
   };
 }
 
