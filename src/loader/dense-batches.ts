@@ -5,6 +5,7 @@
 import { blockToCsr } from '../cpu/csr-pool.ts';
 import { gatherNormalize } from '../cpu/gather-normalize.ts';
 import type { NormalizeOptions } from '../cpu/normalize-options.ts';
+import { releaseBuffer } from '../source/reusable-buffers.ts';
 import type { RowBlock } from '../source/types.ts';
 
 /** Which genes a batch holds and how its values are prepared. */
@@ -51,4 +52,15 @@ export function denseRows(block: RowBlock, rowIds: ArrayLike<number>, columns: D
 /** Every batch of a request from one block holding all of the pool's rows (in pool order). */
 export function denseBatches(block: RowBlock, request: DenseRequest, totals?: Float32Array): DenseRows[] {
   return request.batches.map((rowIds) => denseRows(block, rowIds, request, totals));
+}
+
+/**
+ * A read's batches, built in this thread; the block goes to the caller only with `keepBlock`, else
+ * its buffers are released for the next read (nothing else holds them).
+ */
+export function readBatches(block: RowBlock, request: DenseRequest | undefined, keepBlock: boolean): { block?: RowBlock; dense?: DenseRows[] } {
+  const dense = request ? denseBatches(block, request) : undefined;
+  if (keepBlock) return { block, ...(dense ? { dense } : {}) };
+  for (const values of block.format === 'csr' ? [block.data, block.indices, block.indptr] : [block.values]) releaseBuffer(values.buffer);
+  return dense ? { dense } : {};
 }

@@ -7,7 +7,7 @@ import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types
 import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import { openChunkCache, type ChunkCache, type ChunkCacheStats } from './cache/chunk-cache.ts';
-import { denseBatches, type DenseRows } from './dense-batches.ts';
+import { readBatches, type DenseRows } from './dense-batches.ts';
 import type { PoolReadOptions } from './row-reader.ts';
 import { createTransferStats, type TransferStats } from './transfer.ts';
 
@@ -107,10 +107,11 @@ export function createReadWorkerApi(): ReadWorkerApi {
     },
     async read(runs, { dense, blocks = true, ...options }) {
       if (!source) throw new Error('read worker: open() first');
-      const { block, obs } = await source.readRows(runs, options);
+      const read = await source.readRows(runs, options);
+      const { block, dense: batches } = readBatches(read.block, dense, blocks);
       // cumulative: a before/after difference would also count a concurrent read's bytes
       const transfer: TransferStats = { ...stats };
-      const result: WorkerRead = { read: blocks ? { block, obs } : { obs }, ...(dense ? { dense: denseBatches(block, dense) } : {}), transfer };
+      const result: WorkerRead = { read: block ? { block, obs: read.obs } : { obs: read.obs }, ...(batches ? { dense: batches } : {}), transfer };
       // the typed arrays move to the caller's thread without a copy
       return withTransfer(result);
     },

@@ -1,6 +1,6 @@
 // A RowReader is what the loader reads pools through: the source itself, a worker pool, or memory.
 import type { AnnDataSource, ObsValues, ReadRowsOptions, RowBlock, RowRun } from '../source/types.ts';
-import { denseBatches, type DenseRequest, type DenseRows } from './dense-batches.ts';
+import { readBatches, type DenseRequest, type DenseRows } from './dense-batches.ts';
 import { createTransferStats, type TransferStats } from './transfer.ts';
 
 export interface PoolReadOptions extends ReadRowsOptions {
@@ -33,8 +33,9 @@ export interface RowReader {
 export function sourceRowReader(source: AnnDataSource, stats: TransferStats = createTransferStats()): RowReader {
   return {
     read: async (runs, { dense, blocks = true, ...options }) => {
-      const { block, obs } = await source.readRows(runs, options);
-      return { blocks: blocks ? [block] : [], obs, ...(dense ? { dense: denseBatches(block, dense) } : {}) };
+      const read = await source.readRows(runs, options);
+      const { block, dense: batches } = readBatches(read.block, dense, blocks);
+      return { blocks: block ? [block] : [], obs: read.obs, ...(batches ? { dense: batches } : {}) };
     },
     transfer: () => ({ ...stats }),
     close: async () => {},

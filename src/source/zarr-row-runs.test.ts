@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import * as zarr from 'zarrita';
-import { decodedBytes, releaseDecoded } from './decoded-buffers.ts';
+import { releaseBuffer, reusableBytes, sizeClass } from './reusable-buffers.ts';
 import { rowRunReader } from './zarr-row-runs.ts';
 
 async function array(shape: number[], chunks: number[], dtype: 'int32' | 'float64' | 'bool') {
@@ -35,18 +35,25 @@ describe('rowRunReader', () => {
   });
 });
 
-describe('decoded buffers', () => {
+describe('reusable buffers', () => {
+  it('rounds sizes up to one of eight classes per power of two', () => {
+    expect([1, 64, 65, 1000, 1024, 1025, 3000].map(sizeClass)).toEqual([64, 64, 72, 1024, 1024, 1152, 3072]);
+    for (let n = 100; n < 1e6; n = Math.ceil(n * 1.37)) expect(sizeClass(n) / n).toBeLessThanOrEqual(1.125);
+  });
+
   it('hands a released buffer out again once, and never one it did not make', () => {
-    const a = decodedBytes(1000);
+    const a = reusableBytes(1000);
     a.fill(9);
-    releaseDecoded(a.buffer);
-    releaseDecoded(a.buffer); // a second release must not make it spare twice
-    const b = decodedBytes(1000);
-    const c = decodedBytes(1000);
+    releaseBuffer(a.buffer);
+    releaseBuffer(a.buffer); // a second release must not make it spare twice
+    const b = reusableBytes(1000);
+    const c = reusableBytes(1000);
     expect(b.buffer).toBe(a.buffer);
+    expect(b.length).toBe(1000);
+    expect(reusableBytes(1010).buffer).not.toBe(a.buffer); // taken already; 1010 is in the same class
     expect(c.buffer).not.toBe(a.buffer);
     const foreign = new Uint8Array(2000);
-    releaseDecoded(foreign.buffer);
-    expect(decodedBytes(2000).buffer).not.toBe(foreign.buffer);
+    releaseBuffer(foreign.buffer);
+    expect(reusableBytes(2000).buffer).not.toBe(foreign.buffer);
   });
 });

@@ -1,14 +1,15 @@
 // Row runs of a numeric zarr array read chunk by chunk into one result: each chunk is fetched and
 // decoded once however many runs it serves, its rows are copied straight to their place, and its
 // buffer goes back for the next decode. zarrita's get would build a result per span, which the
-// runs' concatenation then copies again (two passes over fresh memory instead of one).
+// runs' concatenation then copies again (two passes over fresh memory instead of one). The result's
+// buffer may be longer than its values (a size class of reusable-buffers.ts).
 import * as zarr from 'zarrita';
-import { releaseDecoded } from './decoded-buffers.ts';
+import { releaseBuffer, reusableArray } from './reusable-buffers.ts';
 import { totalLength } from './runs.ts';
 import type { NumericArray } from './tree.ts';
 import type { RowRun } from './types.ts';
 
-type NumericCtor = { new (length: number): NumericArray };
+type NumericCtor = { new (buffer: ArrayBuffer, byteOffset: number, length: number): NumericArray; readonly BYTES_PER_ELEMENT: number };
 
 const numericTypes: Readonly<Record<string, NumericCtor>> = {
   int8: Int8Array,
@@ -44,7 +45,8 @@ export function rowRunReader(arr: zarr.Array<zarr.DataType, zarr.Readable>): Row
   const width = arr.shape.slice(1).reduce((a, b) => a * b, 1);
   const rest = arr.shape.slice(1).map(() => 0);
   return async (runs, signal) => {
-    const out = new Values(totalLength(runs) * width);
+    // every element is written below, so a reused (not zeroed) buffer is fine
+    const out = reusableArray(Values, totalLength(runs) * width);
     const pieces = new Map<number, Piece[]>();
     let at = 0;
     for (const { start, end } of runs) {
@@ -64,7 +66,7 @@ export function rowRunReader(arr: zarr.Array<zarr.DataType, zarr.Readable>): Row
         const values = data as NumericArray;
         const first = c * rowsPerChunk;
         for (const { from, to, at } of list) (out as Float64Array).set((values as Float64Array).subarray((from - first) * width, (to - first) * width), at);
-        releaseDecoded(values.buffer);
+        releaseBuffer(values.buffer);
       }),
     );
     return out;

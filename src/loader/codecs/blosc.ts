@@ -5,7 +5,7 @@
 import * as zarr from 'zarrita';
 import { Blosc } from 'numcodecs';
 import { checkBloscHeader, damagedFrame, expectedDecodedBytes, memcpyed, type ChunkMeta } from '../../source/blosc-frame.ts';
-import { decodedBytes } from '../../source/decoded-buffers.ts';
+import { reusableBytes } from '../../source/reusable-buffers.ts';
 import { lz4DecompressBlock } from './lz4-block.ts';
 
 const BYTE_SHUFFLE = 0x01;
@@ -52,7 +52,7 @@ function scratch(bytes: number): Uint8Array {
 export function decodeBloscLz4(frame: Uint8Array, expected?: number): Uint8Array | undefined {
   const { flags, typesize, nbytes, blocksize, cbytes } = checkBloscHeader(frame, expected);
   const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const out = decodedBytes(nbytes);
+  const out = reusableBytes(nbytes);
   if (flags & memcpyed) {
     out.set(frame.subarray(16, 16 + nbytes));
     return out;
