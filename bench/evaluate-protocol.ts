@@ -4,12 +4,11 @@
 // runTraining, as the CLI and the app) with the given options (default: the default schedule);
 // H's control cells are predicted into stimulated (predictCounterfactual) and compared with the
 // real held-out cells by evaluatePrediction (R² of means/variances, delta correlation, energy).
+// It runs in Node (bench/evaluate.ts) and in a browser page (bench/evaluate-webgpu.ts): where the
+// simulations are written is the caller's SimulationStores.
 
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { writeAnnDataStore } from '../src/convert/anndata-writer.ts';
-import { directorySink } from '../src/convert/sink.ts';
+import type { StoreSink } from '../src/convert/sink.ts';
 import { loadExpression } from '../src/model/dataset.ts';
 import { evaluatePrediction, type Cells, type PredictionEvaluation } from '../src/model/metrics.ts';
 import { defaultTrainingOptions, type TrainingOptions } from '../src/model/options.ts';
@@ -17,7 +16,8 @@ import { defaultCellTypes, perturbationAnnData, simulatePerturbation } from '../
 import { prepareTraining, runTraining } from '../src/model/pipeline.ts';
 import { predictCounterfactual } from '../src/model/predict.ts';
 import { averageShift } from '../src/model/results.ts';
-import { openSource } from '../src/source/index.ts';
+import type { Backend } from '../src/model/runtime.ts';
+import type { AnnDataSource } from '../src/source/types.ts';
 
 export const methodNames = ['trVAE', 'CVAE', 'scGen'] as const;
 export const baselineNames = ['control as is', 'average shift', 'stimulated train mean'] as const;
@@ -53,7 +53,18 @@ export interface RunRecord {
   readonly training?: TrainingRecord;
 }
 
+/** Where the protocol writes each seed's simulated AnnData store, and opens it from. */
+export interface SimulationStores {
+  /** A sink for the store `name` (written once), and then the store opened as a source. */
+  create(name: string): Promise<{ readonly sink: StoreSink; open(): Promise<AnnDataSource> }>;
+  /** Removes every store written. */
+  dispose(): Promise<void>;
+}
+
 export interface ProtocolOptions {
+  readonly stores: SimulationStores;
+  /** Where models train and predict (default: the CPU backend where this runs). */
+  readonly backend?: Backend;
   readonly nCells: number;
   readonly nGenes: number;
   /** One simulation and one training seed per entry. */
@@ -103,10 +114,10 @@ export function baselinePredictions(data: SimulatedData, h: number, source: numb
   };
 }
 
-async function writeSimulation(dir: string, nCells: number, nGenes: number, seed: number): Promise<string> {
-  const path = join(dir, `sim-${seed}.zarr`);
-  await writeAnnDataStore(await directorySink(path), perturbationAnnData(simulatePerturbation({ nCells, nGenes, seed })));
-  return path;
+async function openSimulation(stores: SimulationStores, nCells: number, nGenes: number, seed: number): Promise<AnnDataSource> {
+  const store = await stores.create(`sim-${seed}.zarr`);
+  await writeAnnDataStore(store.sink, perturbationAnnData(simulatePerturbation({ nCells, nGenes, seed })));
+  return store.open();
 }
 
 export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]> {
@@ -114,10 +125,10 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
   const methods = options.methods ?? methodNames;
   const evalOptions = { nDegs: Math.min(options.nDegs ?? 100, options.nGenes), bootstrap: options.bootstrap ?? 100, energyCells: options.energyCells ?? 500 };
   const records: RunRecord[] = [];
-  const dir = await mkdtemp(join(tmpdir(), 'trvae-evaluate-'));
+  const { stores, backend } = options;
   try {
     for (const seed of options.seeds) {
-      const source = await openSource(await writeSimulation(dir, options.nCells, options.nGenes, seed));
+      const source = await openSimulation(stores, options.nCells, options.nGenes, seed);
       try {
         // Every gene is a model gene (genes = nGenes), so one load of the inputs serves every run.
         let data: SimulatedData | undefined;
@@ -130,7 +141,7 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
             const plan = await prepareTraining(source, { ...base, ...methodOptions[method] });
             let run;
             try {
-              run = await runTraining(plan);
+              run = await runTraining(plan, { backend });
             } finally {
               await plan.close();
             }
@@ -163,7 +174,7 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
             const { config, state, history, best } = run.checkpoint;
             const xhat = await predictCounterfactual(config, { state }, {
               x: sourceCells.x, sourceCondition: control, targetCondition: stimulated, training: { x: training.x, conditions: Int32Array.from(training.rows, (i) => d.conditions[i]) }, seed,
-            });
+            }, backend);
             const score = evaluate({ x: xhat, n: sourceCells.n });
             records.push({
               cellType, seed, method, kind: 'model', score,
@@ -177,7 +188,7 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
       }
     }
   } finally {
-    await rm(dir, { recursive: true, force: true });
+    await stores.dispose();
   }
   return records;
 }

@@ -7,7 +7,12 @@
 //
 //   npx tsx bench/evaluate.ts [--quick] [--cells 4000] [--genes 500] [--seeds 3] [--types NK,B,...]
 //                             [--methods trVAE,CVAE,scGen] [--out bench-results/evaluate.json] [--steps N]
-//                             [--threads N]
+//                             [--threads N] [--backend native|webgpu [--allow-software]]
+//
+// --backend webgpu runs the same protocol in headless Chromium (bench/evaluate-webgpu.ts), training
+// and predicting on its WebGPU adapter; without a real adapter it prints why and writes only the
+// reason (--allow-software runs it on SwiftShader anyway, a smoke test). Its JSON goes to
+// bench-results/evaluate-webgpu.json.
 //
 // --steps N replaces the default target of optimiser steps (a smoke test, not the protocol).
 // --quick: 2,000 cells × 200 genes, 1 seed, NK held out (about 5 minutes on 2 shared cores).
@@ -16,9 +21,14 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
+import { chromium } from 'playwright';
+import { createServer } from 'vite';
+import { chromiumArgs, requireChromium } from '../scripts/chromium.ts';
 import { cpuBackend, resolveBackend, setCpuThreads } from '../src/model/runtime.ts';
 import { defaultTrainingOptions } from '../src/model/options.ts';
-import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
+import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ProtocolOptions, type RunRecord, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
+import { temporaryStores } from './evaluate-stores.ts';
+import type { WebGpuEvaluation } from './evaluate-webgpu.ts';
 import { machineDescription } from './report-machine.ts';
 
 const argv = process.argv.slice(2);
@@ -32,17 +42,59 @@ const nGenes = Number(flag('--genes') ?? (quick ? 200 : 500));
 const nSeeds = Number(flag('--seeds') ?? (quick ? 1 : 3));
 const cellTypes = flag('--types')?.split(',') ?? (quick ? ['NK'] : undefined);
 const methods = (flag('--methods')?.split(',') ?? methodNames) as MethodName[];
-const out = flag('--out') ?? 'bench-results/evaluate.json';
+const webgpu = flag('--backend') === 'webgpu';
+if (flag('--backend') !== undefined && !['native', 'webgpu'].includes(flag('--backend')!)) throw new Error(`--backend: native or webgpu, got "${flag('--backend')}"`);
+const out = flag('--out') ?? (webgpu ? 'bench-results/evaluate-webgpu.json' : 'bench-results/evaluate.json');
 const steps = flag('--steps') === undefined ? defaultTrainingOptions.steps : Number(flag('--steps'));
 for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--methods: unknown method "${m}" (${methodNames.join(', ')})`);
 
 // --threads N: ONNX Runtime's intra-op threads (default: its own choice, every core).
 if (flag('--threads') !== undefined) setCpuThreads(Number(flag('--threads')));
-const backend = await resolveBackend(cpuBackend);
+/** The protocol in headless Chromium on its WebGPU adapter (bench/evaluate-webgpu.ts). */
+async function evaluateInChromium(options: Omit<ProtocolOptions, 'stores' | 'backend' | 'onLog'>, allowSoftware: boolean): Promise<WebGpuEvaluation> {
+  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 63404, strictPort: false } });
+  await server.listen();
+  const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
+  try {
+    const page = await browser.newPage();
+    page.setDefaultTimeout(0);
+    page.on('console', (message) => void (message.text().startsWith('evaluate: ') && console.log(`  ${message.text().slice(10)}`)));
+    const url = server.resolvedUrls?.local[0];
+    if (!url) throw new Error('the Vite server did not report its URL');
+    // A bare module URL as the document: no app page, no Vite client that could reload it mid-run.
+    await page.goto(new URL('bench/evaluate-webgpu.ts', url).href);
+    return await page.evaluate(
+      async ({ path, options, allowSoftware }) => (await import(/* @vite-ignore */ path)).runWebGpuProtocol(options, allowSoftware),
+      { path: '/bench/evaluate-webgpu.ts', options, allowSoftware },
+    );
+  } finally {
+    await browser.close();
+    await server.close();
+  }
+}
+
+const backend = webgpu ? 'webgpu' : await resolveBackend(cpuBackend);
 const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const started = performance.now();
 console.log(`evaluation: ${nCells} cells × ${nGenes} genes, seeds ${seeds.join(', ')}, held out ${cellTypes?.join(', ') ?? 'every cell type'} × stimulated; ${methods.join(', ')} on ${backend}`);
-const records = await runProtocol({ nCells, nGenes, seeds, cellTypes, methods, training: { steps }, onLog: (line) => console.log(`  ${line}`) });
+const protocol = { nCells, nGenes, seeds, cellTypes, methods, training: { steps } };
+let records: RunRecord[];
+let adapter: string | undefined;
+if (webgpu) {
+  const result = await evaluateInChromium(protocol, argv.includes('--allow-software'));
+  adapter = result.adapter;
+  if (result.skipped) {
+    console.log(`WebGPU evaluation skipped: ${result.skipped}`);
+    await mkdir(dirname(out), { recursive: true });
+    const skipped = { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), backend, adapter }, skipped: result.skipped };
+    await writeFile(out, `${JSON.stringify(skipped, null, 2)}\n`);
+    console.log(`wrote ${out}`);
+    process.exit(0);
+  }
+  records = result.records;
+} else {
+  records = await runProtocol({ ...protocol, stores: await temporaryStores(), onLog: (line) => console.log(`  ${line}`) });
+}
 const seconds = (performance.now() - started) / 1000;
 const summary = summarize(records);
 
@@ -76,7 +128,7 @@ const settings = {
 };
 // NaN (an undefined metric) is written as null.
 const json = JSON.stringify(
-  { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), loadAverage: loadavg(), backend, onnxruntimeNode: ortVersion }, seconds, settings, summary, verdicts: v, records },
+  { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), loadAverage: loadavg(), backend, ...(adapter ? { adapter } : { onnxruntimeNode: ortVersion }) }, seconds, settings, summary, verdicts: v, records },
   (_k, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
   2,
 );

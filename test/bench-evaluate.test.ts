@@ -3,6 +3,7 @@
 // baselines independently from the simulator's counts (normalize_total 1e4 + log1p by hand).
 import { describe, expect, it } from 'vitest';
 import { baselineNames, methodNames, runProtocol, summarize, verdicts, type Score } from '../bench/evaluate-protocol.ts';
+import { temporaryStores } from '../bench/evaluate-stores.ts';
 import { evaluatePrediction, type Cells } from '../src/model/metrics.ts';
 import { simulatePerturbation } from '../src/model/perturbation-sim.ts';
 
@@ -33,7 +34,7 @@ const meanOf = (x: Float64Array, rows: number[]) => Float64Array.from({ length: 
 
 describe('evaluation protocol (tiny simulation)', () => {
   it('records every method and baseline; the baselines equal an independent computation', async () => {
-    const records = await runProtocol({ nCells, seeds: [seed], cellTypes: ['NK'], training: { epochs: 3, batchSize: 128 }, ...evalOptions });
+    const records = await runProtocol({ stores: await temporaryStores(), nCells, seeds: [seed], cellTypes: ['NK'], training: { epochs: 3, batchSize: 128 }, ...evalOptions });
     expect(records.map((r) => r.method).sort()).toEqual([...baselineNames, ...methodNames].sort());
     for (const r of records) {
       expect(r.cellType).toBe('NK');
