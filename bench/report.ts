@@ -30,6 +30,7 @@ interface Bench {
 
 const benches: readonly Bench[] = [
   { name: 'evaluate', script: 'bench/evaluate.ts', json: 'bench-results/evaluate.json', quick: ['--quick'], full: [], what: 'Prediction quality: the paper\'s held-out protocol on the simulator' },
+  { name: 'evaluate-webgpu', script: 'bench/evaluate.ts', json: 'bench-results/evaluate-webgpu.json', quick: ['--quick', '--backend', 'webgpu'], full: ['--backend', 'webgpu'], what: 'Prediction quality, the same protocol with every model on WebGPU (headless Chromium; a real adapter only)' },
   { name: 'haber', script: 'bench/haber.ts', json: 'bench-results/haber.json', quick: ['--quick'], full: [], what: 'Prediction quality with 4 conditions: the Haber protocol (Tuft × Hpoly.Day10 held out, predicted from each other condition)' },
   { name: 'train', script: 'bench/train.ts', json: 'bench-results/train.json', quick: ['--steps', '3', '--threads', '1', '--backends', 'native,wasm'], full: [], what: 'One training step (paper-size model), native vs WASM' },
   { name: 'source', script: 'bench/source.ts', json: 'bench-results/source.json', quick: ['--cells', '2000', '--genes', '2000', '--calls', '2'], full: [], what: 'Source layer: annbatch-style reads, local and over HTTP' },
@@ -186,6 +187,8 @@ for (const bench of benches) {
     await writeFile(svgPath, evaluationSvg(data));
     svgWritten = true;
     sections.push(evaluationSection(data, svgWritten));
+  } else if (bench.name === 'evaluate-webgpu') {
+    sections.push(typeof data.skipped === 'string' ? `Skipped on this machine: ${data.skipped}.` : evaluationSection(data, false));
   } else {
     sections.push(genericSection(data));
   }
