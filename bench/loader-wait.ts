@@ -1,7 +1,8 @@
 // How long training waits for data, per loader variant (npm run bench:loader-wait): one epoch of
 // trVAE on onnxruntime-node ('native'; --backend wasm for ORT-web) over the Tahoe-like dataset of
 // bench:loader (20,000 genes, ~1,500 non-zeros per cell, counts, served from 127.0.0.1), training
-// on --genes evenly spaced genes, with the batches from:
+// on --genes evenly spaced genes (--hvg: the pipeline's highly-variable-gene selection, a pass over
+// every cell before training, timed as preparation), with the batches from:
 //   memory        the loader's in-memory mode (rows read once while the plan is prepared)
 //   warm-N        streamed through N read workers (0: in the training thread) over a warm directory
 //                 chunk cache (the OPFS stand-in), filled by the cold run before
@@ -11,7 +12,8 @@
 // --repeat rounds; the table gives medians. Prints a table and writes bench-results/loader-wait.json.
 //
 //   npm run bench:loader-wait -- [--cells 50000] [--genes 2000] [--batch 512] [--latency 0]
-//                                [--workers 0,1,2] [--repeat 1] [--backend native]
+//                                [--workers 0,1,2] [--repeat 1] [--backend native] [--hvg]
+//                                [--out bench-results/loader-wait.json]
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -36,6 +38,8 @@ const { values } = parseArgs({
     workers: { type: 'string', default: '0,1,2' },
     repeat: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'native' },
+    hvg: { type: 'boolean', default: false },
+    out: { type: 'string', default: 'bench-results/loader-wait.json' },
   },
 });
 const [nObs, nGenes, batchSize, latencyMs, repeat] = ['cells', 'genes', 'batch', 'latency', 'repeat'].map((k) => Number(values[k as keyof typeof values]));
@@ -66,6 +70,10 @@ const variants: Variant[] = [
 ];
 
 interface Run {
+  /** prepareTraining: opening the plan, and with --hvg the gene-selection pass over every cell. */
+  readonly prepareSeconds: number;
+  /** Bytes the preparation read over the network (the HVG pass of a cold run fills the cache the epoch then reads). */
+  readonly prepareNetworkMiB: number;
   readonly seconds: number;
   readonly waitSeconds: number;
   readonly steps: number;
@@ -74,19 +82,24 @@ interface Run {
   readonly cacheMiB: number;
 }
 
-const genes = Int32Array.from({ length: nGenes }, (_, j) => Math.floor((j * 20_000) / nGenes));
+const genes = values.hvg ? undefined : Int32Array.from({ length: nGenes }, (_, j) => Math.floor((j * 20_000) / nGenes));
 const options = (memoryMb: number) =>
-  trainingOptionsFrom({ conditionKey: 'condition', epochs: '1', validation: '0', batchSize: String(batchSize), memoryMb: String(memoryMb), input: 'counts', patience: '0' });
+  trainingOptionsFrom({ conditionKey: 'condition', epochs: '1', validation: '0', batchSize: String(batchSize), memoryMb: String(memoryMb), input: 'counts', patience: '0', genes: String(nGenes) });
 
 async function runVariant(variant: Variant): Promise<Run> {
   const { source, pooled, memoryMb } = await variant.open();
   try {
-    const plan = await prepareTraining(source, options(memoryMb), { genes, ...(pooled ? { reader: pooled.reader } : {}) });
+    const beforePrepare = pooled?.reader.transfer();
+    const preparing = performance.now();
+    const plan = await prepareTraining(source, options(memoryMb), { ...(genes ? { genes } : {}), ...(pooled ? { reader: pooled.reader } : {}) });
+    const prepareSeconds = (performance.now() - preparing) / 1000;
     try {
       const before = pooled?.reader.transfer();
       const run = await runTraining(plan, { backend });
       const after = pooled?.reader.transfer();
       return {
+        prepareSeconds,
+        prepareNetworkMiB: beforePrepare && before ? (before.networkBytes - beforePrepare.networkBytes) / 2 ** 20 : 0,
         seconds: run.seconds,
         waitSeconds: run.waitSeconds,
         steps: plan.stepsPerEpoch,
@@ -114,7 +127,7 @@ for (let r = 0; r < repeat; r++) {
   for (const v of variants) {
     const run = await runVariant(v);
     runs.set(v.name, [...(runs.get(v.name) ?? []), run]);
-    console.log(`  ${v.name}: ${run.seconds.toFixed(1)} s, waited ${run.waitSeconds.toFixed(1)} s (${((100 * run.waitSeconds) / run.seconds).toFixed(1)}%)`);
+    console.log(`  ${v.name}: prepared in ${run.prepareSeconds.toFixed(1)} s, trained ${run.seconds.toFixed(1)} s, waited ${run.waitSeconds.toFixed(1)} s (${((100 * run.waitSeconds) / run.seconds).toFixed(1)}%)`);
   }
 }
 await server.close();
@@ -128,6 +141,8 @@ const results = variants.map((v) => {
     variant: v.name,
     inMemory: all[0]!.inMemory,
     steps: all[0]!.steps,
+    prepareSeconds: median(all.map((x) => x.prepareSeconds)),
+    prepareNetworkMiB: all[0]!.prepareNetworkMiB,
     seconds,
     waitSeconds: median(all.map((x) => x.waitSeconds)),
     waitFraction: median(fractions),
@@ -137,14 +152,15 @@ const results = variants.map((v) => {
     cacheMiB: median(all.map((x) => x.cacheMiB)),
   };
 });
-console.log('\n| loader | steps | training s | waited s | wait fraction (runs) | cells/s trained | network | from cache |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
+console.log('\n| loader | prepare s | prepare network | steps | training s | waited s | wait fraction (runs) | cells/s trained | network | from cache |\n| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |');
 for (const r of results) {
   console.log(
-    `| ${r.variant} | ${r.steps} | ${r.seconds.toFixed(1)} | ${r.waitSeconds.toFixed(1)} | ${(100 * r.waitFraction).toFixed(1)}% (${r.waitFractions.map((f) => (100 * f).toFixed(1)).join(' / ')}) | ${Math.round(r.cellsPerSecond).toLocaleString('en')} | ${r.networkMiB.toFixed(0)} MiB | ${r.cacheMiB.toFixed(0)} MiB |`,
+    `| ${r.variant} | ${r.prepareSeconds.toFixed(1)} | ${r.prepareNetworkMiB.toFixed(0)} MiB | ${r.steps} | ${r.seconds.toFixed(1)} | ${r.waitSeconds.toFixed(1)} | ${(100 * r.waitFraction).toFixed(1)}% (${r.waitFractions.map((f) => (100 * f).toFixed(1)).join(' / ')}) | ${Math.round(r.cellsPerSecond).toLocaleString('en')} | ${r.networkMiB.toFixed(0)} MiB | ${r.cacheMiB.toFixed(0)} MiB |`,
   );
 }
 console.log(`\nload average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await mkdir('bench-results', { recursive: true });
-await writeFile('bench-results/loader-wait.json', JSON.stringify({ date: new Date().toISOString(), cpus: cpus().length, loadavg: loadavg(), settings: { nObs, nGenes, batchSize, latencyMs, workers: workersList, repeat, backend }, results }, null, 2));
-console.log('\nwrote bench-results/loader-wait.json');
+const command = `npx tsx bench/loader-wait.ts ${process.argv.slice(2).join(' ')}`.trim();
+await writeFile(values.out!, JSON.stringify({ date: new Date().toISOString(), command, cpus: cpus().length, loadavg: loadavg(), settings: { nObs, nGenes, hvg: values.hvg, batchSize, latencyMs, workers: workersList, repeat, backend }, results }, null, 2));
+console.log(`\nwrote ${values.out}`);
 process.exit(0);
