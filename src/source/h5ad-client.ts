@@ -7,7 +7,7 @@ import { wrapWorkerApi } from '../rpc/expose.ts';
 import type { AnnDataOpenOptions } from './anndata.ts';
 import { SourceError } from './errors.ts';
 import type { H5adSummary, H5adWorkerApi } from './h5ad-worker-api.ts';
-import type { AnnDataSource, ObsValues } from './types.ts';
+import type { AnnDataSource, ExactRowBlock, ObsValues } from './types.ts';
 
 export interface H5adBlobOptions extends AnnDataOpenOptions {
   readonly createWorker?: () => Worker;
@@ -81,6 +81,10 @@ export async function openH5adBlob(blob: Blob, options: H5adBlobOptions = {}): P
       const { signal, ...rest } = readOptions;
       const plain = { ...rest, ...(rest.obs ? { obs: [...rest.obs] } : {}) };
       return abortable(api.readRows(runs.map(({ start, end }) => ({ start, end })), plain), signal, label);
+    },
+    async readExactRows(runs, readOptions = {}) {
+      const { signal, layer } = readOptions;
+      return abortable<ExactRowBlock>(api.readExactRows(runs.map(({ start, end }) => ({ start, end })), layer === undefined ? {} : { layer }), signal, label);
     },
     async close() {
       try {

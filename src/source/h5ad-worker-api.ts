@@ -4,10 +4,10 @@ import { withTransfer } from '../rpc/transferables.ts';
 import { isTrvaeError } from '../errors.ts';
 import { SourceError } from './errors.ts';
 import { openH5adBlobHere } from './h5ad-blob.ts';
-import type { AnnDataSource, ObsValues, ReadRowsOptions, RowRead, RowRun } from './types.ts';
+import type { AnnDataSource, ExactRowBlock, ObsValues, ReadRowsOptions, RowRead, RowRun } from './types.ts';
 
 /** The source's plain-data fields, which cross the worker boundary by structured clone. */
-export type H5adSummary = Pick<AnnDataSource, 'label' | 'nObs' | 'nVars' | 'X' | 'layers' | 'obsColumns'>;
+export type H5adSummary = Pick<AnnDataSource, 'label' | 'nObs' | 'nVars' | 'X' | 'layers' | 'obsColumns' | 'unreadableObsColumns'>;
 
 export interface H5adOpenOptions {
   readonly layers?: readonly string[];
@@ -22,6 +22,8 @@ export interface H5adWorkerApi {
   readObs(name: string): Promise<ObsValues>;
   /** The rows; their buffers are transferred. */
   readRows(runs: readonly RowRun[], options: Omit<ReadRowsOptions, 'signal'>): Promise<RowRead>;
+  /** The rows with the stored values unrounded; their buffers are transferred. */
+  readExactRows(runs: readonly RowRun[], options: Pick<ReadRowsOptions, 'layer'>): Promise<ExactRowBlock>;
   close(): Promise<void>;
 }
 
@@ -48,13 +50,14 @@ export function createH5adWorkerApi(): H5adWorkerApi {
         throw asSourceError(error, label);
       }
       label = source.label;
-      const { nObs, nVars, X, layers, obsColumns } = source;
-      return { label, nObs, nVars, X, layers, obsColumns };
+      const { nObs, nVars, X, layers, obsColumns, unreadableObsColumns } = source;
+      return { label, nObs, nVars, X, layers, obsColumns, ...(unreadableObsColumns ? { unreadableObsColumns } : {}) };
     },
     varNames: () => reading((s) => s.varNames()),
     obsNames: () => reading((s) => s.obsNames!()),
     readObs: (name) => reading((s) => s.readObs(name)),
     readRows: (runs, options) => reading(async (s) => withTransfer(await s.readRows(runs, options))),
+    readExactRows: (runs, options) => reading(async (s) => withTransfer(await s.readExactRows!(runs, options))),
     async close() {
       const open = source;
       source = undefined;

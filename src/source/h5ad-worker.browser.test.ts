@@ -23,6 +23,18 @@ describe('errors from the .h5ad worker', () => {
     expect((unknown as Error).message).toMatch(/has no obs column 'no_such_column'/);
   });
 
+  it('a dropped file reports the obs column it cannot read and reads float64 X exactly, through the worker', async () => {
+    const source = await openSource(await fixtureFile('anndata/modern.h5ad'));
+    opened.push(source);
+    expect(source.unreadableObsColumns).toEqual([{ name: 'ragged', encoding: 'awkward-array', reason: expect.stringContaining("'awkward-array'") }]);
+    const expected = JSON.parse(await (await fixtureFile('anndata/modern.expected.json')).text()) as { X: { values: (number | string)[] } };
+    const x = await source.readExactRows!([{ start: 0, end: 2 }, { start: 3, end: 6 }]);
+    expect(x.format === 'dense' && x.values).toBeInstanceOf(Float64Array);
+    const values = x.format === 'dense' ? Array.from(x.values as Float64Array) : [];
+    const want = [0, 1, 3, 4, 5].flatMap((r) => expected.X.values.slice(r * 4, r * 4 + 4)).map((v) => (typeof v === 'number' ? v : v === 'nan' ? NaN : v === 'inf' ? Infinity : -Infinity));
+    expect(values).toEqual(want);
+  });
+
   it('a worker whose script does not load fails the open, naming the file, instead of waiting for ever', async () => {
     const file = await fixtureFile('anndata/small-csr.h5ad');
     const failed = await rejection(openSource(file, { createWorker: () => new Worker(new URL('/no-such-worker.js', location.href), { type: 'module' }) }));
