@@ -115,3 +115,23 @@ describe('withChunkCache: entries of another version of a file', () => {
     expect(third.stats.networkRequests).toBe(1);
   });
 });
+
+describe('withChunkCache: many reads on one signal', () => {
+  it('30 reads waiting on one signal add no listener warning, and all stop when it aborts', async () => {
+    const store = await cachedStore();
+    const warnings: string[] = [];
+    const onWarning = (w: Error) => void warnings.push(w.name);
+    process.on('warning', onWarning);
+    try {
+      const controller = new AbortController();
+      const reads = Array.from({ length: 30 }, (_, i) => store.getRange('/blob', { offset: i * 100, length: 50 }, { signal: controller.signal }));
+      controller.abort(new Error('stop'));
+      const settled = await Promise.allSettled(reads);
+      expect(settled.every((s) => s.status === 'rejected')).toBe(true);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      expect(warnings).not.toContain('MaxListenersExceededWarning');
+    } finally {
+      process.off('warning', onWarning);
+    }
+  });
+});

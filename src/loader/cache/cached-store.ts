@@ -15,13 +15,29 @@ interface SharedFetch {
   callers: number;
 }
 
+// One 'abort' listener per signal, whatever the number of reads waiting on it: a pool's reads in one
+// thread share the epoch's signal, and Node warns (MaxListenersExceededWarning) past 10 listeners.
+const waitersOf = new WeakMap<AbortSignal, Set<() => void>>();
+
+function onAbort(signal: AbortSignal, callback: () => void): () => void {
+  let waiters = waitersOf.get(signal);
+  if (!waiters) {
+    const set = new Set<() => void>();
+    waiters = set;
+    waitersOf.set(signal, set);
+    signal.addEventListener('abort', () => set.forEach((f) => f()), { once: true });
+  }
+  waiters.add(callback);
+  return () => waiters.delete(callback);
+}
+
 /** `promise`, or a rejection with the signal's reason as soon as `signal` aborts. */
 function untilAborted<T>(promise: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return promise;
+  if (signal.aborted) return Promise.reject(signal.reason);
   return new Promise<T>((resolve, reject) => {
-    const onAbort = (): void => reject(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    promise.then(resolve, reject).finally(() => signal.removeEventListener('abort', onAbort));
+    const stop = onAbort(signal, () => reject(signal.reason));
+    promise.then(resolve, reject).finally(stop);
   });
 }
 
