@@ -15,7 +15,7 @@
 // Prints a table and writes bench-results/loader.json.
 //
 //   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
-//                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32]
+//                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32] [--prefetch 1]
 //                           [--nnz 1500] [--gc-every 0] [--equal-cells N] [--glibc-default-malloc]
 //                           [--cpu-prof DIR]   (V8 CPU profiles of every child thread)
 //                           [--workers 0,1,2] [--repeat N] [--with-x] [--baseline DIR]
@@ -60,6 +60,8 @@ interface ChildTask {
   readonly nGenes: number;
   readonly chunkSize: number;
   readonly preloadNChunks: number;
+  /** Pools read ahead of the one consumed. */
+  readonly prefetch: number;
   readonly naiveSeconds: number;
   /** Read workers (worker threads) for the loader variants; 0 = read in the loader's thread. */
   readonly workers: number;
@@ -180,7 +182,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
       seed: 1,
       genes,
       obs: ['condition'],
-      prefetch: 1,
+      prefetch: task.prefetch,
       returnX: task.withX,
       inMemory: task.variant === 'd',
       memoryBudgetBytes: 8 * 2 ** 30,
@@ -292,6 +294,7 @@ async function main(): Promise<void> {
     nGenes: numberArg('--genes', 2000),
     chunkSize: numberArg('--chunk', 512),
     preloadNChunks: numberArg('--preload', 32),
+    prefetch: numberArg('--prefetch', 1),
     naiveSeconds: numberArg('--naive-seconds', 15),
     gcEvery: numberArg('--gc-every', 0),
     equalCells: numberArg('--equal-cells', equalWorkDefault(Math.min(...cellsList), numberArg('--chunk', 512) * numberArg('--preload', 32))),
