@@ -116,6 +116,52 @@ describe('loader over a real zarr v3 store served over HTTP', () => {
     }
   });
 
+  it('with thenEpoch, the next epoch\'s first pools are read while this epoch ends, within 1 + prefetch pools; the batches are the same', async () => {
+    const started: { rows: number[]; aborted: () => boolean }[] = [];
+    const source = sourceRowReader(reference);
+    const reader: RowReader = {
+      ...source,
+      read: (runs, options) => {
+        started.push({ rows: runs.flatMap((r) => Array.from({ length: r.end - r.start }, (_, i) => r.start + i)), aborted: () => options.signal?.aborted === true });
+        return source.read(runs, options);
+      },
+    };
+    const settings = { batchSize: 64, chunkSize: 32, preloadNChunks: 4, seed: 9, returnIndex: true, inMemory: false, prefetch: 1, reader } as const;
+    const loader = await openLoader(reference, settings);
+    const nPools = [...loader.sampler.pools(0)].length;
+    const rowsOfEpoch = async (e: number, then?: number) => {
+      const rows: number[][] = [];
+      for await (const b of loader.epoch(e, then === undefined ? {} : { thenEpoch: then })) rows.push([...b.rows!]);
+      return rows;
+    };
+    const epoch0 = await rowsOfEpoch(0, 1);
+    // epoch 1's first 1 + prefetch pools were asked for before epoch 1 began, no more
+    expect(started.length).toBe(nPools + 2);
+    const sorted = (rows: ArrayLike<number>) => Array.from(rows).sort((a, b) => a - b);
+    expect(started.slice(nPools).map((r) => r.rows)).toEqual([...loader.sampler.pools(1)].slice(0, 2).map((p) => sorted(p.rows)));
+    const epoch1 = await rowsOfEpoch(1, 2);
+    expect(started.length).toBe(2 * nPools + 2);
+    // the same batches as a loader that never reads ahead
+    const plain = await openLoader(reference, { ...settings, reader: sourceRowReader(reference) });
+    const want = async (e: number) => {
+      const rows: number[][] = [];
+      for await (const b of plain.epoch(e)) rows.push([...b.rows!]);
+      return rows;
+    };
+    expect(epoch0).toEqual(await want(0));
+    expect(epoch1).toEqual(await want(1));
+    // epoch 2 was read ahead, epoch 3 is asked for instead: the read ahead is dropped, epoch 3 is right
+    const aheadOf2 = started[started.length - 1]!;
+    expect(await rowsOfEpoch(3)).toEqual(await want(3));
+    expect(aheadOf2.aborted()).toBe(true);
+    // a read ahead nobody asks for is stopped by close()
+    await rowsOfEpoch(4, 5);
+    const aheadOf5 = started[started.length - 1]!;
+    expect(aheadOf5.aborted()).toBe(false);
+    await loader.close();
+    expect(aheadOf5.aborted()).toBe(true);
+  });
+
   it('densifies selected genes and balances conditions', async () => {
     const genes = [3, 499, 0, 17];
     const batches = await collect({ genes, balanceBy: 'condition' });

@@ -1,5 +1,6 @@
 // The loader: sampler → pools of chunks → runs → reader → in-pool gather → batches.
-// Pool k+1 (and more, with `prefetch`) is read while the trainer consumes pool k.
+// Pool k+1 (and more, with `prefetch`) is read while the trainer consumes pool k, and across epochs
+// when the consumer says which epoch comes next.
 import type { AnnDataSource, ObsValues, RowBlock } from '../source/types.ts';
 import type { NormalizeOptions } from '../cpu/normalize-options.ts';
 import { gatherObs, gatherRows, geneColumnMap, rowsToRuns } from './blocks.ts';
@@ -94,6 +95,12 @@ export interface LoaderProgress extends TransferStats {
 export interface EpochOptions {
   readonly signal?: AbortSignal;
   readonly onProgress?: (progress: LoaderProgress) => void;
+  /**
+   * The epoch the consumer asks for after this one: its first pools are read while this epoch's
+   * last pools are consumed (within the same 1 + prefetch pools), so the next epoch does not start
+   * by waiting. A read ahead that the next call does not use is dropped (close() stops it).
+   */
+  readonly thenEpoch?: number;
 }
 
 export interface Loader {
@@ -196,19 +203,51 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
       ...(dense ? { dense: { ...dense, batches: plan.batches }, blocks: returnX } : {}),
     });
 
+  type Queued = { plan: PoolPlan; read: ReturnType<typeof readPool> };
+  const enqueue = (queue: Queued[], plan: PoolPlan, signal: AbortSignal | undefined): void => {
+    const read = readPool(plan, signal);
+    read.catch(() => {}); // awaited by the epoch; a consumer that stops early must not leave it unhandled
+    queue.push({ plan, read });
+  };
+  /** The first pools of the epoch named by thenEpoch, read while the one before ends. */
+  let ahead: { epoch: number; plans: Iterator<PoolPlan>; queue: Queued[]; controller: AbortController } | undefined;
+  const dropAhead = (): void => {
+    ahead?.controller.abort(new DOMException('the epoch read ahead was not asked for', 'AbortError'));
+    ahead = undefined;
+  };
+
   async function* epoch(e: number, epochOptions: EpochOptions = {}): AsyncGenerator<LoaderBatch> {
     const signal = anySignal(options.signal, epochOptions.signal);
-    const plans = sampler.pools(e)[Symbol.iterator]();
-    const queue: { plan: PoolPlan; read: ReturnType<typeof readPool> }[] = [];
+    let plans = sampler.pools(e)[Symbol.iterator]();
+    let queue: Queued[] = [];
+    if (ahead?.epoch === e) {
+      ({ plans, queue } = ahead);
+      const { controller } = ahead;
+      ahead = undefined;
+      epochOptions.signal?.addEventListener('abort', () => controller.abort(epochOptions.signal!.reason), { once: true });
+    } else dropAhead();
+    const then = epochOptions.thenEpoch;
     // The next pool to consume and `prefetch` more: while a pool is consumed, exactly `prefetch`
-    // reads are in flight, so memory holds 1 + prefetch pools whatever the dataset's size.
+    // reads are in flight, so memory holds 1 + prefetch pools whatever the dataset's size. Once
+    // this epoch's plans are all out, free places go to the next epoch's first pools.
+    let exhausted = false;
     const fill = (): void => {
-      while (queue.length < 1 + prefetch) {
+      while (!exhausted && queue.length < 1 + prefetch) {
         const next = plans.next();
-        if (next.done) return;
-        const read = readPool(next.value, signal);
-        read.catch(() => {}); // awaited below; a consumer that stops early must not leave it unhandled
-        queue.push({ plan: next.value, read });
+        if (next.done) exhausted = true;
+        else enqueue(queue, next.value, signal);
+      }
+      if (!exhausted || then === undefined) return;
+      if (!ahead) {
+        const controller = new AbortController();
+        ahead = { epoch: then, plans: sampler.pools(then)[Symbol.iterator](), queue: [], controller };
+      }
+      const next = ahead;
+      if (next.epoch !== then) return;
+      while (queue.length + next.queue.length < 1 + prefetch) {
+        const plan = next.plans.next();
+        if (plan.done) return;
+        enqueue(next.queue, plan.value, anySignal(options.signal, next.controller.signal));
       }
     };
     const start = performance.now();
@@ -257,7 +296,10 @@ export async function openLoader(source: AnnDataSource, options: LoaderOptions):
   }
 
   // a reader from the options is the caller's to close; the default one is this loader's
-  const close = async (): Promise<void> => (options.reader ? undefined : baseReader.close());
+  const close = async (): Promise<void> => {
+    dropAhead();
+    if (!options.reader) await baseReader.close();
+  };
   return { params, sampler, selection, inMemory, epoch, transfer: () => reader.transfer(), close };
 }
 

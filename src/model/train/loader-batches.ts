@@ -111,7 +111,8 @@ export async function openTrainingLoaders(source: AnnDataSource, options: Traini
     train,
     validation,
     sizes: { train: train.selection.size, validation: validation?.selection.size ?? 0 },
-    batches: (epoch) => convert(train.epoch(epoch), options.conditionKey),
+    // the next epoch's first pools are read while this one ends: an epoch never starts by waiting
+    batches: (epoch) => convert(train.epoch(epoch, { thenEpoch: epoch + 1 }), options.conditionKey),
     validationBatches: validation ? () => convert(validation.epoch(0), options.conditionKey) : undefined,
     async close() {
       await train.close();
