@@ -87,3 +87,17 @@ export function permutation(n: number, rng: Rng): Uint32Array {
   for (let i = 0; i < n; i++) p[i] = i;
   return shuffleInPlace(p, rng);
 }
+
+/** A Poisson draw: Knuth's product of uniforms, a rounded normal past λ = 40 (where the product gets slow). */
+export function poisson(rng: Rng, lambda: number): number {
+  if (lambda <= 0) return 0;
+  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * rng.normal()));
+  const limit = Math.exp(-lambda);
+  let k = 0;
+  let p = rng.next();
+  while (p > limit) {
+    k++;
+    p *= rng.next();
+  }
+  return k;
+}

@@ -7,7 +7,7 @@
 
 import type { AnnDataInput } from '../convert/anndata-writer.ts';
 import type { CsrBlock } from '../source/types.ts';
-import { createRng, type Rng } from '../random.ts';
+import { createRng, poisson, type Rng } from '../random.ts';
 
 export interface CellTypeSpec {
   readonly name: string;
@@ -102,19 +102,6 @@ function gamma(rng: Rng, shape: number): number {
     const u = rng.next();
     if (u < 1 - 0.0331 * x ** 4 || Math.log(u) < 0.5 * x * x + d * (1 - v + Math.log(v))) return d * v;
   }
-}
-
-function poisson(rng: Rng, lambda: number): number {
-  if (lambda <= 0) return 0;
-  if (lambda > 40) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * rng.normal()));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = rng.next();
-  while (p > limit) {
-    k++;
-    p *= rng.next();
-  }
-  return k;
 }
 
 /** Distinct gene indices drawn from `pool` (removed from it). */

@@ -1,7 +1,7 @@
 // A small simulated single-cell dataset with known structure (cell types × conditions, with a
 // condition effect on a subset of genes that differs by cell type), for tests, demos and benchmarks.
 
-import { createRng, type Rng } from '../random.ts';
+import { createRng, poisson } from '../random.ts';
 
 export interface SimulatedData {
   readonly nCells: number;
@@ -24,18 +24,6 @@ export interface SimulationOptions {
   /** Fraction of genes that respond to the condition (default 0.2). */
   readonly responsiveFraction?: number;
   readonly seed?: number;
-}
-
-function poisson(rng: Rng, lambda: number): number {
-  if (lambda > 30) return Math.max(0, Math.round(lambda + Math.sqrt(lambda) * rng.normal()));
-  const limit = Math.exp(-lambda);
-  let k = 0;
-  let p = rng.next();
-  while (p > limit) {
-    k++;
-    p *= rng.next();
-  }
-  return k;
 }
 
 export function simulateDataset(options: SimulationOptions): SimulatedData {

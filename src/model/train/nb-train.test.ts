@@ -36,7 +36,7 @@ describe("training with recon 'nb' (WASM EP)", () => {
   it('lowers the NB loss on simulated counts, for training and validation batches', async () => {
     const result = await train({
       config,
-      schedule: { epochs: 12, lossEvery: 1, earlyStoppingPatience: 0, lrPatience: 0 },
+      schedule: { epochs: 16, lossEvery: 1, earlyStoppingPatience: 0, lrPatience: 0 },
       batches: (epoch) => batches(trainRows, counts, epoch),
       validation: () => batches(validationRows, counts, 0),
     });
