@@ -1,4 +1,4 @@
-// How long training waits for data, per loader variant (npm run bench:loader-wait): one epoch of
+// How long training waits for data, per loader variant (npm run bench:loader-wait): --epochs (1) of
 // trVAE on onnxruntime-node ('native'; --backend wasm for ORT-web) over the Tahoe-like dataset of
 // bench:loader (20,000 genes, ~1,500 non-zeros per cell, counts, served from 127.0.0.1), training
 // on --genes evenly spaced genes (--hvg: the pipeline's highly-variable-gene selection, a pass over
@@ -12,7 +12,7 @@
 // --repeat rounds; the table gives medians. Prints a table and writes bench-results/loader-wait.json.
 //
 //   npm run bench:loader-wait -- [--cells 50000] [--genes 2000] [--batch 512] [--latency 0]
-//                                [--workers 0,1,2] [--repeat 1] [--backend native] [--hvg]
+//                                [--workers 0,1,2] [--repeat 1] [--backend native] [--hvg] [--epochs 1]
 //                                [--out bench-results/loader-wait.json]
 import { mkdir, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
@@ -39,6 +39,7 @@ const { values } = parseArgs({
     repeat: { type: 'string', default: '1' },
     backend: { type: 'string', default: 'native' },
     hvg: { type: 'boolean', default: false },
+    epochs: { type: 'string', default: '1' },
     out: { type: 'string', default: 'bench-results/loader-wait.json' },
   },
 });
@@ -84,7 +85,7 @@ interface Run {
 
 const genes = values.hvg ? undefined : Int32Array.from({ length: nGenes }, (_, j) => Math.floor((j * 20_000) / nGenes));
 const options = (memoryMb: number) =>
-  trainingOptionsFrom({ conditionKey: 'condition', epochs: '1', validation: '0', batchSize: String(batchSize), memoryMb: String(memoryMb), input: 'counts', patience: '0', genes: String(nGenes) });
+  trainingOptionsFrom({ conditionKey: 'condition', epochs: values.epochs!, validation: '0', batchSize: String(batchSize), memoryMb: String(memoryMb), input: 'counts', patience: '0', genes: String(nGenes) });
 
 async function runVariant(variant: Variant): Promise<Run> {
   const { source, pooled, memoryMb } = await variant.open();
@@ -102,7 +103,7 @@ async function runVariant(variant: Variant): Promise<Run> {
         prepareNetworkMiB: beforePrepare && before ? (before.networkBytes - beforePrepare.networkBytes) / 2 ** 20 : 0,
         seconds: run.seconds,
         waitSeconds: run.waitSeconds,
-        steps: plan.stepsPerEpoch,
+        steps: run.checkpoint.state.step,
         inMemory: plan.inMemory,
         networkMiB: before && after ? (after.networkBytes - before.networkBytes) / 2 ** 20 : 0,
         cacheMiB: before && after ? (after.cacheBytes - before.cacheBytes) / 2 ** 20 : 0,
@@ -161,6 +162,6 @@ for (const r of results) {
 console.log(`\nload average ${loadavg().map((l) => l.toFixed(1)).join(' ')}`);
 await mkdir('bench-results', { recursive: true });
 const command = `npx tsx bench/loader-wait.ts ${process.argv.slice(2).join(' ')}`.trim();
-await writeFile(values.out!, JSON.stringify({ date: new Date().toISOString(), command, cpus: cpus().length, loadavg: loadavg(), settings: { nObs, nGenes, hvg: values.hvg, batchSize, latencyMs, workers: workersList, repeat, backend }, results }, null, 2));
+await writeFile(values.out!, JSON.stringify({ date: new Date().toISOString(), command, cpus: cpus().length, loadavg: loadavg(), settings: { nObs, nGenes, hvg: values.hvg, epochs: Number(values.epochs), batchSize, latencyMs, workers: workersList, repeat, backend }, results }, null, 2));
 console.log(`\nwrote ${values.out}`);
 process.exit(0);
