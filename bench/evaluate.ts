@@ -21,12 +21,10 @@
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
-import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { chromiumArgs, requireChromium } from '../scripts/chromium.ts';
 import { cpuBackend, resolveBackend, setCpuThreads } from '../src/model/runtime.ts';
 import { defaultTrainingOptions } from '../src/model/options.ts';
 import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ProtocolOptions, type RunRecord, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
+import { withBenchPage } from './bench-page.ts';
 import { temporaryStores } from './evaluate-stores.ts';
 import type { WebGpuEvaluation } from './evaluate-webgpu.ts';
 import { machineDescription } from './report-machine.ts';
@@ -51,26 +49,14 @@ for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--method
 // --threads N: ONNX Runtime's intra-op threads (default: its own choice, every core).
 if (flag('--threads') !== undefined) setCpuThreads(Number(flag('--threads')));
 /** The protocol in headless Chromium on its WebGPU adapter (bench/evaluate-webgpu.ts). */
-async function evaluateInChromium(options: Omit<ProtocolOptions, 'stores' | 'backend' | 'onLog'>, allowSoftware: boolean): Promise<WebGpuEvaluation> {
-  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 63404, strictPort: false } });
-  await server.listen();
-  const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
-  try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(0);
+function evaluateInChromium(options: Omit<ProtocolOptions, 'stores' | 'backend' | 'onLog'>, allowSoftware: boolean): Promise<WebGpuEvaluation> {
+  return withBenchPage('bench/evaluate-webgpu.ts', 63404, (page) => {
     page.on('console', (message) => void (message.text().startsWith('evaluate: ') && console.log(`  ${message.text().slice(10)}`)));
-    const url = server.resolvedUrls?.local[0];
-    if (!url) throw new Error('the Vite server did not report its URL');
-    // A bare module URL as the document: no app page, no Vite client that could reload it mid-run.
-    await page.goto(new URL('bench/evaluate-webgpu.ts', url).href);
-    return await page.evaluate(
+    return page.evaluate(
       async ({ path, options, allowSoftware }) => (await import(/* @vite-ignore */ path)).runWebGpuProtocol(options, allowSoftware),
       { path: '/bench/evaluate-webgpu.ts', options, allowSoftware },
     );
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+  });
 }
 
 const backend = webgpu ? 'webgpu' : await resolveBackend(cpuBackend);

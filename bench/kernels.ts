@@ -3,13 +3,11 @@
 // Node). Prints a table and writes bench-results/kernels.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
-import { chromium } from 'playwright';
-import { createServer } from 'vite';
-import { chromiumArgs, requireChromium } from '../scripts/chromium.ts';
 import { gatherNormalize } from '../src/cpu/gather-normalize.ts';
 import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
 import { accumulateCsr, createGeneMoments } from '../src/cpu/hvg.ts';
 import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
+import { withBenchPage } from './bench-page.ts';
 import { benchShape, type BenchRow } from './kernels-shape.ts';
 
 function timed(repeats: number, body: () => void, warmUp = true): number {
@@ -39,23 +37,8 @@ function cpuBench(): BenchRow[] {
   return rows;
 }
 
-async function gpuBench(): Promise<{ adapter: string; rows: BenchRow[] }> {
-  const server = await createServer({ configFile: 'vite.config.ts', logLevel: 'error', server: { port: 63403, strictPort: false } });
-  await server.listen();
-  const browser = await chromium.launch({ executablePath: requireChromium(), args: chromiumArgs, headless: true });
-  try {
-    const page = await browser.newPage();
-    page.setDefaultTimeout(0);
-    const url = server.resolvedUrls?.local[0];
-    if (!url) throw new Error('the Vite server did not report its URL');
-    // A bare module URL as the document: no app page, no Vite client that could reload it mid-run.
-    await page.goto(new URL('bench/kernels-shape.ts', url).href);
-    const module = '/bench/kernels-gpu.ts';
-    return await page.evaluate(async (path) => (await import(/* @vite-ignore */ path)).runGpuBench(), module);
-  } finally {
-    await browser.close();
-    await server.close();
-  }
+function gpuBench(): Promise<{ adapter: string; rows: BenchRow[] }> {
+  return withBenchPage('bench/kernels-shape.ts', 63403, (page) => page.evaluate(async (path) => (await import(/* @vite-ignore */ path)).runGpuBench(), '/bench/kernels-gpu.ts'));
 }
 
 function table(rows: BenchRow[]): string {
