@@ -6,10 +6,13 @@
 //
 //   npm run bench:train-e2e -- [--cells 6000] [--genes 1000] [--epochs 40] [--backends native,wasm]
 //                              [--torch PYTHON] [--torch-threads 1,2]
+// PyTorch runs when a Python with torch is found (bench/torch-python.ts; --torch names one), else
+// its skip and the reason are printed.
 //
 // The dataset is written once by bench/make_train_data.py (real anndata, /usr/bin/python3) into
 // bench-results/. 'wasm' runs the CLI with TRVAE_ORT_NODE=off.
 import { spawnSync } from 'node:child_process';
+import { findTorchPython } from './torch-python.ts';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { cpus, loadavg, tmpdir } from 'node:os';
@@ -61,8 +64,10 @@ for (const backend of values.backends.split(',')) {
 }
 
 const torchRuns: { seconds: number; steps: number; cellsPerSecond: number; threads: number; torch: string }[] = [];
-for (const threads of values.torch ? values['torch-threads'].split(',') : []) {
-  const r = spawnSync(values.torch as string, [new URL('./train_torch.py', import.meta.url).pathname, 'train', String(epochs), String(trainCells), String(genes), threads], { encoding: 'utf8' });
+const torchPython = findTorchPython(values.torch);
+if ('skipped' in torchPython) console.log(`PyTorch side by side skipped: ${torchPython.skipped}`);
+for (const threads of 'python' in torchPython ? values['torch-threads'].split(',') : []) {
+  const r = spawnSync((torchPython as { python: string }).python, [new URL('./train_torch.py', import.meta.url).pathname, 'train', String(epochs), String(trainCells), String(genes), threads], { encoding: 'utf8' });
   if (r.status === 0) torchRuns.push(JSON.parse(r.stdout));
   else console.error(`PyTorch reference failed: ${r.stderr}`);
 }
@@ -78,4 +83,4 @@ console.log(`${cells.toLocaleString('en')} × ${genes.toLocaleString('en')} cell
 console.log(['| run | timed | s | training cells/s | × PyTorch (fastest) |', '| --- | --- | ---: | ---: | ---: |', ...rows].join('\n'));
 const machine = { cpu: cpus()[0]?.model, cores: cpus().length, node: process.version, loadavg: loadavg() };
 console.log(`\n${machine.cpu}, ${machine.cores} cores, load average ${machine.loadavg.map((l) => l.toFixed(1)).join(' ')}`);
-await writeFile('bench-results/train-e2e.json', JSON.stringify({ date: new Date().toISOString(), machine, cells, genes, trainCells, epochs, runs, torch: torchRuns }, null, 2));
+await writeFile('bench-results/train-e2e.json', JSON.stringify({ date: new Date().toISOString(), machine, cells, genes, trainCells, epochs, runs, torch: torchRuns, ...('skipped' in torchPython ? { torchSkipped: torchPython.skipped } : {}) }, null, 2));

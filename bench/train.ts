@@ -7,10 +7,12 @@
 //
 //   npm run bench:train -- [--threads 1,2] [--steps 10] [--backends native,wasm] [--numpy] [--torch PYTHON]
 //
-// --torch PYTHON adds the issue's reference, the same model and step in PyTorch on the same CPU
+// The issue's reference runs alongside when a Python with torch is found (bench/torch-python.ts;
+// --torch PYTHON names one): the same model and step in PyTorch on the same CPU
 // (bench/train_torch.py, run by a Python that has torch; PyTorch is not a project dependency), at
 // each thread count. --numpy adds a hand-written numpy step (bench/train_numpy.py), for scale.
 import { execFileSync, spawnSync } from 'node:child_process';
+import { findTorchPython } from './torch-python.ts';
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
@@ -93,9 +95,11 @@ if (values.child !== undefined) {
     else console.error(`numpy reference failed: ${r.stderr}`);
   }
   const torch: { msPerStep: number; cellsPerSecond: number; threads: number; torch: string; gemmGflops: number }[] = [];
-  if (values.torch) {
+  const torchPython = findTorchPython(values.torch);
+  if ('skipped' in torchPython) console.log(`PyTorch side by side skipped: ${torchPython.skipped}`);
+  else {
     for (const threads of values.threads.split(',')) {
-      const r = spawnSync(values.torch, [new URL('./train_torch.py', import.meta.url).pathname, String(steps), threads], { encoding: 'utf8' });
+      const r = spawnSync(torchPython.python, [new URL('./train_torch.py', import.meta.url).pathname, String(steps), threads], { encoding: 'utf8' });
       if (r.status === 0) torch.push(JSON.parse(r.stdout));
       else console.error(`PyTorch reference failed: ${r.stderr}`);
     }
