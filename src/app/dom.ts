@@ -35,3 +35,6 @@ export function formatBytes(bytes: number): string {
   }
   return `${value.toFixed(value < 10 && unit > 0 ? 1 : 0)} ${units[unit]}`;
 }
+
+/** Resolves in a later task, so the browser can render a frame between two steps of long work. */
+export const nextTask = (): Promise<void> => new Promise((resolve) => setTimeout(resolve, 0));

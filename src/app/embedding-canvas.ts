@@ -1,7 +1,7 @@
 // The embedding drawn on a 2-D canvas, where WebGL is missing or runs on the CPU: wheel zoom around
 // the pointer, drag pan, zoom buttons and hover (a grid index finds the nearest cell), redrawn at
 // most once per frame, one fill style per colour.
-import { h } from './dom.ts';
+import { h, nextTask } from './dom.ts';
 import type { ColorEncoding } from './embedding-colors.ts';
 import { groupByKey, nearestPoint, pointGrid, toClipSpace, type PointGrid } from './embedding-points.ts';
 import type { ScatterSurface } from './embedding-scatter.ts';
@@ -106,9 +106,13 @@ export function canvasSurface(size: number, reason: string): ScatterSurface {
     fallbackReason: reason,
     async draw(xy, encoding, title) {
       canvas.setAttribute('aria-label', title);
-      drawn = pointGrid(toClipSpace(xy));
+      const grid = pointGrid(toClipSpace(xy));
+      const byColor = groupByKey(encoding.index, encoding.colors.length);
+      // the painting of every point in a task of its own, after the indexing above
+      await nextTask();
+      drawn = grid;
       colors = encoding;
-      groups = groupByKey(encoding.index, encoding.colors.length);
+      groups = byColor;
       view = { x: 0, y: 0, scale: 1 };
       hovered = null;
       paint();

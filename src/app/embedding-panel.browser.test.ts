@@ -131,7 +131,7 @@ describe('embedding panel', () => {
     expect([...space.options].map((o) => o.textContent)).toEqual(['UMAP of μ', 'UMAP of the MMD layer', 'PCA of μ']);
     space.value = 'umap-mmd';
     space.dispatchEvent(new Event('change'));
-    expect(statusOf(panel)).toMatch(/^UMAP of the MMD layer/);
+    await expect.poll(() => statusOf(panel)).toMatch(/^UMAP of the MMD layer/);
     await expect.poll(() => spaceOf(panel), { timeout: 60_000 }).toBe('umap-mmd');
     expect(panel.element.querySelector('figcaption')!.textContent).toBe('Latent space (UMAP of the MMD layer) — 300 sampled cells of 600');
     // Back to μ: kept, drawn at once.

@@ -4,7 +4,7 @@
 // computed in the embedding worker with progress and a cancel button, and replaces it when ready.
 // Every computed layout is kept, so switching back is instant.
 import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
-import { formatInt, h } from './dom.ts';
+import { formatInt, h, nextTask } from './dom.ts';
 import { colorEncoding, formatNumber, formatObsValue, type Legend } from './embedding-colors.ts';
 import { createScatterSurface, type ScatterRenderer } from './embedding-scatter.ts';
 import { isTrvaeError } from '../errors.ts';
@@ -239,7 +239,9 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
     }
     // Until the UMAP is ready the PCA stands in (it came with the results).
     if (drawnSpace !== 'pca-mu') draw('pca-mu');
-    if (job?.space !== space) computeUmap(space as Exclude<EmbeddingSpace, 'pca-mu'>);
+    // the UMAP's start (a worker, its data) in a later task than the first picture's colours
+    const umapSpace = space as Exclude<EmbeddingSpace, 'pca-mu'>;
+    if (job?.space !== space) void nextTask().then(() => !disposed && spaceSelect.value === space && job?.space !== space && computeUmap(umapSpace));
   };
 
   surface.onHover((cell, x, y) => {

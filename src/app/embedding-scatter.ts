@@ -3,7 +3,7 @@
 // 2-D canvas (embedding-canvas.ts), with the reason shown. Points arrive in data coordinates and are fitted into
 // clip space here; colours arrive as one colour index per cell (embedding-colors.ts).
 import createScatterplot, { createRenderer } from 'regl-scatterplot';
-import { h } from './dom.ts';
+import { h, nextTask } from './dom.ts';
 import type { ColorEncoding } from './embedding-colors.ts';
 import { canvasSurface } from './embedding-canvas.ts';
 import { toClipSpace } from './embedding-points.ts';
@@ -50,8 +50,6 @@ function webglMissing(allowSoftware: boolean): string | undefined {
   }
 }
 
-/** Lets the browser render a frame before the next step (each WebGL set-up step may compile shaders). */
-const nextTask = () => new Promise<void>((resolve) => setTimeout(resolve, 0));
 
 /** 'auto': WebGL on a GPU, the 2-D canvas otherwise; 'webgl' also takes a software WebGL. */
 export type ScatterRenderer = 'auto' | 'webgl' | 'canvas';
@@ -70,7 +68,7 @@ function webglSurface(size: number): ScatterSurface {
   let disposed = false;
   let hover: (cell: number | null, x: number, y: number) => void = () => {};
   let drawn: { x: Float32Array; y: Float32Array } | undefined;
-  // Set up at the first draw, a step per task: on a software GL (SwiftShader) each step compiles
+  // Set up at the first draw, a step per task (nextTask lets the page render between them): on a software GL (SwiftShader) each step compiles
   // shaders for a while, and one task doing all of them would hold up the page's frames.
   const start = async (): Promise<Scatterplot> => {
     await nextTask();
