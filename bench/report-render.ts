@@ -65,26 +65,33 @@ export interface BarGroup {
 const palette = ['#1f77b4', '#ff7f0e', '#2ca02c', '#7f7f7f', '#bcbd22', '#8c564b', '#17becf', '#d62728'];
 const escape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-/** Grouped bars (value ± sd) on a 0..1 axis; NaN bars are left out. */
-export function barChartSvg(title: string, groups: readonly BarGroup[]): string {
+/** A round axis maximum at or above `v`: 1, 2 or 5 times a power of ten. */
+export function niceMax(v: number): number {
+  if (!(v > 0)) return 1;
+  const p = 10 ** Math.floor(Math.log10(v));
+  return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v)!;
+}
+
+/** Grouped bars (value ± sd) on a 0..max axis (default 0..1, as for R²); NaN bars are left out. */
+export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { readonly max: number; readonly format: (v: number) => string } = { max: 1, format: (v) => v.toFixed(1) }): string {
   const series = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.series)))];
   const barW = 12;
   const groupW = series.length * barW + 24;
   const left = 44;
   const top = 28;
   const plotH = 180;
-  const legendW = 170;
+  const legendW = Math.max(170, Math.ceil(24 + 6.2 * Math.max(0, ...series.map((s) => s.length))));
   const width = Math.max(560, left + groups.length * groupW + legendW);
   const height = top + plotH + 40;
-  const y = (v: number) => Math.round((top + plotH * (1 - Math.max(0, Math.min(1, v)))) * 10) / 10;
+  const y = (v: number) => Math.round((top + plotH * (1 - Math.max(0, Math.min(1, v / axis.max)))) * 10) / 10;
   const out: string[] = [
     `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="sans-serif" font-size="11">`,
     `<rect width="${width}" height="${height}" fill="white"/>`,
     `<text x="${left}" y="16" font-size="13">${escape(title)}</text>`,
   ];
   for (let t = 0; t <= 5; t++) {
-    const v = t / 5;
-    out.push(`<line x1="${left}" x2="${left + groups.length * groupW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${v.toFixed(1)}</text>`);
+    const v = (t / 5) * axis.max;
+    out.push(`<line x1="${left}" x2="${left + groups.length * groupW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${axis.format(v)}</text>`);
   }
   groups.forEach((g, gi) => {
     const x0 = left + gi * groupW + 12;
@@ -93,7 +100,7 @@ export function barChartSvg(title: string, groups: readonly BarGroup[]): string 
       const si = series.indexOf(b.series);
       const x = x0 + si * barW;
       const color = palette[si % palette.length];
-      out.push(`<rect x="${x}" y="${y(b.value)}" width="${barW - 2}" height="${Math.round((y(0) - y(b.value)) * 10) / 10}" fill="${color}"><title>${escape(`${g.label}, ${b.series}: ${b.value.toFixed(3)} ± ${b.sd.toFixed(3)}`)}</title></rect>`);
+      out.push(`<rect x="${x}" y="${y(b.value)}" width="${barW - 2}" height="${Math.round((y(0) - y(b.value)) * 10) / 10}" fill="${color}"><title>${escape(`${g.label}, ${b.series}: ${axis.max > 10 ? formatNumber(b.value) : b.value.toFixed(3)}${b.sd > 0 ? ` ± ${b.sd.toFixed(3)}` : ''}`)}</title></rect>`);
       if (b.sd > 0) out.push(`<line x1="${x + (barW - 2) / 2}" x2="${x + (barW - 2) / 2}" y1="${y(b.value + b.sd)}" y2="${y(b.value - b.sd)}" stroke="black"/>`);
     });
     out.push(`<text x="${x0 + (series.length * barW) / 2}" y="${top + plotH + 16}" text-anchor="middle">${escape(g.label)}</text>`);

@@ -16,7 +16,7 @@ import { loadavg } from 'node:os';
 import { cpuBackend, resolveBackend } from '../src/model/runtime.ts';
 import { scoreKeys, type ScoreKey } from './evaluate-protocol.ts';
 import { machineDescription } from './report-machine.ts';
-import { barChartSvg, formatNumber, genericSection, markdownTable, tableOfRows, type Json } from './report-render.ts';
+import { barChartSvg, formatNumber, genericSection, markdownTable, niceMax, tableOfRows, type Json } from './report-render.ts';
 
 interface Bench {
   readonly name: string;
@@ -35,8 +35,9 @@ const benches: readonly Bench[] = [
   { name: 'train', script: 'bench/train.ts', json: 'bench-results/train.json', quick: ['--steps', '3', '--threads', '1', '--backends', 'native,wasm'], full: [], what: 'One training step (paper-size model), native vs WASM' },
   { name: 'source', script: 'bench/source.ts', json: 'bench-results/source.json', quick: ['--cells', '2000', '--genes', '2000', '--calls', '2'], full: [], what: 'Source layer: annbatch-style reads, local and over HTTP' },
   { name: 'kernels', script: 'bench/kernels.ts', json: 'bench-results/kernels.json', full: [], what: 'Gather/normalise and gene-moment kernels, WebGPU vs CPU' },
-  { name: 'loader', script: 'bench/loader.ts', json: 'bench-results/loader.json', full: [], what: 'Out-of-core loader variants' },
+  { name: 'loader', script: 'bench/loader.ts', json: 'bench-results/loader.json', full: ['--cells', '50000,200000,1000000', '--latency', '20', '--variants', 'a,b,c,e', '--workers', '2'], what: 'Out-of-core loader variants, scaling 50k / 200k / 1M cells (generated on demand)' },
   { name: 'loader-wait', script: 'bench/loader-wait.ts', json: 'bench-results/loader-wait.json', full: [], what: 'Fraction of training time spent waiting for batches, per loader variant' },
+  { name: 'train-200k', script: 'bench/loader-wait.ts', json: 'bench-results/train-200k.json', full: ['--cells', '200000', '--hvg', '--workers', '2', '--out', 'bench-results/train-200k.json'], what: 'Training on a 200k-cell × 20k-gene store out of core (HVG 2,000): one epoch cold, warm and in memory, and the time waiting for data' },
   { name: 'loader-browser', script: 'bench/loader-browser.ts', json: 'bench-results/loader-browser.json', full: [], what: 'The loader in headless Chromium with the OPFS cache' },
   { name: 'train-e2e', script: 'bench/train-e2e.ts', json: 'bench-results/train-e2e.json', full: [], what: 'End-to-end `trvae-web train`, next to PyTorch when found' },
   { name: 'train-profile', script: 'bench/train-profile.ts', json: 'bench-results/train-profile.json', full: [], what: 'Where a training step\'s time goes (ORT profiler)' },
@@ -49,6 +50,7 @@ const onlyAt = argv.indexOf('--only');
 const only = onlyAt >= 0 ? argv[onlyAt + 1]?.split(',') : undefined;
 for (const name of only ?? []) if (!benches.some((b) => b.name === name)) throw new Error(`--only: unknown benchmark "${name}" (${benches.map((b) => b.name).join(', ')})`);
 const svgPath = 'docs/bench/prediction-r2.svg';
+const loaderSvgPath = 'docs/bench/loader-throughput.svg';
 
 interface StepRun {
   readonly name: string;
@@ -154,6 +156,19 @@ function evaluationSvg(data: { [key: string]: Json }): string {
   );
 }
 
+interface LoaderRowJson { dataset: number; latencyMs: number; variant: string; workers: number | null; tree: string; cellsPerSecond: number }
+
+/** Cells/s per loader variant, grouped by dataset size (this tree's rows of bench:loader). */
+function loaderSvg(data: { [key: string]: Json }): string | undefined {
+  const rows = (data.results as unknown as LoaderRowJson[] | undefined)?.filter((r) => r.tree === 'this tree');
+  if (!rows?.length) return undefined;
+  const key = (r: LoaderRowJson) => `${r.dataset.toLocaleString('en')} cells${new Set(rows.map((x) => x.latencyMs)).size > 1 ? `, ${r.latencyMs} ms` : ''}`;
+  const label = (r: LoaderRowJson) => `${r.variant}${new Set(rows.map((x) => x.workers)).size > 1 && r.workers !== null ? `, ${r.workers} workers` : ''}`;
+  const groups = [...new Set(rows.map(key))].map((g) => ({ label: g, bars: rows.filter((r) => key(r) === g).map((r) => ({ series: label(r), value: r.cellsPerSecond, sd: 0 })) }));
+  const max = niceMax(Math.max(...rows.map((r) => r.cellsPerSecond)));
+  return barChartSvg('Loader throughput (cells/s) per variant and dataset size', groups, { max, format: (v) => (v >= 1000 ? `${v / 1000}k` : String(v)) });
+}
+
 // ---- The report ------------------------------------------------------------------------------
 const machine = machineDescription();
 const backend = await resolveBackend(cpuBackend);
@@ -187,6 +202,14 @@ for (const bench of benches) {
     await writeFile(svgPath, evaluationSvg(data));
     svgWritten = true;
     sections.push(evaluationSection(data, svgWritten));
+  } else if (bench.name === 'loader') {
+    const svg = loaderSvg(data);
+    if (svg) {
+      await mkdir('docs/bench', { recursive: true });
+      await writeFile(loaderSvgPath, svg);
+      sections.push(`![Loader throughput per variant and dataset size](${loaderSvgPath})\n`);
+    }
+    sections.push(genericSection(data));
   } else if (bench.name === 'evaluate-webgpu') {
     sections.push(typeof data.skipped === 'string' ? `Skipped on this machine: ${data.skipped}.` : evaluationSection(data, false));
   } else {

@@ -1,6 +1,6 @@
 // The benchmark report's rendering (bench/report-render.ts): tables read from JSON rows, the SVG bars.
 import { describe, expect, it } from 'vitest';
-import { barChartSvg, formatNumber, genericSection, tableOfRows } from '../bench/report-render.ts';
+import { barChartSvg, formatNumber, genericSection, niceMax, tableOfRows } from '../bench/report-render.ts';
 
 describe('benchmark report rendering', () => {
   it('tables every scalar field of the rows, nested objects flattened one level', () => {
@@ -29,5 +29,14 @@ describe('benchmark report rendering', () => {
     expect(bars.map((b) => Number(b[2]))).toEqual([90, 180, 45]);
     expect(svg.match(/stroke="black"/g)).toHaveLength(1);
     expect(svg).toContain('<title>NK, trVAE: 0.500 ± 0.100</title>');
+  });
+
+  it('scales bars to a given axis (cells/s) with round maxima and formatted ticks', () => {
+    expect([0, 0.7, 1, 7_300, 12_000, 88_346].map(niceMax)).toEqual([1, 1, 1, 10_000, 20_000, 100_000]);
+    const svg = barChartSvg('cells/s', [{ label: '50k', bars: [{ series: '(c) warm', value: 5_000, sd: 0 }, { series: '(e) sequential', value: 10_000, sd: 0 }] }], { max: 10_000, format: (v) => `${v / 1000}k` });
+    const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="10" height="([\d.]+)" fill="[^"]+"><title>/g)].map((b) => Number(b[1]));
+    expect(heights).toEqual([90, 180]);
+    expect(svg).toContain('>10k</text>');
+    expect(svg).toContain('<title>50k, (c) warm: 5000</title>');
   });
 });
