@@ -76,7 +76,8 @@ export function niceMax(v: number): number {
 export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { readonly max: number; readonly format: (v: number) => string } = { max: 1, format: (v) => v.toFixed(1) }): string {
   const series = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.series)))];
   const barW = 12;
-  const groupW = series.length * barW + 24;
+  // wide enough for its label below (about 6.2 px per character at 11 px)
+  const groupW = Math.max(series.length * barW + 24, Math.ceil(12 + 6.2 * Math.max(0, ...groups.map((g) => g.label.length))));
   const left = 44;
   const top = 28;
   const plotH = 180;
@@ -94,7 +95,7 @@ export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { 
     out.push(`<line x1="${left}" x2="${left + groups.length * groupW}" y1="${y(v)}" y2="${y(v)}" stroke="#ddd"/>`, `<text x="${left - 6}" y="${y(v) + 4}" text-anchor="end">${axis.format(v)}</text>`);
   }
   groups.forEach((g, gi) => {
-    const x0 = left + gi * groupW + 12;
+    const x0 = left + gi * groupW + (groupW - series.length * barW) / 2;
     g.bars.forEach((b) => {
       if (!Number.isFinite(b.value)) return;
       const si = series.indexOf(b.series);

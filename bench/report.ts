@@ -217,4 +217,4 @@ for (const bench of benches) {
   }
 }
 await writeFile('BENCHMARKS.md', `${sections.join('\n')}\n`);
-console.log(`\nwrote BENCHMARKS.md${svgWritten ? ` and ${svgPath}` : ''}`);
+console.log(`\nwrote BENCHMARKS.md${svgWritten ? ` and ${svgPath}` : ''}${existsSync(loaderSvgPath) ? `, ${loaderSvgPath}` : ''}`);
