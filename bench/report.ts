@@ -173,11 +173,15 @@ function loaderSvg(data: { [key: string]: Json }): string | undefined {
 const machine = machineDescription();
 const backend = await resolveBackend(cpuBackend);
 const ortVersion = (JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version;
+// The adapter as the WebGPU evaluation saw it (it probes Chromium's adapter every run, also to skip).
+const webgpuRun = await readJson('bench-results/evaluate-webgpu.json');
+const adapterLine = typeof (webgpuRun?.machine as { adapter?: unknown } | undefined)?.adapter === 'string' ? `${String((webgpuRun!.machine as { adapter: string }).adapter)} (probed ${String(webgpuRun!.date)})` : 'not probed (run bench/evaluate.ts --backend webgpu)';
 const sections: string[] = [];
 sections.push(`# Benchmarks\n\nWritten by \`bench/report.ts\` from the JSON in bench-results/ (do not edit by hand; every figure comes from a run of the committed code).`);
 sections.push(
   `\n## This report\n\n- Command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`\n- Date: ${startedAt.toISOString()}\n` +
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory, ${machine.os}, Node ${machine.node}\n` +
+    `- WebGPU adapter (headless Chromium): ${adapterLine}\n` +
     `- Load average at start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} (a shared machine: other processes ran alongside; times are wall-clock)\n` +
     `- ONNX Runtime backend in Node: ${backend} (onnxruntime-node ${ortVersion}; TRVAE_ORT_NODE=off selects ORT-web WASM)`,
 );
