@@ -34,6 +34,8 @@ export function canvasSurface(size: number, reason: string): ScatterSurface {
   ];
 
   const paint = () => {
+    // a direct paint (draw, recolor) makes a pending frame's paint redundant
+    if (frame) cancelAnimationFrame(frame);
     frame = 0;
     if (!ctx || !drawn || !colors || !groups) return;
     ctx.clearRect(0, 0, canvas.width, canvas.height);

@@ -240,8 +240,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
     // Until the UMAP is ready the PCA stands in (it came with the results).
     if (drawnSpace !== 'pca-mu') draw('pca-mu');
     // the UMAP's start (a worker, its data) in a later task than the first picture's colours
-    const umapSpace = space as Exclude<EmbeddingSpace, 'pca-mu'>;
-    if (job?.space !== space) void nextTask().then(() => !disposed && spaceSelect.value === space && job?.space !== space && computeUmap(umapSpace));
+    void nextTask().then(() => !disposed && spaceSelect.value === space && job?.space !== space && computeUmap(space as Exclude<EmbeddingSpace, 'pca-mu'>));
   };
 
   surface.onHover((cell, x, y) => {
@@ -286,6 +285,6 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
   };
   const stopWatching = whenDetached(figure, dispose);
   // The first picture and the UMAP's start in a task after the panel's (the page draws between).
-  setTimeout(() => disposed || showSpace(), 0);
+  void nextTask().then(() => disposed || showSpace());
   return { element: figure, dispose };
 }

@@ -3,7 +3,7 @@
 // the baselines, and downloads. Everything here was computed in the training worker
 // (src/model/results.ts); this panel only draws.
 import { metricsFileName, predictedFileName, predictionMetricsJson, type HeldOutPrediction, type PairResult, type PredictionPair, type TrainingResults } from '../model/results.ts';
-import { formatInt, h } from './dom.ts';
+import { formatInt, h, nextTask } from './dom.ts';
 import { predictionPlot, type PredictionPlot } from './prediction-plot.ts';
 import { renderEmbeddingPanel } from './embedding-panel.ts';
 import type { TrainedModel } from './train-panel.ts';
@@ -20,6 +20,11 @@ function downloadLink(name: string, contents: Uint8Array | string, type: string)
     link.href = url ??= URL.createObjectURL(new Blob([contents as BlobPart], { type }));
   });
   return link;
+}
+
+/** Frees the Blobs behind a container's download links, before the links are replaced. */
+function releaseLinks(container: Element): void {
+  for (const link of container.querySelectorAll('a')) if (link.href.startsWith('blob:')) URL.revokeObjectURL(link.href);
 }
 
 function r2Table(p: HeldOutPrediction, modelName: string): HTMLElement {
@@ -114,6 +119,7 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
   const show = (r: PairResult) => {
     plot?.destroy();
     plot = undefined;
+    releaseLinks(download);
     download.replaceChildren();
     const p = r.prediction;
     badge.hidden = !p;
@@ -182,9 +188,6 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
   return { element, download };
 }
 
-/** Runs `build` in a task of its own, so that the page draws a frame between the results' parts. */
-const inNextTask = (build: () => void) => setTimeout(build, 0);
-
 export function renderResults(model: TrainedModel): HTMLElement {
   const { result } = model;
   const results = result.results;
@@ -201,11 +204,11 @@ export function renderResults(model: TrainedModel): HTMLElement {
   );
   // The latent space, then the counterfactual, each in a task of its own (not when the results were
   // replaced meanwhile).
-  inNextTask(() => {
+  void nextTask().then(() => {
     if (!grid.isConnected) return;
     // Disposes itself (worker, WebGL context) when these results leave the page.
     grid.append(renderEmbeddingPanel(results, { seed: model.options.seed }).element);
-    inNextTask(() => {
+    void nextTask().then(() => {
       if (!grid.isConnected) return;
       const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');
       grid.append(counterfactual.element);

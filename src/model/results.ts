@@ -265,11 +265,13 @@ export function pairOffer(sample: ResultsSample): PairOffer {
 
 const safeName = (t: string) => t.replace(/[^\w.-]+/g, '_');
 
+const pairStem = (p: PredictionPair) => `${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}`;
+
 /** The download name of a pair's predicted cells. */
-export const predictedFileName = (p: PredictionPair) => `predicted_${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}.h5ad`;
+export const predictedFileName = (p: PredictionPair) => `predicted_${pairStem(p)}.h5ad`;
 
 /** The download name of a pair's metrics. */
-export const metricsFileName = (p: PredictionPair) => `metrics_${safeName(p.cellType)}_${safeName(p.sourceCondition)}_to_${safeName(p.targetCondition)}.json`;
+export const metricsFileName = (p: PredictionPair) => `metrics_${pairStem(p)}.json`;
 
 /** A pair's metrics as JSON for a notebook: the model's R² tables (all cells, bootstrap mean and sd), delta Pearson and energy distance, each baseline's, the DEGs and the top responders. */
 export function predictionMetricsJson(p: HeldOutPrediction, model: string): string {
