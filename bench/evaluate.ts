@@ -40,8 +40,9 @@ const nGenes = Number(flag('--genes') ?? (quick ? 200 : 500));
 const nSeeds = Number(flag('--seeds') ?? (quick ? 1 : 3));
 const cellTypes = flag('--types')?.split(',') ?? (quick ? ['NK'] : undefined);
 const methods = (flag('--methods')?.split(',') ?? methodNames) as MethodName[];
-const webgpu = flag('--backend') === 'webgpu';
-if (flag('--backend') !== undefined && !['native', 'webgpu'].includes(flag('--backend')!)) throw new Error(`--backend: native or webgpu, got "${flag('--backend')}"`);
+const backendFlag = flag('--backend') ?? 'native';
+if (!['native', 'webgpu'].includes(backendFlag)) throw new Error(`--backend: native or webgpu, got "${backendFlag}"`);
+const webgpu = backendFlag === 'webgpu';
 const out = flag('--out') ?? (webgpu ? 'bench-results/evaluate-webgpu.json' : 'bench-results/evaluate.json');
 const steps = flag('--steps') === undefined ? defaultTrainingOptions.steps : Number(flag('--steps'));
 for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--methods: unknown method "${m}" (${methodNames.join(', ')})`);
@@ -50,7 +51,7 @@ for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--method
 if (flag('--threads') !== undefined) setCpuThreads(Number(flag('--threads')));
 /** The protocol in headless Chromium on its WebGPU adapter (bench/evaluate-webgpu.ts). */
 function evaluateInChromium(options: Omit<ProtocolOptions, 'stores' | 'backend' | 'onLog'>, allowSoftware: boolean): Promise<WebGpuEvaluation> {
-  return withBenchPage('bench/evaluate-webgpu.ts', 63404, (page) => {
+  return withBenchPage('bench/evaluate-webgpu.ts', 63407, (page) => {
     page.on('console', (message) => void (message.text().startsWith('evaluate: ') && console.log(`  ${message.text().slice(10)}`)));
     return page.evaluate(
       async ({ path, options, allowSoftware }) => (await import(/* @vite-ignore */ path)).runWebGpuProtocol(options, allowSoftware),
@@ -64,6 +65,13 @@ const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
 const started = performance.now();
 console.log(`evaluation: ${nCells} cells × ${nGenes} genes, seeds ${seeds.join(', ')}, held out ${cellTypes?.join(', ') ?? 'every cell type'} × stimulated; ${methods.join(', ')} on ${backend}`);
 const protocol = { nCells, nGenes, seeds, cellTypes, methods, training: { steps } };
+const command = `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim();
+/** Writes the run's JSON (NaN, an undefined metric, as null). */
+async function writeResult(result: object): Promise<void> {
+  await mkdir(dirname(out), { recursive: true });
+  await writeFile(out, `${JSON.stringify(result, (_k, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value), 2)}\n`);
+  console.log(`wrote ${out}`);
+}
 let records: RunRecord[];
 let adapter: string | undefined;
 if (webgpu) {
@@ -71,10 +79,7 @@ if (webgpu) {
   adapter = result.adapter;
   if (result.skipped) {
     console.log(`WebGPU evaluation skipped: ${result.skipped}`);
-    await mkdir(dirname(out), { recursive: true });
-    const skipped = { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), backend, adapter }, skipped: result.skipped };
-    await writeFile(out, `${JSON.stringify(skipped, null, 2)}\n`);
-    console.log(`wrote ${out}`);
+    await writeResult({ date: new Date().toISOString(), command, machine: { ...machineDescription(), backend, adapter }, skipped: result.skipped });
     process.exit(0);
   }
   records = result.records;
@@ -112,12 +117,4 @@ const settings = {
   training: { steps, defaultSteps: steps === defaultTrainingOptions.steps, patience: defaultTrainingOptions.patience, batchSize: defaultTrainingOptions.batchSize, hidden: defaultTrainingOptions.hidden, latent: defaultTrainingOptions.latent },
   bootstrap: 100, nDegs: Math.min(100, nGenes), energyCells: 500,
 };
-// NaN (an undefined metric) is written as null.
-const json = JSON.stringify(
-  { date: new Date().toISOString(), command: `npx tsx bench/evaluate.ts ${argv.join(' ')}`.trim(), machine: { ...machineDescription(), loadAverage: loadavg(), backend, ...(adapter ? { adapter } : { onnxruntimeNode: ortVersion }) }, seconds, settings, summary, verdicts: v, records },
-  (_k, value) => (typeof value === 'number' && !Number.isFinite(value) ? null : value),
-  2,
-);
-await mkdir(dirname(out), { recursive: true });
-await writeFile(out, `${json}\n`);
-console.log(`wrote ${out}`);
+await writeResult({ date: new Date().toISOString(), command, machine: { ...machineDescription(), loadAverage: loadavg(), backend, ...(adapter ? { adapter } : { onnxruntimeNode: ortVersion }) }, seconds, settings, summary, verdicts: v, records });

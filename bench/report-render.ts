@@ -72,8 +72,8 @@ export function niceMax(v: number): number {
   return [1, 2, 5, 10].map((m) => m * p).find((m) => m >= v)!;
 }
 
-/** Grouped bars (value ± sd) on a 0..max axis (default 0..1, as for R²); NaN bars are left out. */
-export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { readonly max: number; readonly format: (v: number) => string } = { max: 1, format: (v) => v.toFixed(1) }): string {
+/** Grouped bars (value ± sd) on a 0..max axis (default 0..1, as for R²): `format` for the ticks, `value` for a bar's tooltip; NaN bars are left out. */
+export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { readonly max: number; readonly format: (v: number) => string; readonly value: (v: number) => string } = { max: 1, format: (v) => v.toFixed(1), value: (v) => v.toFixed(3) }): string {
   const series = [...new Set(groups.flatMap((g) => g.bars.map((b) => b.series)))];
   const barW = 12;
   // wide enough for its label below (about 6.2 px per character at 11 px)
@@ -101,7 +101,7 @@ export function barChartSvg(title: string, groups: readonly BarGroup[], axis: { 
       const si = series.indexOf(b.series);
       const x = x0 + si * barW;
       const color = palette[si % palette.length];
-      out.push(`<rect x="${x}" y="${y(b.value)}" width="${barW - 2}" height="${Math.round((y(0) - y(b.value)) * 10) / 10}" fill="${color}"><title>${escape(`${g.label}, ${b.series}: ${axis.max > 10 ? formatNumber(b.value) : b.value.toFixed(3)}${b.sd > 0 ? ` ± ${b.sd.toFixed(3)}` : ''}`)}</title></rect>`);
+      out.push(`<rect x="${x}" y="${y(b.value)}" width="${barW - 2}" height="${Math.round((y(0) - y(b.value)) * 10) / 10}" fill="${color}"><title>${escape(`${g.label}, ${b.series}: ${axis.value(b.value)}${b.sd > 0 ? ` ± ${axis.value(b.sd)}` : ''}`)}</title></rect>`);
       if (b.sd > 0) out.push(`<line x1="${x + (barW - 2) / 2}" x2="${x + (barW - 2) / 2}" y1="${y(b.value + b.sd)}" y2="${y(b.value - b.sd)}" stroke="black"/>`);
     });
     out.push(`<text x="${x0 + (series.length * barW) / 2}" y="${top + plotH + 16}" text-anchor="middle">${escape(g.label)}</text>`);

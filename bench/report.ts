@@ -162,11 +162,13 @@ interface LoaderRowJson { dataset: number; latencyMs: number; variant: string; w
 function loaderSvg(data: { [key: string]: Json }): string | undefined {
   const rows = (data.results as unknown as LoaderRowJson[] | undefined)?.filter((r) => r.tree === 'this tree');
   if (!rows?.length) return undefined;
-  const key = (r: LoaderRowJson) => `${r.dataset.toLocaleString('en')} cells${new Set(rows.map((x) => x.latencyMs)).size > 1 ? `, ${r.latencyMs} ms` : ''}`;
-  const label = (r: LoaderRowJson) => `${r.variant}${new Set(rows.map((x) => x.workers)).size > 1 && r.workers !== null ? `, ${r.workers} workers` : ''}`;
+  const manyLatencies = new Set(rows.map((x) => x.latencyMs)).size > 1;
+  const manyWorkers = new Set(rows.map((x) => x.workers)).size > 1;
+  const key = (r: LoaderRowJson) => `${r.dataset.toLocaleString('en')} cells${manyLatencies ? `, ${r.latencyMs} ms` : ''}`;
+  const label = (r: LoaderRowJson) => `${r.variant}${manyWorkers && r.workers !== null ? `, ${r.workers} workers` : ''}`;
   const groups = [...new Set(rows.map(key))].map((g) => ({ label: g, bars: rows.filter((r) => key(r) === g).map((r) => ({ series: label(r), value: r.cellsPerSecond, sd: 0 })) }));
   const max = niceMax(Math.max(...rows.map((r) => r.cellsPerSecond)));
-  return barChartSvg('Loader throughput (cells/s) per variant and dataset size', groups, { max, format: (v) => (v >= 1000 ? `${v / 1000}k` : String(v)) });
+  return barChartSvg('Loader throughput (cells/s) per variant and dataset size', groups, { max, format: (v) => (v >= 1000 ? `${v / 1000}k` : String(v)), value: formatNumber });
 }
 
 // ---- The report ------------------------------------------------------------------------------
@@ -175,7 +177,8 @@ const backend = await resolveBackend(cpuBackend);
 const ortVersion = (JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')) as { version: string }).version;
 // The adapter as the WebGPU evaluation saw it (it probes Chromium's adapter every run, also to skip).
 const webgpuRun = await readJson('bench-results/evaluate-webgpu.json');
-const adapterLine = typeof (webgpuRun?.machine as { adapter?: unknown } | undefined)?.adapter === 'string' ? `${String((webgpuRun!.machine as { adapter: string }).adapter)} (probed ${String(webgpuRun!.date)})` : 'not probed (run bench/evaluate.ts --backend webgpu)';
+const probedAdapter = (webgpuRun?.machine as { adapter?: string } | undefined)?.adapter;
+const adapterLine = probedAdapter ? `${probedAdapter} (probed ${String(webgpuRun!.date)})` : 'not probed (run bench/evaluate.ts --backend webgpu)';
 const sections: string[] = [];
 sections.push(`# Benchmarks\n\nWritten by \`bench/report.ts\` from the JSON in bench-results/ (do not edit by hand; every figure comes from a run of the committed code).`);
 sections.push(
@@ -191,6 +194,7 @@ if (runs.length) {
 }
 
 let svgWritten = false;
+let loaderSvgWritten = false;
 for (const bench of benches) {
   const data = await readJson(bench.json);
   const run = runs.find((r) => r.name === bench.name);
@@ -211,6 +215,7 @@ for (const bench of benches) {
     if (svg) {
       await mkdir('docs/bench', { recursive: true });
       await writeFile(loaderSvgPath, svg);
+      loaderSvgWritten = true;
       sections.push(`![Loader throughput per variant and dataset size](${loaderSvgPath})\n`);
     }
     sections.push(genericSection(data));
@@ -221,4 +226,4 @@ for (const bench of benches) {
   }
 }
 await writeFile('BENCHMARKS.md', `${sections.join('\n')}\n`);
-console.log(`\nwrote BENCHMARKS.md${svgWritten ? ` and ${svgPath}` : ''}${existsSync(loaderSvgPath) ? `, ${loaderSvgPath}` : ''}`);
+console.log(`\nwrote BENCHMARKS.md${svgWritten ? ` and ${svgPath}` : ''}${loaderSvgWritten ? `, ${loaderSvgPath}` : ''}`);

@@ -66,10 +66,12 @@ for (const backend of values.backends.split(',')) {
 const torchRuns: { seconds: number; steps: number; cellsPerSecond: number; threads: number; torch: string }[] = [];
 const torchPython = findTorchPython(values.torch);
 if ('skipped' in torchPython) console.log(`PyTorch side by side skipped: ${torchPython.skipped}`);
-for (const threads of 'python' in torchPython ? values['torch-threads'].split(',') : []) {
-  const r = spawnSync((torchPython as { python: string }).python, [new URL('./train_torch.py', import.meta.url).pathname, 'train', String(epochs), String(trainCells), String(genes), threads], { encoding: 'utf8' });
-  if (r.status === 0) torchRuns.push(JSON.parse(r.stdout));
-  else console.error(`PyTorch reference failed: ${r.stderr}`);
+else {
+  for (const threads of values['torch-threads'].split(',')) {
+    const r = spawnSync(torchPython.python, [new URL('./train_torch.py', import.meta.url).pathname, 'train', String(epochs), String(trainCells), String(genes), threads], { encoding: 'utf8' });
+    if (r.status === 0) torchRuns.push(JSON.parse(r.stdout));
+    else console.error(`PyTorch reference failed: ${r.stderr}`);
+  }
 }
 // The ratios are to PyTorch's fastest thread count.
 const torch = torchRuns.length ? torchRuns.reduce((a, b) => (b.seconds < a.seconds ? b : a)) : undefined;

@@ -33,7 +33,7 @@ describe('benchmark report rendering', () => {
 
   it('scales bars to a given axis (cells/s) with round maxima and formatted ticks', () => {
     expect([0, 0.7, 1, 7_300, 12_000, 88_346].map(niceMax)).toEqual([1, 1, 1, 10_000, 20_000, 100_000]);
-    const svg = barChartSvg('cells/s', [{ label: '50k', bars: [{ series: '(c) warm', value: 5_000, sd: 0 }, { series: '(e) sequential', value: 10_000, sd: 0 }] }], { max: 10_000, format: (v) => `${v / 1000}k` });
+    const svg = barChartSvg('cells/s', [{ label: '50k', bars: [{ series: '(c) warm', value: 5_000, sd: 0 }, { series: '(e) sequential', value: 10_000, sd: 0 }] }], { max: 10_000, format: (v) => `${v / 1000}k`, value: formatNumber });
     const heights = [...svg.matchAll(/<rect x="[\d.]+" y="[\d.]+" width="10" height="([\d.]+)" fill="[^"]+"><title>/g)].map((b) => Number(b[1]));
     expect(heights).toEqual([90, 180]);
     expect(svg).toContain('>10k</text>');
