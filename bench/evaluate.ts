@@ -7,13 +7,16 @@
 //
 //   npx tsx bench/evaluate.ts [--quick] [--cells 4000] [--genes 500] [--seeds 3] [--types NK,B,...]
 //                             [--methods trVAE,CVAE,scGen] [--out bench-results/evaluate.json] [--steps N]
-//                             [--threads N] [--backend native|webgpu [--allow-software]]
+//                             [--seed S] [--threads N] [--jobs N] [--backend native|webgpu [--allow-software]]
 //
 // --backend webgpu runs the same protocol in headless Chromium (bench/evaluate-webgpu.ts), training
 // and predicting on its WebGPU adapter; without a real adapter it prints why and writes only the
 // reason (--allow-software runs it on SwiftShader anyway, a smoke test). Its JSON goes to
 // bench-results/evaluate-webgpu.json.
 //
+// --jobs N (native only): the units (one seed × one held-out type) run N at a time, each in a child
+// process on one ONNX Runtime thread (bench/unit-jobs.ts); the full run uses 2 on 2 cores.
+// --seed S: that one seed instead of 1..--seeds (how a unit is run).
 // --steps N replaces the default target of optimiser steps (a smoke test, not the protocol).
 // --quick: 2,000 cells × 200 genes, 1 seed, NK held out (about 5 minutes on 2 shared cores).
 // Full: 4,000 cells × 500 genes, 3 seeds, every cell type held out (6 × 3 × 3 = 54 trainings).
@@ -28,6 +31,8 @@ import { withBenchPage } from './bench-page.ts';
 import { temporaryStores } from './evaluate-stores.ts';
 import type { WebGpuEvaluation } from './evaluate-webgpu.ts';
 import { machineDescription } from './report-machine.ts';
+import { runUnitsInChildren } from './unit-jobs.ts';
+import { defaultCellTypes } from '../src/model/perturbation-sim.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -38,11 +43,14 @@ const quick = argv.includes('--quick');
 const nCells = Number(flag('--cells') ?? (quick ? 2000 : 4000));
 const nGenes = Number(flag('--genes') ?? (quick ? 200 : 500));
 const nSeeds = Number(flag('--seeds') ?? (quick ? 1 : 3));
+const oneSeed = flag('--seed') === undefined ? undefined : Number(flag('--seed'));
+const jobs = Number(flag('--jobs') ?? 1);
 const cellTypes = flag('--types')?.split(',') ?? (quick ? ['NK'] : undefined);
 const methods = (flag('--methods')?.split(',') ?? methodNames) as MethodName[];
 const backendFlag = flag('--backend') ?? 'native';
 if (!['native', 'webgpu'].includes(backendFlag)) throw new Error(`--backend: native or webgpu, got "${backendFlag}"`);
 const webgpu = backendFlag === 'webgpu';
+if (webgpu && jobs > 1) throw new Error('--jobs runs units in Node processes; the WebGPU evaluation runs in one page');
 const out = flag('--out') ?? (webgpu ? 'bench-results/evaluate-webgpu.json' : 'bench-results/evaluate.json');
 const steps = flag('--steps') === undefined ? defaultTrainingOptions.steps : Number(flag('--steps'));
 for (const m of methods) if (!methodNames.includes(m)) throw new Error(`--methods: unknown method "${m}" (${methodNames.join(', ')})`);
@@ -61,7 +69,7 @@ function evaluateInChromium(options: Omit<ProtocolOptions, 'stores' | 'backend' 
 }
 
 const backend = webgpu ? 'webgpu' : await resolveBackend(cpuBackend);
-const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
+const seeds = oneSeed !== undefined ? [oneSeed] : Array.from({ length: nSeeds }, (_, i) => i + 1);
 const started = performance.now();
 console.log(`evaluation: ${nCells} cells × ${nGenes} genes, seeds ${seeds.join(', ')}, held out ${cellTypes?.join(', ') ?? 'every cell type'} × stimulated; ${methods.join(', ')} on ${backend}`);
 const protocol = { nCells, nGenes, seeds, cellTypes, methods, training: { steps } };
@@ -83,6 +91,9 @@ if (webgpu) {
     process.exit(0);
   }
   records = result.records;
+} else if (jobs > 1) {
+  const units = seeds.flatMap((seed) => (cellTypes ?? defaultCellTypes.map((t) => t.name)).map((type) => ['--cells', String(nCells), '--genes', String(nGenes), '--seed', String(seed), '--types', type, '--methods', methods.join(','), '--steps', String(steps)]));
+  records = (await runUnitsInChildren('bench/evaluate.ts', units, jobs)).flatMap((unit) => unit.records as unknown as RunRecord[]);
 } else {
   records = await runProtocol({ ...protocol, stores: await temporaryStores(), onLog: (line) => console.log(`  ${line}`) });
 }
@@ -113,7 +124,7 @@ console.log(`\n${records.filter((r) => r.training).length} trainings in ${second
 
 const ortVersion = JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')).version as string;
 const settings = {
-  nCells, nGenes, seeds, cellTypes: cellTypes ?? [...new Set(records.map((r) => r.cellType))], methods, quick,
+  nCells, nGenes, seeds, cellTypes: cellTypes ?? [...new Set(records.map((r) => r.cellType))], methods, quick, jobs,
   training: { steps, defaultSteps: steps === defaultTrainingOptions.steps, patience: defaultTrainingOptions.patience, batchSize: defaultTrainingOptions.batchSize, hidden: defaultTrainingOptions.hidden, latent: defaultTrainingOptions.latent },
   bootstrap: 100, nDegs: Math.min(100, nGenes), energyCells: 500,
 };

@@ -11,10 +11,15 @@
 //
 //   npx tsx bench/haber.ts [--quick] [--cells 9842] [--genes 1000] [--seeds 3] [--steps N]
 //                          [--methods trVAE,CVAE,scGen] [--balance conditions] [--out bench-results/haber.json]
+//                          [--seed S] [--threads N] [--jobs N]
 //
 // Full: the paper's size, 9,842 cells × 1,000 genes, 3 seeds, trVAE / CVAE / scGen with the default
 // schedule. --quick: 3,000 cells × 200 genes, 3 seeds, trVAE and scGen, 300 target steps (a smoke
 // run of the protocol, about 2 minutes on 2 shared cores; not converged).
+// --jobs N: the units (one seed × one method) run N at a time, each in a child process on one ONNX
+// Runtime thread (bench/unit-jobs.ts); the baselines come from each seed's first method's unit.
+// --seed S: that one seed instead of 1..--seeds (how a unit is run). --threads N: ONNX Runtime's
+// intra-op threads.
 
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { loadavg, tmpdir } from 'node:os';
@@ -28,9 +33,10 @@ import { haberLikeCellTypes, haberLikeConditions, perturbationAnnData, simulateP
 import { prepareTraining, runTraining } from '../src/model/pipeline.ts';
 import { predictCounterfactual } from '../src/model/predict.ts';
 import { averageShift } from '../src/model/results.ts';
-import { cpuBackend, resolveBackend } from '../src/model/runtime.ts';
+import { cpuBackend, resolveBackend, setCpuThreads } from '../src/model/runtime.ts';
 import { openSource } from '../src/source/index.ts';
 import { machineDescription } from './report-machine.ts';
+import { runUnitsInChildren } from './unit-jobs.ts';
 
 const HELD_OUT = { cellType: 'Tuft', condition: 'Hpoly.Day10' } as const;
 const methodOptions = { trVAE: {}, CVAE: { beta: 0 }, scGen: { model: 'scgen' } } satisfies Record<string, Partial<TrainingOptions>>;
@@ -59,6 +65,9 @@ const quick = argv.includes('--quick');
 const nCells = Number(flag('--cells') ?? (quick ? 3000 : 9842));
 const nGenes = Number(flag('--genes') ?? (quick ? 200 : 1000));
 const nSeeds = Number(flag('--seeds') ?? 3);
+const oneSeed = flag('--seed') === undefined ? undefined : Number(flag('--seed'));
+const jobs = Number(flag('--jobs') ?? 1);
+if (flag('--threads') !== undefined) setCpuThreads(Number(flag('--threads')));
 const steps = Number(flag('--steps') ?? (quick ? 300 : defaultTrainingOptions.steps));
 const methods = (flag('--methods')?.split(',') ?? (quick ? ['trVAE', 'scGen'] : Object.keys(methodOptions))) as Method[];
 const balance = (flag('--balance') ?? 'none') as TrainingOptions['balance'];
@@ -189,13 +198,21 @@ function table(rows: readonly SummaryRow[]): string {
 }
 
 const backend = await resolveBackend(cpuBackend);
-const seeds = Array.from({ length: nSeeds }, (_, i) => i + 1);
+const seeds = oneSeed !== undefined ? [oneSeed] : Array.from({ length: nSeeds }, (_, i) => i + 1);
 console.log(`Haber protocol: ${nCells} cells × ${nGenes} genes, 8 cell types × 4 conditions, ${HELD_OUT.cellType} × ${HELD_OUT.condition} held out; seeds ${seeds.join(', ')}; ${methods.join(', ')} (${steps} target steps, balance ${balance}) on ${backend}`);
 const started = performance.now();
 const dir = await mkdtemp(join(tmpdir(), 'trvae-haber-'));
 const records: RunRecord[] = [];
 try {
-  for (const seed of seeds) records.push(...(await runSeed(dir, seed, backend, (line) => console.log(`  ${line}`))));
+  if (jobs > 1) {
+    const units = seeds.flatMap((seed) => methods.map((method) => ({ seed, method })));
+    const args = ({ seed, method }: { seed: number; method: Method }) => ['--cells', String(nCells), '--genes', String(nGenes), '--seed', String(seed), '--methods', method, '--steps', String(steps), '--balance', String(balance)];
+    const results = await runUnitsInChildren('bench/haber.ts', units.map(args), jobs);
+    // Each unit scores the baselines too; keep those of the unit that would have scored them in one process.
+    results.forEach((unit, i) => records.push(...(unit.records as unknown as RunRecord[]).filter((r) => r.kind === 'model' || units[i].method === methods[0])));
+  } else {
+    for (const seed of seeds) records.push(...(await runSeed(dir, seed, backend, (line) => console.log(`  ${line}`))));
+  }
 } finally {
   await rm(dir, { recursive: true, force: true });
 }
@@ -211,7 +228,7 @@ console.log(`\n${seeds.length * methods.length} trainings in ${seconds.toFixed(0
 
 const ortVersion = JSON.parse(await readFile('node_modules/onnxruntime-node/package.json', 'utf8')).version as string;
 const settings = {
-  nCells, seeds, methods, quick, heldOut: HELD_OUT, conditions: haberLikeConditions, cellTypes: haberLikeCellTypes.map((t) => t.name),
+  nCells, seeds, methods, quick, jobs, heldOut: HELD_OUT, conditions: haberLikeConditions, cellTypes: haberLikeCellTypes.map((t) => t.name),
   training: { steps, balance, patience: defaultTrainingOptions.patience, batchSize: defaultTrainingOptions.batchSize, hidden: defaultTrainingOptions.hidden, latent: defaultTrainingOptions.latent },
   ...evalOptions,
   paper: { dataset: 'Haber et al. 2017, 9,842 cells × 1,000 HVGs', r2Means: 0.968, r2Variances: 0.867 },
