@@ -30,7 +30,7 @@ export default mergeConfig(
           extends: true,
           test: {
             name: 'browser',
-            include: ['src/**/*.browser.test.ts', 'test/**/*.browser.test.ts'],
+            include: ['src/**/*.browser.test.ts', 'test/**/*.browser.test.ts', 'bench/**/*.browser.test.ts'],
             testTimeout: 120_000,
             browser: {
               enabled: true,

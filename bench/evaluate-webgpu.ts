@@ -16,7 +16,8 @@ export interface WebGpuEvaluation {
   readonly records: RunRecord[];
 }
 
-function opfsStores(): SimulationStores {
+/** Each simulation written to the page's OPFS and opened from there; dispose removes them. */
+export function opfsStores(): SimulationStores {
   const names: string[] = [];
   const folder = async () => (await navigator.storage.getDirectory()).getDirectoryHandle(opfsStoresFolder, { create: true });
   return {

@@ -133,13 +133,16 @@ test.describe('the app page (cross-origin isolated)', () => {
     await expect(row.locator('td')).toContainText("has encoding-type 'categorical-but-not-really', which this reader does not know");
   });
 
-  test('the demo (v3, consolidated) and a v2 store with .zmetadata open without failed requests or console errors', async ({ page }) => {
+  test('the demo (v3, consolidated) and a v2 store with .zmetadata open without failed requests or console errors', async ({ page, browser }) => {
     const failed: string[] = [];
     const errors: string[] = [];
-    page.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
-    // a request cut before any answer (a 404 whose body the reader does not read counts as answered)
-    page.on('requestfailed', async (request) => void (!(await request.response()) && failed.push(`failed ${request.url()}`)));
-    page.on('console', (message) => void (message.type() === 'error' && errors.push(`${message.text()} ${message.location().url}`)));
+    const watch = (p: Page) => {
+      p.on('response', (response) => void (response.status() >= 400 && failed.push(`${response.status()} ${response.url()}`)));
+      // a request cut before any answer (a 404 whose body the reader does not read counts as answered)
+      p.on('requestfailed', async (request) => void (!(await request.response()) && failed.push(`failed ${request.url()}`)));
+      p.on('console', (message) => void (message.type() === 'error' && errors.push(`${message.text()} ${message.location().url}`)));
+    };
+    watch(page);
     await page.getByTestId('demo-button').click();
     await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
     expect(failed).toEqual([]);
@@ -152,6 +155,32 @@ test.describe('the app page (cross-origin isolated)', () => {
     await expect(page.getByTestId('dataset-summary')).toContainText('cell_type');
     expect(failed).toEqual([`404 ${v2}/zarr.json`]);
     expect(errors.every((e) => e.includes('404') && e.endsWith(`${v2}/zarr.json`))).toBe(true);
+
+    // This browser remembers the format: opening the store again asks for nothing missing.
+    await page.getByTestId('demo-button').click();
+    await expect(page.getByTestId('dataset-shape')).toHaveText('10,000 × 2,000');
+    await openUrl(page, v2);
+    await expect(page.getByTestId('open-status')).toContainText(`Opened ${v2}`);
+    expect(failed).toHaveLength(1);
+    // Its link says zarr_format=2, so a browser that never saw the store asks for nothing missing either.
+    await page.getByTestId('copy-link').click();
+    await expect(page.getByTestId('open-status')).toContainText('Link');
+    expect(new URL(page.url()).searchParams.get('zarr_format')).toBe('2');
+    failed.length = 0;
+    errors.length = 0;
+    const elsewhere = await browser.newContext();
+    try {
+      const other = await elsewhere.newPage();
+      watch(other);
+      await other.goto(page.url());
+      await expect(other.getByTestId('open-status')).toContainText(`Opened ${v2}`, { timeout: 60_000 });
+      await expect(other.getByTestId('dataset-summary')).toContainText('cell_type');
+      await expect(other.getByTestId('link-problems')).toBeHidden();
+      expect(failed).toEqual([]);
+      expect(errors).toEqual([]);
+    } finally {
+      await elsewhere.close();
+    }
   });
 });
 

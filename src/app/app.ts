@@ -6,7 +6,7 @@ import { renderCachePanel } from './cache-panel.ts';
 import { renderDatasetSummary } from './dataset-summary.ts';
 import { renderLocalStores, renderSaveCopy } from './local-stores.ts';
 import { byTestId, h } from './dom.ts';
-import { describeOrigin, explainOpenError, openDataset, originInput, type DatasetOrigin } from './open-dataset.ts';
+import { describeOrigin, explainOpenError, openDataset, originInput, type DatasetOrigin, type WorkerInput } from './open-dataset.ts';
 import { renderResults } from './results-panel.ts';
 import { linkQuery, parseLink, type OptionTexts } from './link-config.ts';
 import { runName } from './saved-runs.ts';
@@ -152,11 +152,13 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
     try {
       const source = await openDataset(origin, abort.signal);
       current = { source, abort };
+      // Workers and links get the store's format as found, so they ask for no missing root document.
+      const input = originInput(origin, source.zarrFormat);
       summary.replaceChildren(await renderDatasetSummary(source));
-      if (origin.kind !== 'opfs') summary.append(renderSaveCopy(originInput(origin), copyName(source.label), () => void stores.refresh()));
+      if (origin.kind !== 'opfs') summary.append(renderSaveCopy(input, copyName(source.label), () => void stores.refresh()));
       const results = document.createElement('div');
       const copy = h('button', { type: 'button', class: 'secondary', 'data-testid': 'copy-link' }, 'Copy link');
-      const train = renderTrainPanel(source, originInput(origin), backend, {
+      const train = renderTrainPanel(source, input, backend, {
         onTrained: (model) => {
           try {
             results.replaceChildren(renderResults(model));
@@ -172,7 +174,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
         onEnd: options.onRunEnd,
       });
       current.panel = train;
-      copy.addEventListener('click', () => void copyLink(origin, train.values()));
+      copy.addEventListener('click', () => void copyLink(input, train.values()));
       workspace.replaceChildren(train.element, results);
       setStatus(`Opened ${describeOrigin(origin)}.`);
       if (pending) {
@@ -187,11 +189,11 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
   }
 
   /** Writes the configuration into the address bar, and into the clipboard when the browser allows. */
-  async function copyLink(origin: DatasetOrigin, values: OptionTexts): Promise<void> {
-    const input = originInput(origin);
+  async function copyLink(input: WorkerInput, values: OptionTexts): Promise<void> {
+    const page = new URL('.', document.baseURI).href;
     // The demo and other stores under this page stay relative: the link works wherever the app is hosted.
-    const store = typeof input === 'string' ? (input.startsWith(new URL('.', document.baseURI).href) ? input.slice(new URL('.', document.baseURI).href.length) : input) : undefined;
-    const url = new URL(`?${linkQuery(store, values)}`, location.href).href;
+    const store = 'url' in input ? (input.url.startsWith(page) ? input.url.slice(page.length) : input.url) : undefined;
+    const url = new URL(`?${linkQuery(store, values, 'url' in input ? input.zarrFormat : undefined)}`, location.href).href;
     history.replaceState(null, '', url);
     showProblems([]);
     const local = store ? '' : ' A local file cannot travel in a link: it carries the options only.';
@@ -244,8 +246,8 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
   const started = showDevice()
     .catch((e: unknown) => setStatus(`Could not probe the device: ${(e as Error).message}`, true))
     .then(() => {
-      const src = link?.store ?? options.src;
-      return src ? open({ kind: 'url', url: src }) : undefined;
+      if (link?.store) return open({ kind: 'url', url: link.store, zarrFormat: link.zarrFormat });
+      return options.src ? open({ kind: 'url', url: options.src }) : undefined;
     });
 
   return {

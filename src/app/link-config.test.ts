@@ -25,4 +25,17 @@ describe('links', () => {
     expect(back.store).toBe('demo/demo.zarr');
     expect(back.values).toEqual({ conditionKey: 'condition', cellTypeKey: 'cell_type', holdout: 'CD14 Mono:stimulated', hidden: '64, 32', seed: '3' });
   });
+
+  it("carries a v2 store's zarr format (so opening it probes for no zarr.json), and reports a wrong or orphaned one", () => {
+    const query = linkQuery('https://x.org/v2.zarr', { conditionKey: 'condition' }, 2);
+    expect(query).toBe('store=https://x.org/v2.zarr&zarr_format=2&condition=condition');
+    expect(parseLink(`?${query}`)).toMatchObject({ store: 'https://x.org/v2.zarr', zarrFormat: 2, problems: [] });
+    // v3 is what an unknown store is asked for first: its links need no format
+    expect(linkQuery('https://x.org/v3.zarr', {}, 3)).toBe('store=https://x.org/v3.zarr');
+    expect(parseLink('?store=a.zarr&zarr_format=4').problems).toEqual(['zarr_format= must be 2 or 3 (the store\'s zarr version), got "4"']);
+    expect(parseLink('?store=a.zarr&zarr_format=2&zarr_format=3')).toMatchObject({ zarrFormat: 2, problems: ['zarr_format= is given twice; 2 is used'] });
+    const orphan = parseLink('?zarr_format=2');
+    expect(orphan.zarrFormat).toBeUndefined();
+    expect(orphan.problems).toEqual(['zarr_format= describes the store= of a link, and this link has none']);
+  });
 });

@@ -1,8 +1,9 @@
 // The three ways in — a remote zarr URL, a dropped .h5ad, the bundled demo — all end in openSource.
-import { openSource, SourceError, type AnnDataSource } from '../source/index.ts';
+import { openSource, SourceError, type AnnDataSource, type ZarrFormat } from '../source/index.ts';
 
 export type DatasetOrigin =
-  | { readonly kind: 'url'; readonly url: string }
+  /** zarrFormat: the store's format when known (a link's zarr_format=), else the one this browser saw last. */
+  | { readonly kind: 'url'; readonly url: string; readonly zarrFormat?: ZarrFormat }
   | { readonly kind: 'file'; readonly file: File }
   | { readonly kind: 'opfs'; readonly name: string }
   | { readonly kind: 'demo' };
@@ -23,20 +24,49 @@ export function describeOrigin(origin: DatasetOrigin): string {
   }
 }
 
-/** What a worker needs to open the same dataset again: an absolute URL, the File, or the OPFS store's name. */
-export type WorkerInput = string | File | { readonly opfs: string };
+/**
+ * What a worker needs to open the same dataset again: an absolute URL with the store's zarr format
+ * when known (so it probes for no missing root document), the File, or the OPFS store's name.
+ */
+export type WorkerInput = { readonly url: string; readonly zarrFormat?: ZarrFormat } | File | { readonly opfs: string };
 
-export function originInput(origin: DatasetOrigin): WorkerInput {
+// The zarr format of each store URL opened in this browser: a v2 store is told from a v3 one only by
+// asking for zarr.json, a 404 (an error line in the console), which a second visit need not repeat.
+const formatKey = (url: string) => `trvae-web zarr format ${url}`;
+
+function rememberedFormat(url: string): ZarrFormat | undefined {
+  try {
+    const format = globalThis.localStorage?.getItem(formatKey(url));
+    return format === '2' ? 2 : format === '3' ? 3 : undefined;
+  } catch {
+    return undefined; // storage blocked (a sandboxed frame, a privacy setting): probe as for a new store
+  }
+}
+
+function rememberFormat(url: string, format: ZarrFormat): void {
+  try {
+    globalThis.localStorage?.setItem(formatKey(url), String(format));
+  } catch {
+    // storage blocked or full: the next visit probes again
+  }
+}
+
+/** `zarrFormat`: what the opened source found, which outranks what the origin assumed. */
+export function originInput(origin: DatasetOrigin, zarrFormat?: ZarrFormat): WorkerInput {
   if (origin.kind === 'file') return origin.file;
   if (origin.kind === 'opfs') return { opfs: origin.name };
   // Relative URLs (e.g. a web component's src="data/atlas.zarr") resolve against the page.
-  return origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl();
+  const url = origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl();
+  const format = zarrFormat ?? (origin.kind === 'url' ? origin.zarrFormat : undefined) ?? rememberedFormat(url);
+  return format ? { url, zarrFormat: format } : { url };
 }
 
 export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
   const input = originInput(origin);
   try {
-    return await openSource(typeof input === 'string' ? { url: input } : input, { signal });
+    const source = await openSource(input, { signal });
+    if ('url' in input && source.zarrFormat) rememberFormat(input.url, source.zarrFormat);
+    return source;
   } catch (error) {
     throw origin.kind === 'file' ? unreadableDrop(origin.file, error) : error;
   }

@@ -30,7 +30,7 @@ function hash(text: string): string {
 /** The same dataset gives the same name: a URL (the demo's included), a file by name, size and date, a local copy by name. */
 export function runName(origin: DatasetOrigin): string {
   const input = originInput(origin);
-  const identity = typeof input === 'string' ? `url ${input}` : input instanceof File ? `file ${input.name} ${input.size} ${input.lastModified}` : `opfs ${input.opfs}`;
+  const identity = input instanceof File ? `file ${input.name} ${input.size} ${input.lastModified}` : 'url' in input ? `url ${input.url}` : `opfs ${input.opfs}`;
   return `run-${hash(identity)}`;
 }
 

@@ -340,7 +340,7 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const wasmThreads = crossOriginIsolated ? Math.max(1, Math.min(2, (navigator.hardwareConcurrency || 1) - 1)) : 1;
       let board: DashboardState = {
         backend: backend === 'webgpu' ? 'WebGPU' : `WASM (CPU, ${wasmThreads} thread${wasmThreads === 1 ? '' : 's'})`,
-        origin: typeof input === 'string' ? 'store' : input instanceof Blob ? 'file' : 'local copy',
+        origin: input instanceof Blob ? 'file' : 'url' in input ? 'store' : 'local copy',
       };
       const show = (next: Partial<DashboardState>) => {
         board = { ...board, ...next };

@@ -63,4 +63,20 @@ describe('openPooledReader', () => {
       await plain.close();
     });
   }
+
+  it("read workers open the store in the format this thread's source found: a v2 store's zarr.json is asked for once", async () => {
+    const missing: string[] = [];
+    const logged = await startStaticServer(join(import.meta.dirname, '../../test/fixtures/anndata'), { onRequest: (entry) => void (entry.status === 404 && missing.push(entry.path)) });
+    try {
+      const pooled = await openPooledReader(`${logged.url}/small-csr.zarr`, { workers: 2, spawnReadWorker: spawnNodeReadWorker });
+      expect(pooled.source.zarrFormat).toBe(2);
+      const loader = await openLoader(pooled.source, { batchSize: 8, chunkSize: 4, preloadNChunks: 4, seed: 1, inMemory: false, reader: pooled.reader });
+      expect((await epoch(loader, 0)).length).toBeGreaterThan(0);
+      await loader.close();
+      await pooled.close();
+      expect(missing).toEqual(['/small-csr.zarr/zarr.json']);
+    } finally {
+      await logged.close();
+    }
+  });
 });

@@ -50,10 +50,17 @@ function sumStats(all: readonly ChunkCacheStats[]): ChunkCacheStats | null {
   };
 }
 
+/** A URL with the zarr format this thread's source found: the workers open it without probing for the other format. */
+function withFormat(input: ReadWorkerInput, source: AnnDataSource): ReadWorkerInput {
+  if (!source.zarrFormat) return input;
+  if (typeof input === 'string') return /^https?:\/\//i.test(input) ? { url: input, zarrFormat: source.zarrFormat } : input;
+  return 'url' in input ? { ...input, zarrFormat: source.zarrFormat } : input;
+}
+
 export async function openPooledReader(input: ReadWorkerInput, options: PooledReaderOptions): Promise<PooledReader> {
   const { workers } = options;
   // a store already in OPFS is not cached there a second time
-  const settings = typeof input === 'string' ? options.cache : undefined;
+  const settings = typeof input === 'object' && 'opfs' in input ? undefined : options.cache;
   const stats = createTransferStats();
   // one share of the budget for this thread's cache and one for each worker's
   const share = settings && { ...settings, budgetBytes: Math.floor((settings.budgetBytes ?? defaultCacheSettings.budgetBytes) / (workers + 1)) };
@@ -73,7 +80,7 @@ export async function openPooledReader(input: ReadWorkerInput, options: PooledRe
   let pool: WorkerPool;
   try {
     pool = await openWorkerPool({
-      input,
+      input: withFormat(input, source),
       size: workers,
       open: { cache: share },
       spawn: () => {

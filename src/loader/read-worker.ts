@@ -3,6 +3,7 @@
 // (workers/loader-read.worker.ts) and from a Node worker thread (workers/loader-read.node.ts).
 import { withTransfer } from '../rpc/transferables.ts';
 import { openSource } from '../source/index.ts';
+import type { ZarrFormat } from '../source/store.ts';
 import type { AnnDataSource, ObsValues, RowBlock, RowRun } from '../source/types.ts';
 import { directoryBackend, opfsBackend } from './cache/backend.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
@@ -27,8 +28,8 @@ export interface ReadWorkerOpenOptions {
   readonly retries?: number;
 }
 
-/** What a read worker opens: a zarr URL or local path, or a store in this origin's OPFS. */
-export type ReadWorkerInput = string | { readonly opfs: string };
+/** What a read worker opens: a zarr URL (maybe with its format) or local path, or a store in this origin's OPFS. */
+export type ReadWorkerInput = string | { readonly url: string; readonly zarrFormat?: ZarrFormat } | { readonly opfs: string };
 
 export interface SourceSummary {
   readonly nObs: number;

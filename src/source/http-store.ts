@@ -5,7 +5,7 @@
 
 import { SourceError } from './errors.ts';
 import { fetchFailure, inBrowser, requestBlockedError, serveAdvice } from './network-errors.ts';
-import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore } from './store.ts';
+import { createFileVersions, type AbsolutePath, type GetOptions, type RangeQuery, type SourceStore, type ZarrFormat } from './store.ts';
 
 /** How hard to retry transient failures (5xx, 429, 408, a dropped connection, a cut body). */
 export interface RetryOptions {
@@ -38,6 +38,18 @@ export interface HttpStoreOptions {
    * `fetch` given here should not retry on its own.
    */
   readonly retries?: number | RetryOptions;
+  /**
+   * The store's format when it is already known (a link's zarr_format=, an earlier visit): that
+   * format's root documents are asked for first. Unknown, a v3 zarr.json is asked for first, so a
+   * v2 store costs one 404 (an error line in a browser's console) before its .zmetadata.
+   */
+  readonly zarrFormat?: ZarrFormat;
+  /**
+   * A request that gets no byte for this long (no answer, or a body that stops coming) is given up
+   * and retried as a dropped connection would be: a hung connection or host is an error after the
+   * retries, never a wait without end. Default 60 s.
+   */
+  readonly stallTimeoutMs?: number;
 }
 
 /** Waits a 429/503 asked for (Retry-After, in ms), kept with the error it belongs to. */
@@ -52,7 +64,7 @@ const permanent = new WeakSet<SourceError>();
  * or a closed port fails the same way again, and saying so at once beats backing off for seconds.
  */
 function isTransient(error: unknown): boolean {
-  return error instanceof SourceError && !permanent.has(error) && (error.code === 'server' || error.code === 'truncated' || isNetworkLevel(error));
+  return error instanceof SourceError && !permanent.has(error) && (error.code === 'server' || error.code === 'truncated' || error.code === 'stalled' || isNetworkLevel(error));
 }
 
 const isNetworkLevel = (error: unknown): boolean => error instanceof SourceError && (error.code === 'cors' || error.code === 'unreachable');
@@ -125,8 +137,11 @@ function createRetrier(options: number | RetryOptions | undefined): Retrier {
   };
 }
 
-/** Root metadata documents, in the order they are probed: v3 (maybe consolidated), v2 consolidated, v2 group. */
-const rootMetadataKeys = ['/zarr.json', '/.zmetadata', '/.zgroup'] as const;
+/** Root metadata documents of each format: v3 (maybe consolidated); v2 consolidated, v2 group. */
+const rootMetadataOf = { 3: ['/zarr.json'], 2: ['/.zmetadata', '/.zgroup'] } as const satisfies Record<ZarrFormat, readonly AbsolutePath[]>;
+/** The order root documents are asked for: the known format's first, else v3's. */
+const rootMetadataKeys = (known: ZarrFormat | undefined): readonly { key: AbsolutePath; format: ZarrFormat }[] =>
+  (known === 2 ? ([2, 3] as const) : ([3, 2] as const)).flatMap((format) => rootMetadataOf[format].map((key) => ({ key, format })));
 
 const rangeAdvice = `Serve the store from a host that supports HTTP Range requests (static hosts, S3, GCS and nginx do; some proxies and dev servers strip Range) and, cross-origin, expose the header with Access-Control-Expose-Headers: Content-Range. ${serveAdvice}`;
 
@@ -145,11 +160,41 @@ function isAbort(error: unknown, signal: AbortSignal | undefined): boolean {
   return signal?.aborted === true || (error instanceof DOMException && error.name === 'AbortError');
 }
 
-async function send(url: string, init: RequestInit, doFetch: (r: Request) => Promise<Response>): Promise<Response> {
+/**
+ * One request's stall watchdog: `alive()` restarts the countdown (at the start, at the answer, at
+ * each piece of the body); when it runs out, the request's `signal` aborts and `stalledError` says why.
+ */
+function stallWatch(url: string, ms: number, outer: AbortSignal | undefined) {
+  const controller = new AbortController();
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let stalled = false;
+  const alive = (): void => {
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      stalled = true;
+      controller.abort();
+    }, ms);
+  };
+  alive();
+  return {
+    signal: outer ? AbortSignal.any([outer, controller.signal]) : controller.signal,
+    alive,
+    done: () => clearTimeout(timer),
+    /** The error to report instead of the abort the watchdog caused (undefined: it did not fire). */
+    stalledError: (cause: unknown): SourceError | undefined =>
+      stalled ? new SourceError('stalled', url, `${url} sent nothing for ${ms >= 1000 ? `${Math.round(ms / 1000)} s` : `${ms} ms`}: the connection or the host hung. Check the host (or a proxy in between); the read was given up rather than waited on.`, { cause }) : undefined,
+  };
+}
+
+type StallWatch = ReturnType<typeof stallWatch>;
+
+async function send(url: string, init: RequestInit, doFetch: (r: Request) => Promise<Response>, watch: StallWatch): Promise<Response> {
   try {
-    return await doFetch(new Request(url, init));
+    const response = await doFetch(new Request(url, { ...init, signal: watch.signal }));
+    watch.alive();
+    return response;
   } catch (error) {
-    throw await fetchFailure(url, error, doFetch, init.signal ?? undefined);
+    throw watch.stalledError(error) ?? (await fetchFailure(url, error, doFetch, init.signal ?? undefined));
   }
 }
 
@@ -192,11 +237,37 @@ function versionOf(response: Response): string {
   return modified ? `Last-Modified ${modified}` : '';
 }
 
-async function body(url: string, response: Response, signal: AbortSignal | undefined): Promise<Uint8Array> {
+/** The whole body, read piece by piece so that each piece tells the watchdog the transfer is alive. */
+async function readBody(response: Response, watch: StallWatch): Promise<Uint8Array> {
+  const reader = response.body?.getReader();
+  if (!reader) return new Uint8Array(await response.arrayBuffer());
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    watch.alive();
+    pieces.push(value);
+    length += value.byteLength;
+  }
+  // One piece that owns its buffer is the body as is (callers transfer its buffer to other threads).
+  if (pieces.length === 1 && pieces[0]!.byteOffset === 0 && pieces[0]!.byteLength === pieces[0]!.buffer.byteLength) return pieces[0]!;
+  const bytes = new Uint8Array(length);
+  let at = 0;
+  for (const piece of pieces) {
+    bytes.set(piece, at);
+    at += piece.byteLength;
+  }
+  return bytes;
+}
+
+async function body(url: string, response: Response, signal: AbortSignal | undefined, watch: StallWatch): Promise<Uint8Array> {
   let bytes: Uint8Array;
   try {
-    bytes = new Uint8Array(await response.arrayBuffer());
+    bytes = await readBody(response, watch);
   } catch (error) {
+    const stalled = watch.stalledError(error);
+    if (stalled) throw stalled;
     if (isAbort(error, signal)) throw new SourceError('aborted', url, `reading ${url} was aborted`, { cause: error });
     throw new SourceError('truncated', url, `The connection to ${url} broke before the whole body arrived. Retry; if it persists, check the host and any proxy in between for time or size limits.`, { cause: error });
   }
@@ -249,10 +320,25 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
   const versions = createFileVersions(url, (key) => resolveKey(base, key));
   const pin = (key: AbsolutePath, response: Response): void => versions.check(key, versionOf(response));
 
+  const stallMs = options.stallTimeoutMs ?? 60_000;
+  /** `request` under a stall watchdog of its own, stopped once it settles. */
+  async function watched<T>(href: string, signal: AbortSignal | undefined, request: (watch: StallWatch) => Promise<T>): Promise<T> {
+    const watch = stallWatch(href, stallMs, signal);
+    try {
+      return await request(watch);
+    } finally {
+      watch.done();
+    }
+  }
+
   /** A whole file: undefined on 404, a typed error on any other non-200. */
-  async function getWhole(key: AbsolutePath, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
+  function getWhole(key: AbsolutePath, signal: AbortSignal | undefined): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
     const href = resolveKey(base, key);
-    const response = await send(href, { signal }, doFetch);
+    return watched(href, signal, (watch) => getWholeWatched(key, href, signal, watch));
+  }
+
+  async function getWholeWatched(key: AbsolutePath, href: string, signal: AbortSignal | undefined, watch: StallWatch): Promise<{ bytes: Uint8Array; response: Response } | undefined> {
+    const response = await send(href, { signal }, doFetch, watch);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -267,21 +353,25 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw error;
     }
-    return { bytes: await body(href, response, signal), response };
+    return { bytes: await body(href, response, signal, watch), response };
   }
 
   async function get(key: AbsolutePath, opts?: GetOptions): Promise<Uint8Array | undefined> {
     return (await getWhole(key, joinSignals(options.signal, opts?.signal)))?.bytes;
   }
 
-  async function getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined> {
+  function getRange(key: AbsolutePath, range: RangeQuery, opts?: GetOptions): Promise<Uint8Array | undefined> {
     const href = resolveKey(base, key);
     const signal = joinSignals(options.signal, opts?.signal);
+    return watched(href, signal, (watch) => getRangeWatched(key, range, href, signal, watch));
+  }
+
+  async function getRangeWatched(key: AbsolutePath, range: RangeQuery, href: string, signal: AbortSignal | undefined, watch: StallWatch): Promise<Uint8Array | undefined> {
     const header = 'suffixLength' in range ? `bytes=-${range.suffixLength}` : `bytes=${range.offset}-${range.offset + range.length - 1}`;
     if (!('suffixLength' in range) && range.length === 0) return new Uint8Array(0);
     // No HTTP cache for ranges: Chromium can stitch cached partial (206) entries into a wrong
     // answer to concurrent range requests (seen as a corrupt shard index); the chunk cache caches.
-    const response = await send(href, { signal, headers: { Range: header }, cache: 'no-store' }, doFetch);
+    const response = await send(href, { signal, headers: { Range: header }, cache: 'no-store' }, doFetch, watch);
     if (response.status === 404) {
       await response.body?.cancel();
       return undefined;
@@ -291,7 +381,7 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       const wholeLength = Number(response.headers.get('Content-Length') ?? NaN);
       if (!('suffixLength' in range) && range.offset === 0 && wholeLength === range.length) {
         pin(key, response);
-        return body(href, response, signal);
+        return body(href, response, signal, watch);
       }
       await response.body?.cancel();
       throw new SourceError('range-unsupported', href, `${href} ignored the Range header (${header}) and answered 200 with the whole file; reading on would return wrong data. ${rangeAdvice}`);
@@ -321,7 +411,7 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
       await response.body?.cancel();
       throw error;
     }
-    const bytes = await body(href, response, signal);
+    const bytes = await body(href, response, signal, watch);
     const expected = contentRange.end - contentRange.start + 1;
     const wanted = 'suffixLength' in range ? Math.min(range.suffixLength, contentRange.total ?? Infinity) : range.length;
     if (bytes.length !== expected || expected < Math.min(wanted, (contentRange.total ?? Infinity) - expectStart)) {
@@ -336,7 +426,9 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
   // (a 404 is an error line in the browser's console).
   const absent = new Set<AbsolutePath>();
   let validator = '';
-  for (const key of rootMetadataKeys) {
+  let zarrFormat: ZarrFormat | undefined;
+  const probes = rootMetadataKeys(options.zarrFormat);
+  for (const { key, format } of probes) {
     const found = await withRetries(options.signal, async () => {
       const whole = await getWhole(key, options.signal);
       return whole && { bytes: whole.bytes, validator: validatorOf(whole.response, whole.bytes) };
@@ -347,13 +439,14 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     }
     rootMetadata.set(key, found.bytes);
     validator = found.validator;
+    zarrFormat = format;
     break;
   }
   if (rootMetadata.size === 0) {
     throw new SourceError(
       'not-found',
       url,
-      `No AnnData store at ${url}: the server answered 404 Not Found for each of ${rootMetadataKeys.map((k) => k.slice(1)).join(', ')}, so no zarr store starts there. Check the path: it must point at the store's root folder (the one holding zarr.json or .zgroup), e.g. https://host/atlas.zarr.`,
+      `No AnnData store at ${url}: the server answered 404 Not Found for each of ${probes.map((p) => p.key.slice(1)).join(', ')}, so no zarr store starts there. Check the path: it must point at the store's root folder (the one holding zarr.json or .zgroup), e.g. https://host/atlas.zarr.`,
     );
   }
 
@@ -362,6 +455,7 @@ export async function openHttpStore(url: string, options: HttpStoreOptions = {})
     validator,
     versions,
     rootMetadata,
+    zarrFormat,
     get: (key, opts) => {
       const cached = rootMetadata.get(key);
       if (cached) return Promise.resolve(cached);

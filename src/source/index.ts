@@ -8,17 +8,18 @@ import { encodingOf } from './encodings.ts';
 import { SourceError } from './errors.ts';
 import type { H5TreeOptions } from './h5-tree.ts';
 import { openHttpStore, type RetryOptions } from './http-store.ts';
-import { withConcurrencyLimit, type SourceStore } from './store.ts';
+import { withConcurrencyLimit, type SourceStore, type ZarrFormat } from './store.ts';
 import type { AnnDataSource } from './types.ts';
 import { openZarrTree } from './zarr-tree.ts';
 import { blobReader, isZip, openZipStore, urlReader } from './zip-store.ts';
 
-export type { SourceStore } from './store.ts';
+export type { SourceStore, ZarrFormat } from './store.ts';
 export { SourceError, isSourceError, type SourceErrorCode } from './errors.ts';
 export type * from './types.ts';
 
 /** A URL string or a local path (Node), `{ url }`, `{ path }` (Node), `{ opfs: name }` (a local copy saved in the browser), or a File/Blob (.h5ad or .zarr.zip, browser). */
-export type SourceInput = string | { readonly url: string } | { readonly path: string } | { readonly opfs: string } | Blob;
+/** A URL given as an object may say its zarr format, when known, so that opening it asks for no missing root document. */
+export type SourceInput = string | { readonly url: string; readonly zarrFormat?: ZarrFormat } | { readonly path: string } | { readonly opfs: string } | Blob;
 
 export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   /** Most requests (or file reads) in flight at once per source. Default 8. */
@@ -35,13 +36,13 @@ export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   readonly createWorker?: () => Worker;
 }
 
-type Resolved = { kind: 'url'; url: string } | { kind: 'path'; path: string } | { kind: 'opfs'; name: string } | { kind: 'blob'; blob: Blob };
+type Resolved = { kind: 'url'; url: string; zarrFormat?: ZarrFormat } | { kind: 'path'; path: string } | { kind: 'opfs'; name: string } | { kind: 'blob'; blob: Blob };
 
 const isNode = typeof process !== 'undefined' && typeof process.versions?.node === 'string' && typeof document === 'undefined';
 
 function resolveInput(input: SourceInput): Resolved {
   if (typeof Blob !== 'undefined' && input instanceof Blob) return { kind: 'blob', blob: input };
-  if (typeof input === 'object' && 'url' in input) return { kind: 'url', url: input.url };
+  if (typeof input === 'object' && 'url' in input) return { kind: 'url', url: input.url, zarrFormat: input.zarrFormat };
   if (typeof input === 'object' && 'path' in input) return { kind: 'path', path: input.path };
   if (typeof input === 'object' && 'opfs' in input) return { kind: 'opfs', name: input.opfs };
   const text = input as string;
@@ -68,9 +69,9 @@ function stackStore(base: SourceStore, options: OpenSourceOptions): SourceStore 
 
 /** Opens AnnData zarr (or an annbatch pre-shuffled collection of them) from a store. */
 export async function openZarrSource(base: SourceStore, options: OpenSourceOptions = {}): Promise<AnnDataSource> {
-  const tree = await openZarrTree(stackStore(base, options));
-  if (encodingOf(tree) === 'annbatch-preshuffled') return openCollection(tree, base.label, options);
-  return openAnnData(tree, base.label, options);
+  const { root, zarrFormat } = await openZarrTree(stackStore(base, options), base.zarrFormat);
+  const source = encodingOf(root) === 'annbatch-preshuffled' ? await openCollection(root, base.label, options) : await openAnnData(root, base.label, options);
+  return Object.assign(source, { zarrFormat });
 }
 
 /** Node-only code (node:fs, h5wasm/node), imported through a variable so browser bundlers do not follow it. */
@@ -92,7 +93,7 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
         const { reader, validator } = await urlReader(resolved.url, fetch);
         return openZarrSource(await openZipStore(reader, resolved.url, validator), options);
       }
-      return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries }), options);
+      return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries, zarrFormat: resolved.zarrFormat }), options);
     }
     case 'path': {
       if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);

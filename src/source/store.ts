@@ -24,7 +24,14 @@ export interface SourceStore extends AsyncReadable {
    * The chunk cache pins the versions of the entries it serves here too.
    */
   readonly versions?: FileVersions;
+  /**
+   * The zarr format of the store's root, when opening it already found out (HTTP fetches a root
+   * document to open): the tree then reads that format without asking for the other one's.
+   */
+  readonly zarrFormat?: ZarrFormat;
 }
+
+export type ZarrFormat = 2 | 3;
 
 export interface FileVersions {
   /** The version pinned for `key`, if it was seen. */

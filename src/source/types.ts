@@ -1,5 +1,6 @@
 // The one interface over every way AnnData arrives (remote zarr, local zarr, dropped .h5ad, Node path).
 // The loader, the kernels and the app depend only on these types, never on a reader's internals.
+import type { ZarrFormat } from './store.ts';
 
 /** Half-open row range [start, end) of the AnnData's obs axis. */
 export interface RowRun {
@@ -104,6 +105,8 @@ export interface AnnDataSource {
   readonly obsColumns: readonly ObsColumnInfo[];
   /** obs columns present in the file that cannot be read (absent: none, or the source cannot tell). */
   readonly unreadableObsColumns?: readonly UnreadableColumnInfo[];
+  /** A zarr store's format (absent for .h5ad): pass it with the URL to open the store again without probing. */
+  readonly zarrFormat?: ZarrFormat;
   varNames(): Promise<string[]>;
   /** obs index (cell names). Optional so sources without names (synthetic, in-memory) still fit. */
   obsNames?(): Promise<string[]>;

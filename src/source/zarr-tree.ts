@@ -9,7 +9,7 @@ import { ensureFloat16Array } from './float16.ts';
 import * as zarr from 'zarrita';
 import { installCheckedCodecs, verifyCrc32c } from './checked-codecs.ts';
 import { SourceError } from './errors.ts';
-import type { AbsolutePath, GetOptions, RangeQuery, SourceStore } from './store.ts';
+import type { AbsolutePath, GetOptions, RangeQuery, SourceStore, ZarrFormat } from './store.ts';
 import { joinPath, type ArrayNode, type ArrayValues, type Attrs, type GroupNode, type TreeNode } from './tree.ts';
 import { arrayLayout, coordsOfKey, firstMissingInnerChunk, type ArrayLayout } from './zarr-layout.ts';
 import { rowRunReader } from './zarr-row-runs.ts';
@@ -191,11 +191,12 @@ const sparseEncodings = new Set(['csr_matrix', 'csc_matrix']);
 const decodeJson = (bytes: Uint8Array): unknown => JSON.parse(new TextDecoder().decode(bytes));
 
 /**
- * The store's zarr format, from its root documents (v3 zarr.json first), and the metadata keys its
- * consolidated metadata lists (undefined when it has none, or none zarrita reads).
+ * The store's zarr format, from its root documents (v3 zarr.json first, unless the store already
+ * knows it is v2), and the metadata keys its consolidated metadata lists (undefined when it has
+ * none, or none zarrita reads).
  */
-async function rootFormat(store: SourceStore): Promise<{ format: 'v2' | 'v3'; known?: Set<string> }> {
-  const v3 = await store.get('/zarr.json');
+async function rootFormat(store: SourceStore, known: ZarrFormat | undefined): Promise<{ format: 'v2' | 'v3'; known?: Set<string> }> {
+  const v3 = known === 2 ? undefined : await store.get('/zarr.json');
   if (v3) {
     const doc = decodeJson(v3) as { consolidated_metadata?: { metadata?: Record<string, unknown> } };
     const listed = doc.consolidated_metadata?.metadata;
@@ -220,7 +221,8 @@ function onlyListedMetadata(inner: zarr.AsyncReadable, known: ReadonlySet<string
   };
 }
 
-export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
+/** The store's root group, and the zarr format it is in. `knownFormat`: what the store found out while opening. */
+export async function openZarrTree(store: SourceStore, knownFormat?: ZarrFormat): Promise<{ root: GroupNode; zarrFormat: ZarrFormat }> {
   installCheckedCodecs();
   await ensureFloat16Array();
   const label = store.label;
@@ -228,7 +230,7 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
   let listing: Listing | undefined;
   let format: 'v2' | 'v3';
   try {
-    const root = await rootFormat(store);
+    const root = await rootFormat(store, knownFormat);
     format = root.format;
     if (root.known) {
       const consolidated = await zarr.withConsolidatedMetadata(store, { format }).catch((error: unknown) => {
@@ -324,5 +326,5 @@ export async function openZarrTree(store: SourceStore): Promise<GroupNode> {
 
   const top = await open('');
   if (!top || top.kind !== 'group') throw new SourceError('malformed', label, `${label} has no zarr group at its root; an AnnData store is a group.`);
-  return top;
+  return { root: top, zarrFormat: format === 'v3' ? 3 : 2 };
 }

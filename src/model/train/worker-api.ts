@@ -9,7 +9,7 @@ import { gpuHighlyVariableGenes } from '../../gpu/hvg.ts';
 import { cacheSettings, spawnReadWorker } from '../../loader/read-workers.ts';
 import { defaultWorkerCount, openPooledReader, type PooledReader } from '../../loader/pooled-reader.ts';
 import { meteredReader, type ReadMeter } from '../../loader/read-meter.ts';
-import type { CacheSettings } from '../../loader/read-worker.ts';
+import type { CacheSettings, ReadWorkerInput } from '../../loader/read-worker.ts';
 import { sourceRowReader } from '../../loader/row-reader.ts';
 import type { TransferStats } from '../../loader/transfer.ts';
 import { openSource } from '../../source/index.ts';
@@ -26,7 +26,7 @@ import type { EpochRecord, StopReason, TrainingEvent } from './train.ts';
 import type { TrvaeConfig } from '../trvae/config.ts';
 
 /** A URL (zarr over HTTP), an OPFS copy, or a dropped .h5ad. */
-export type TrainingSourceInput = string | Blob | { readonly opfs: string };
+export type TrainingSourceInput = ReadWorkerInput | Blob;
 
 export interface TrainWorkerRequest {
   readonly source: TrainingSourceInput;
