@@ -24,6 +24,8 @@ export type SourceErrorCode =
   | 'server'
   /** A body shorter than announced, or a dropped connection. */
   | 'truncated'
+  /** A request got no byte (no answer, or no more of the body) for the stall timeout: the connection or the host hung. */
+  | 'stalled'
   /** An encoding this reader does not know or cannot read (unknown encoding-type, csc X, an HDF5 filter). */
   | 'encoding'
   /** The data contradicts itself: indptr not monotone, indices out of range, missing arrays, not HDF5. */
