@@ -51,6 +51,10 @@ const runs = new Map<string, PageRun[]>();
 try {
   const page = await browser.newPage();
   page.setDefaultTimeout(0);
+  // What the page and its workers say goes to this log: a failure in a worker is seen, not a silent stall.
+  page.on('pageerror', (error) => console.log(`  page error: ${error.message}`));
+  page.on('console', (message) => void (['error', 'warning'].includes(message.type()) || message.text().startsWith('loader-browser: ') ? console.log(`  page ${message.type()}: ${message.text()}`) : undefined));
+  page.on('worker', (worker) => worker.on('close', () => console.log(`  worker closed: ${worker.url()}`)));
   const origin = vite.resolvedUrls?.local[0];
   if (!origin) throw new Error('the Vite server did not report its URL');
   // tsx keeps function names with an `__name` helper, which the function sent to the page lacks
@@ -76,7 +80,14 @@ try {
             let cells = 0;
             let last = { networkBytes: 0, cacheBytes: 0 };
             const start = performance.now();
-            for await (const b of loader.epoch(req.variant === 'c' ? 1 : 0, { onProgress: (p) => (last = p) })) cells += b.nRows;
+            let shown = start;
+            for await (const b of loader.epoch(req.variant === 'c' ? 1 : 0, { onProgress: (p) => (last = p) })) {
+              cells += b.nRows;
+              if (performance.now() - shown > 15_000) {
+                shown = performance.now();
+                console.log(`loader-browser: ${cells} cells after ${((shown - start) / 1000).toFixed(0)} s`);
+              }
+            }
             return { cells, seconds: (performance.now() - start) / 1000, networkBytes: last.networkBytes, cacheBytes: last.cacheBytes };
           } finally {
             await loader.clearCache();

@@ -9,7 +9,7 @@
 // --render-only: rewrite the report from the JSON already in bench-results/.
 // Benchmarks not run this time but with JSON from an earlier run are shown as such, with its date.
 
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, readFile, writeFile } from 'node:fs/promises';
 import { loadavg } from 'node:os';
@@ -58,19 +58,36 @@ interface StepRun {
   readonly name: string;
   readonly command: string;
   readonly seconds: number;
-  readonly exitCode: number | null;
+  /** The exit code, or the signal that ended it (e.g. SIGTERM for a run stopped by hand). */
+  readonly exit: string;
+  readonly date: string;
+  /** The commit it ran (with "+changes" when the work tree differed from it). */
+  readonly commit: string;
+  /** The `npm run bench` invocation it was part of. */
+  readonly invocation: string;
 }
+
+const invocation = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
+const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
+const commit = `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
 
 function runBench(bench: Bench, args: readonly string[]): Promise<StepRun> {
   const command = `npx tsx ${bench.script} ${args.join(' ')}`.trim();
   console.log(`\n=== ${bench.name}: ${command}`);
+  const date = new Date().toISOString();
   const started = performance.now();
+  const run = (exit: string): StepRun => ({ name: bench.name, command, seconds: (performance.now() - started) / 1000, exit, date, commit, invocation });
   return new Promise((resolve) => {
     const child = spawn(process.execPath, ['--import', 'tsx', bench.script, ...args], { stdio: 'inherit' });
-    child.on('close', (code) => resolve({ name: bench.name, command, seconds: (performance.now() - started) / 1000, exitCode: code }));
-    child.on('error', () => resolve({ name: bench.name, command, seconds: (performance.now() - started) / 1000, exitCode: null }));
+    child.on('close', (code, signal) => resolve(run(code === null ? String(signal) : String(code))));
+    child.on('error', (error) => resolve(run(`not started (${error.message})`)));
   });
 }
+
+// Each benchmark's latest run by this runner, kept across invocations, so that a partial re-run
+// (--only) keeps the record of what the full run measured.
+const runsLogPath = 'bench-results/bench-runs.json';
+const runsLog: Record<string, StepRun> = existsSync(runsLogPath) ? (JSON.parse(await readFile(runsLogPath, 'utf8')) as Record<string, StepRun>) : {};
 
 const startedAt = new Date();
 const loadAtStart = loadavg();
@@ -82,7 +99,11 @@ if (!renderOnly) {
     if (only && !only.includes(bench.name)) continue;
     const args = quick ? bench.quick : bench.full;
     if (!args) continue;
-    runs.push(await runBench(bench, args));
+    const run = await runBench(bench, args);
+    runs.push(run);
+    runsLog[bench.name] = run;
+    await mkdir('bench-results', { recursive: true });
+    await writeFile(runsLogPath, `${JSON.stringify(runsLog, null, 2)}\n`);
   }
 }
 const totalSeconds = runs.reduce((a, r) => a + r.seconds, 0);
@@ -186,15 +207,20 @@ const adapterLine = probedAdapter ? `${probedAdapter} (probed ${String(webgpuRun
 const sections: string[] = [];
 sections.push(`# Benchmarks\n\nWritten by \`bench/report.ts\` from the JSON in bench-results/ (do not edit by hand; every figure comes from a run of the committed code).`);
 sections.push(
-  `\n## This report\n\n- Command: \`npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}\`\n- Date: ${startedAt.toISOString()}\n` +
+  `\n## This report\n\n- Command: \`${invocation}\`\n- Date: ${startedAt.toISOString()}\n` +
     `- Machine: ${machine.cpu}, ${machine.cores} cores, ${machine.memoryGiB} GiB memory, ${machine.os}, Node ${machine.node}\n` +
     `- WebGPU adapter (headless Chromium): ${adapterLine}\n` +
     `- Load average at start: ${loadAtStart.map((l) => l.toFixed(1)).join(' ')} (a shared machine: other processes ran alongside; times are wall-clock)\n` +
     `- ONNX Runtime backend in Node: ${backend} (onnxruntime-node ${ortVersion}; TRVAE_ORT_NODE=off selects ORT-web WASM)`,
 );
-if (runs.length) {
-  sections.push(`\nBenchmarks run for this report (${formatNumber(totalSeconds)} s in all):\n`);
-  sections.push(markdownTable(['benchmark', 'command', 'exit code', 'seconds'], runs.map((r) => [r.name, `\`${r.command}\``, String(r.exitCode), formatNumber(r.seconds)])));
+const latest = benches.map((b) => runsLog[b.name]).filter((r): r is StepRun => r !== undefined);
+if (latest.length) {
+  const fullSeconds = latest.filter((r) => !r.invocation.includes('--quick')).reduce((a, r) => a + r.seconds, 0);
+  sections.push(
+    `\nThe latest run of each benchmark by this runner (${runsLogPath}; this invocation ran ${runs.length ? `${runs.length}, ${formatNumber(totalSeconds)} s` : 'none'}).` +
+      ` The full runs' parts add up to ${formatNumber(fullSeconds)} s (${(fullSeconds / 3600).toFixed(1)} h):\n`,
+  );
+  sections.push(markdownTable(['benchmark', 'command', 'run by', 'date', 'commit', 'exit', 'seconds'], latest.map((r) => [r.name, `\`${r.command}\``, `\`${r.invocation}\``, r.date, r.commit, r.exit, formatNumber(r.seconds)])));
 }
 
 let svgWritten = false;
@@ -202,12 +228,15 @@ let loaderSvgWritten = false;
 for (const bench of benches) {
   const data = await readJson(bench.json);
   const run = runs.find((r) => r.name === bench.name);
+  const logged = runsLog[bench.name];
   sections.push(`\n## ${bench.name}: ${bench.what}\n`);
   if (!data) {
-    sections.push(run ? `Run failed (exit code ${run.exitCode}); no ${bench.json}.` : `Not run (\`npx tsx ${bench.script}\` writes ${bench.json}).`);
+    sections.push(run ? `Run failed (exit ${run.exit}); no ${bench.json}.` : `Not run (\`npx tsx ${bench.script}\` writes ${bench.json}).`);
     continue;
   }
-  const origin = run ? (run.exitCode === 0 ? `Run for this report: \`${run.command}\`.` : `**This report's run failed (exit code ${run.exitCode}); the JSON below is from an earlier run.**`) : `Not run for this report: ${bench.json} from an earlier run${typeof data.date === 'string' ? ` (${data.date})` : ''}, of the code at that time.`;
+  const origin = run ? (run.exit === '0' ? `Run for this report: \`${run.command}\`.` : `**This report's run failed (exit ${run.exit}); the JSON below is from an earlier run.**`) : logged?.exit === '0'
+      ? `Not run for this report: from \`${logged.command}\` on ${logged.date} (commit ${logged.commit}, part of \`${logged.invocation}\`).`
+      : `Not run for this report: ${bench.json} from an earlier run${typeof data.date === 'string' ? ` (${data.date})` : ''}, of the code at that time.`;
   sections.push(origin + '\n');
   if (bench.name === 'evaluate') {
     await mkdir('docs/bench', { recursive: true });
