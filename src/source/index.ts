@@ -32,6 +32,8 @@ export interface OpenSourceOptions extends AnnDataOpenOptions, H5TreeOptions {
   readonly fetch?: (request: Request) => Promise<Response>;
   /** HTTP: retries of a 5xx/429/408, an unreachable host or a cut body — extra attempts per request (default 8), or a RetryOptions with the store-wide budget (default 50), backoff and Retry-After limit. */
   readonly retries?: number | RetryOptions;
+  /** HTTP: a request with no byte for this long counts as a dropped connection (retried, then a 'stalled' error). Default 60 s. */
+  readonly stallTimeoutMs?: number;
   /** Starts the .h5ad worker for a File/Blob (default: the bundled workers/h5ad.worker.ts). */
   readonly createWorker?: () => Worker;
 }
@@ -88,12 +90,12 @@ export async function openSource(input: SourceInput, options: OpenSourceOptions 
           `${resolved.url} is an .h5ad file; over HTTP only zarr stores can be read lazily. Download it and drop the file on the page, or convert it once in Python: anndata.read_h5ad(path).write_zarr('data.zarr'), or with npx trvae-web convert in.h5ad out.zarr.`,
         );
       }
-      const { signal, fetch, retries } = options;
+      const { signal, fetch, retries, stallTimeoutMs } = options;
       if (/\.zip(\?|#|$)/i.test(resolved.url)) {
         const { reader, validator } = await urlReader(resolved.url, fetch);
         return openZarrSource(await openZipStore(reader, resolved.url, validator), options);
       }
-      return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries, zarrFormat: resolved.zarrFormat }), options);
+      return openZarrSource(await openHttpStore(resolved.url, { signal, fetch, retries, stallTimeoutMs, zarrFormat: resolved.zarrFormat }), options);
     }
     case 'path': {
       if (!isNode) throw new SourceError('invalid-argument', resolved.path, `A local path (${resolved.path}) can only be opened in Node; in the browser pass a File or a URL.`);
