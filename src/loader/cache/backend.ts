@@ -34,10 +34,37 @@ type SyncHandle = {
 };
 type SyncCapableFileHandle = FileSystemFileHandle & { createSyncAccessHandle?: (options?: { mode?: string }) => Promise<SyncHandle> };
 
+/**
+ * How long one OPFS call may stay pending before it counts as failed. Chromium can leave one
+ * pending for good: seen as sync access handles never created, while other workers of the page
+ * read and wrote entries of the same folder, which stalled a cold epoch with idle CPU. A cache
+ * must never hang a read: a read that times out is a miss, a write a skipped write.
+ */
+export const opfsCallTimeoutMs = 20_000;
+
+/** `promise`, or a TimeoutError after `ms`; `onLate` receives a value that arrives after that (to close a handle). */
+function withinTimeout<T>(ms: number, what: string, promise: Promise<T>, onLate?: (value: T) => void): Promise<T> {
+  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timedOut = false;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      timedOut = true;
+      const error = new DOMException(`OPFS ${what} did not finish within ${ms / 1000} s`, 'TimeoutError');
+      console.warn(`${error.message}; the chunk cache goes on without it`);
+      reject(error);
+    }, ms);
+  });
+  promise.then((value) => void (timedOut && onLate?.(value)), () => {});
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}
+
+const closeLate = (access: SyncHandle): void => access.close();
+
 const inDedicatedWorker = typeof self !== 'undefined' && typeof (self as { importScripts?: unknown }).importScripts === 'function' && typeof document === 'undefined';
 
-/** An OPFS directory (default: <origin root>/trvae-cache). */
-export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend> {
+/** An OPFS directory (default: <origin root>/trvae-cache). `callTimeoutMs`: see opfsCallTimeoutMs. */
+export async function opfsBackend(dirName = 'trvae-cache', { callTimeoutMs = opfsCallTimeoutMs }: { readonly callTimeoutMs?: number } = {}): Promise<CacheBackend> {
+  const within = <T>(what: string, promise: Promise<T>, onLate?: (value: T) => void): Promise<T> => withinTimeout(callTimeoutMs, what, promise, onLate);
   const root = await navigator.storage.getDirectory();
   const dir = await root.getDirectoryHandle(dirName, { create: true });
   const useSync = inDedicatedWorker;
@@ -56,10 +83,10 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
     async read(name) {
       // any failure (missing, removed meanwhile by another worker, locked) is a cache miss
       try {
-        const handle = (await dir.getFileHandle(name)) as SyncCapableFileHandle;
+        const handle = (await within(`opening ${name}`, dir.getFileHandle(name))) as SyncCapableFileHandle;
         if (useSync && handle.createSyncAccessHandle) {
           // read-only handles do not take the exclusive lock, so several workers can read one entry
-          const access = await handle.createSyncAccessHandle({ mode: 'read-only' }).catch(() => undefined);
+          const access = await within(`a read handle on ${name}`, handle.createSyncAccessHandle({ mode: 'read-only' }), closeLate).catch(() => undefined);
           if (access) {
             try {
               const bytes = new Uint8Array(access.getSize());
@@ -70,15 +97,15 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
             }
           }
         }
-        return new Uint8Array(await (await handle.getFile()).arrayBuffer());
+        return new Uint8Array(await within<ArrayBuffer>(`reading ${name}`, handle.getFile().then((file) => file.arrayBuffer())));
       } catch {
         return undefined;
       }
     },
     async write(name, bytes) {
-      const handle = (await dir.getFileHandle(name, { create: true })) as SyncCapableFileHandle;
+      const handle = (await within(`creating ${name}`, dir.getFileHandle(name, { create: true }))) as SyncCapableFileHandle;
       if (useSync && handle.createSyncAccessHandle) {
-        const access = await handle.createSyncAccessHandle();
+        const access = await within(`a write handle on ${name}`, handle.createSyncAccessHandle(), closeLate);
         try {
           access.truncate(0);
           const written = access.write(bytes, { at: 0 });
@@ -89,12 +116,11 @@ export async function opfsBackend(dirName = 'trvae-cache'): Promise<CacheBackend
         }
         return;
       }
-      const writable = await handle.createWritable();
-      await writable.write(bytes as Uint8Array<ArrayBuffer>);
-      await writable.close();
+      const writable = await within(`a writable on ${name}`, handle.createWritable(), (late) => void late.abort().catch(() => {}));
+      await within(`writing ${name}`, writable.write(bytes as Uint8Array<ArrayBuffer>).then(() => writable.close()));
     },
     async remove(name) {
-      await dir.removeEntry(name).catch(() => {});
+      await within(`removing ${name}`, dir.removeEntry(name)).catch(() => {});
     },
     async estimate() {
       const e = await navigator.storage.estimate();
