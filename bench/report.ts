@@ -61,7 +61,7 @@ interface StepRun {
   /** The exit code, or the signal that ended it (e.g. SIGTERM for a run stopped by hand). */
   readonly exit: string;
   readonly date: string;
-  /** The commit it ran (with "+changes" when the work tree differed from it). */
+  /** The commit it ran (with "+changes" when the work tree's code differed from it; results do not count). */
   readonly commit: string;
   /** The `npm run bench` invocation it was part of. */
   readonly invocation: string;
@@ -69,7 +69,7 @@ interface StepRun {
 
 const invocation = `npm run bench${argv.length ? ` -- ${argv.join(' ')}` : ''}`;
 const git = (...args: string[]) => spawnSync('git', args, { encoding: 'utf8' }).stdout?.trim() ?? '';
-const commit = `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${git('status', '--porcelain', '--untracked-files=no') ? '+changes' : ''}`;
+const commit = `${git('rev-parse', '--short', 'HEAD') || 'unknown'}${git('status', '--porcelain', '--untracked-files=no', '--', '.', ':!bench-results', ':!BENCHMARKS.md', ':!docs/bench') ? '+changes' : ''}`;
 
 function runBench(bench: Bench, args: readonly string[]): Promise<StepRun> {
   const command = `npx tsx ${bench.script} ${args.join(' ')}`.trim();
