@@ -120,6 +120,9 @@ async function openSimulation(stores: SimulationStores, nCells: number, nGenes: 
   return store.open();
 }
 
+/** The held-out cell types a protocol run covers: the ones asked for, else every type of the simulator. */
+export const heldOutTypes = (cellTypes: readonly string[] | undefined): readonly string[] => cellTypes ?? defaultCellTypes.map((t) => t.name);
+
 export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]> {
   const log = options.onLog ?? (() => {});
   const methods = options.methods ?? methodNames;
@@ -132,7 +135,7 @@ export async function runProtocol(options: ProtocolOptions): Promise<RunRecord[]
       try {
         // Every gene is a model gene (genes = nGenes), so one load of the inputs serves every run.
         let data: SimulatedData | undefined;
-        const typeNames = options.cellTypes ?? defaultCellTypes.map((t) => t.name);
+        const typeNames = heldOutTypes(options.cellTypes);
         for (const cellType of typeNames) {
           const holdout = `${cellType}:stimulated`;
           const base: TrainingOptions = { ...defaultTrainingOptions, conditionKey: 'condition', cellTypeKey: 'cell_type', holdout, genes: options.nGenes, seed, ...options.training };

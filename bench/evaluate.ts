@@ -26,13 +26,12 @@ import { loadavg } from 'node:os';
 import { dirname } from 'node:path';
 import { cpuBackend, resolveBackend, setCpuThreads } from '../src/model/runtime.ts';
 import { defaultTrainingOptions } from '../src/model/options.ts';
-import { methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ProtocolOptions, type RunRecord, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
+import { heldOutTypes, methodNames, runProtocol, scoreKeys, summarize, verdicts, type MethodName, type ProtocolOptions, type RunRecord, type ScoreKey, type SummaryRow } from './evaluate-protocol.ts';
 import { withBenchPage } from './bench-page.ts';
 import { temporaryStores } from './evaluate-stores.ts';
 import type { WebGpuEvaluation } from './evaluate-webgpu.ts';
 import { machineDescription } from './report-machine.ts';
 import { runUnitsInChildren } from './unit-jobs.ts';
-import { defaultCellTypes } from '../src/model/perturbation-sim.ts';
 
 const argv = process.argv.slice(2);
 const flag = (name: string) => {
@@ -92,7 +91,7 @@ if (webgpu) {
   }
   records = result.records;
 } else if (jobs > 1) {
-  const units = seeds.flatMap((seed) => (cellTypes ?? defaultCellTypes.map((t) => t.name)).map((type) => ['--cells', String(nCells), '--genes', String(nGenes), '--seed', String(seed), '--types', type, '--methods', methods.join(','), '--steps', String(steps)]));
+  const units = seeds.flatMap((seed) => heldOutTypes(cellTypes).map((type) => ['--cells', String(nCells), '--genes', String(nGenes), '--seed', String(seed), '--types', type, '--methods', methods.join(','), '--steps', String(steps)]));
   records = (await runUnitsInChildren('bench/evaluate.ts', units, jobs)).flatMap((unit) => unit.records as unknown as RunRecord[]);
 } else {
   records = await runProtocol({ ...protocol, stores: await temporaryStores(), onLog: (line) => console.log(`  ${line}`) });

@@ -1,7 +1,7 @@
 // Opens a store the way the loader reads it fastest: X through a pool of read workers, each with
 // its own source and the chunk cache under it; metadata and obs through this thread's own source,
 // over the same cache. Used by the loader worker (page-facing API) and the training worker.
-import { openSource } from '../source/index.ts';
+import { openSource, withZarrFormat } from '../source/index.ts';
 import type { AnnDataSource } from '../source/types.ts';
 import { withChunkCache, withTransferCounting } from './cache/cached-store.ts';
 import type { ChunkCache, ChunkCacheStats } from './cache/chunk-cache.ts';
@@ -50,13 +50,6 @@ function sumStats(all: readonly ChunkCacheStats[]): ChunkCacheStats | null {
   };
 }
 
-/** A URL with the zarr format this thread's source found: the workers open it without probing for the other format. */
-function withFormat(input: ReadWorkerInput, source: AnnDataSource): ReadWorkerInput {
-  if (!source.zarrFormat) return input;
-  if (typeof input === 'string') return /^https?:\/\//i.test(input) ? { url: input, zarrFormat: source.zarrFormat } : input;
-  return 'url' in input ? { ...input, zarrFormat: source.zarrFormat } : input;
-}
-
 export async function openPooledReader(input: ReadWorkerInput, options: PooledReaderOptions): Promise<PooledReader> {
   const { workers } = options;
   // a store already in OPFS is not cached there a second time
@@ -80,7 +73,8 @@ export async function openPooledReader(input: ReadWorkerInput, options: PooledRe
   let pool: WorkerPool;
   try {
     pool = await openWorkerPool({
-      input: withFormat(input, source),
+      // with the format this thread's source found, so the workers probe for no other format's root
+      input: withZarrFormat(input, source.zarrFormat),
       size: workers,
       open: { cache: share },
       spawn: () => {

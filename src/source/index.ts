@@ -54,6 +54,12 @@ function resolveInput(input: SourceInput): Resolved {
   return { kind: 'path', path: text };
 }
 
+/** `input` as a URL that says its zarr format when it is a URL (so it opens again without probing), else as it is. */
+export function withZarrFormat<T extends SourceInput>(input: T, zarrFormat: ZarrFormat | undefined): T | { readonly url: string; readonly zarrFormat: ZarrFormat } {
+  const resolved = resolveInput(input);
+  return zarrFormat && resolved.kind === 'url' ? { url: resolved.url, zarrFormat } : input;
+}
+
 /** The store stack under zarrita: base → concurrency limit → range coalescing → caller's wrapper. */
 function stackStore(base: SourceStore, options: OpenSourceOptions): SourceStore {
   const limited = withConcurrencyLimit(base, options.concurrency ?? 8);
