@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { Blosc } from 'numcodecs';
 import { describe, expect, it } from 'vitest';
@@ -5,27 +6,44 @@ import * as zarr from 'zarrita';
 import { openSource } from '../../source/index.ts';
 import { openLoader } from '../loader.ts';
 import { createRng } from '../../random.ts';
-import { decodeBloscLz4, installFastBlosc, unshuffle } from './blosc.ts';
+import { bloscKernels, defaultBloscKernels, type BloscKernelsKind } from './blosc-kernels.ts';
+import { decodeBloscLz4, installFastBlosc } from './blosc.ts';
+import { unshuffle } from './unshuffle.ts';
+
+const kinds: BloscKernelsKind[] = ['wasm', 'js'];
+const hasClang = (() => {
+  try {
+    execFileSync('clang', ['--version'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+})();
+const kernels = (kind: BloscKernelsKind) => bloscKernels(kind)!;
 
 describe('blosc-lz4 decoder', () => {
-  it('decodes what numcodecs (c-blosc) encodes, byte for byte, for many shapes of data', async () => {
+  it('runs its blocks in wasm in Node (the fast path is the one tested and measured)', () => {
+    expect(defaultBloscKernels().kind).toBe('wasm');
+  });
+
+  it.each(kinds)('decodes what numcodecs (c-blosc) encodes, byte for byte, for many shapes of data (%s kernels)', async (kind) => {
     const rng = createRng(17);
     for (const shuffle of [0, 1]) {
       const codec = Blosc.fromConfig({ id: 'blosc', cname: 'lz4', clevel: 3, shuffle: shuffle as never, blocksize: 0 });
       for (const size of [0, 1, 3, 17, 1000, 4096, 65537, 262144 + 5, 1_500_001]) {
         const bytes = new Uint8Array(size);
-        const kind = rng.int(3);
-        for (let i = 0; i < size; i++) bytes[i] = kind === 0 ? rng.int(256) : kind === 1 ? (i % 7) * 3 : rng.next() < 0.9 ? 0 : rng.int(4);
+        const dataKind = rng.int(3);
+        for (let i = 0; i < size; i++) bytes[i] = dataKind === 0 ? rng.int(256) : dataKind === 1 ? (i % 7) * 3 : rng.next() < 0.9 ? 0 : rng.int(4);
         const encoded = await codec.encode(bytes);
-        const decoded = decodeBloscLz4(encoded);
-        expect(decoded, `size ${size}, shuffle ${shuffle}, kind ${kind}`).toBeDefined();
+        const decoded = decodeBloscLz4(encoded, undefined, kernels(kind));
+        expect(decoded, `size ${size}, shuffle ${shuffle}, data ${dataKind}`).toBeDefined();
         expect(decoded!.length).toBe(size);
         expect(Buffer.from(decoded!).equals(Buffer.from(bytes))).toBe(true);
       }
     }
   });
 
-  it('unshuffles elements of 1, 2, 4 and 8 bytes, at aligned and unaligned offsets, with a tail', () => {
+  it('unshuffles elements of 1, 2, 4 and 8 bytes, at aligned and unaligned offsets, with a tail (TypeScript)', () => {
     const rng = createRng(3);
     for (const typesize of [1, 2, 4, 8]) {
       for (const at of [0, 1, 2, 4]) {
@@ -40,6 +58,38 @@ describe('blosc-lz4 decoder', () => {
         expect(Buffer.from(dst.subarray(at, at + size)).equals(Buffer.from(plain)), `typesize ${typesize}, at ${at}`).toBe(true);
       }
     }
+  });
+
+  it('unshuffles elements of 1 to 8 bytes in wasm as in TypeScript, at unaligned offsets, sizes with and without a tail', () => {
+    const rng = createRng(4);
+    const wasm = kernels('wasm');
+    for (const typesize of [1, 2, 3, 4, 8]) {
+      for (const size of [0, 5, 63, 64, 257, 4096, 4099, 65541]) {
+        const shuffled = Uint8Array.from({ length: size }, () => rng.int(256));
+        const expected = new Uint8Array(size);
+        unshuffle(typesize, shuffled, expected, 0, size);
+        const src = wasm.base + 3;
+        const dst = src + size + 5;
+        const heap = wasm.reserve(dst + size)!;
+        heap.set(shuffled, src);
+        wasm.unshuffle(typesize, src, dst, size);
+        expect(Buffer.from(heap.subarray(dst, dst + size)).equals(Buffer.from(expected)), `typesize ${typesize}, size ${size}`).toBe(true);
+      }
+    }
+  });
+
+  // CI has no C compiler; a development machine with Debian's clang and lld checks the committed build
+  it.skipIf(!hasClang)('the committed wasm module is what wasm/blosc-lz4.c compiles to (skipped without clang)', () => {
+    expect(() => execFileSync('node', ['scripts/build-codecs-wasm.mjs', '--check'], { cwd: join(import.meta.dirname, '../../..'), stdio: 'pipe' })).not.toThrow();
+  });
+
+  it('grows its wasm heap for a chunk larger than any before, and decodes it', async () => {
+    const codec = Blosc.fromConfig({ id: 'blosc', cname: 'lz4', clevel: 1, shuffle: 1 as never, blocksize: 0 });
+    const plain = new Uint8Array(new Float32Array(6_000_000).map((_, i) => (i % 1013 === 0 ? i : 0)).buffer);
+    const before = kernels('wasm').reserve(0)!.length;
+    const decoded = decodeBloscLz4(await codec.encode(plain), plain.length, kernels('wasm'))!;
+    expect(kernels('wasm').reserve(0)!.length).toBeGreaterThan(Math.max(before, plain.length));
+    expect(Buffer.from(decoded).equals(Buffer.from(plain))).toBe(true);
   });
 
   it('declines frames it does not handle (zstd) rather than guessing', async () => {
@@ -70,13 +120,13 @@ describe('damaged blosc frames', () => {
   const codec = Blosc.fromConfig({ id: 'blosc', cname: 'lz4', clevel: 3, shuffle: 1 as never, blocksize: 0 });
   const plain = new Uint8Array(new Float32Array(4000).map((_, i) => (i % 17) * 1.5).buffer);
 
-  it('a truncated frame, random bytes, a wrong decoded size and damaged block offsets are corrupt, never garbage', async () => {
+  it.each(kinds)('a truncated frame, random bytes, a wrong decoded size and damaged block offsets are corrupt, never garbage (%s kernels)', async (kind) => {
     const frame = await codec.encode(plain);
-    expect(decodeBloscLz4(frame, plain.length)).toEqual(plain);
+    expect(decodeBloscLz4(frame, plain.length, kernels(kind))).toEqual(plain);
     const fail = (bytes: Uint8Array, expected: number | undefined, message: RegExp) => {
       let error: unknown;
       try {
-        decodeBloscLz4(bytes, expected);
+        decodeBloscLz4(bytes, expected, kernels(kind));
       } catch (e) {
         error = e;
       }
@@ -93,6 +143,28 @@ describe('damaged blosc frames', () => {
     const body = frame.slice();
     for (let i = 40; i < body.length; i += 3) body[i] ^= 0x5a;
     fail(body, plain.length, /block 0/);
+  });
+
+  it('damaged LZ4 streams fail the same way in wasm as in TypeScript, with the same words', async () => {
+    const rng = createRng(9);
+    const frame = await codec.encode(plain);
+    let failures = 0;
+    for (let trial = 0; trial < 400; trial++) {
+      const bytes = frame.slice();
+      // damage inside the LZ4 data only (past the header and block offsets), 1 to 4 bytes
+      for (let k = 1 + rng.int(4); k > 0; k--) bytes[40 + rng.int(bytes.length - 40)] = rng.int(256);
+      const outcome = (kind: BloscKernelsKind) => {
+        try {
+          return Buffer.from(decodeBloscLz4(bytes, plain.length, kernels(kind))!).toString('base64');
+        } catch (e) {
+          return `error: ${(e as Error).message}`;
+        }
+      };
+      const wasm = outcome('wasm');
+      expect(wasm, `trial ${trial}`).toBe(outcome('js'));
+      if (wasm.startsWith('error: damaged blosc frame')) failures++;
+    }
+    expect(failures).toBeGreaterThan(100);
   });
 
   it('frames this decoder hands to numcodecs (zstd) are checked the same way first', async () => {

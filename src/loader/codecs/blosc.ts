@@ -1,12 +1,13 @@
-// A blosc (v1 frame) decoder for lz4 with byte shuffle, the codec annbatch and our writer use,
-// in plain TypeScript (~5× faster than numcodecs' embind path on this data). Anything else
+// A blosc (v1 frame) decoder for lz4 with byte shuffle, the codec annbatch and our writer use: the
+// frame's structure in TypeScript, its blocks in wasm (blosc-kernels.ts), several times faster than
+// numcodecs' embind path, which copies every frame through C++ strings. Anything else
 // (other compressors, bitshuffle) and encoding go to numcodecs' Blosc. Every frame's header is
 // checked against the bytes present and the chunk's size first: damaged bytes fail, never decode.
 import * as zarr from 'zarrita';
 import { Blosc } from 'numcodecs';
 import { checkBloscHeader, damagedFrame, expectedDecodedBytes, memcpyed, type ChunkMeta } from '../../source/blosc-frame.ts';
 import { reusableBytes } from '../../source/reusable-buffers.ts';
-import { lz4DecompressBlock } from './lz4-block.ts';
+import { bloscKernels, defaultBloscKernels, type BloscKernels } from './blosc-kernels.ts';
 
 const BYTE_SHUFFLE = 0x01;
 const BIT_SHUFFLE = 0x04;
@@ -14,56 +15,31 @@ const DONT_SPLIT = 0x10;
 const LZ4 = 1;
 
 /**
- * Undoes blosc's byte shuffle of `size` bytes (`src`: byte 0 of every element, then byte 1, ...)
- * into `dst` at `at`. Elements of 2 and 4 bytes are assembled in a register and stored whole when
- * `dst` is aligned for it (little-endian, as every platform that runs this): a quarter of the stores.
- */
-export function unshuffle(typesize: number, src: Uint8Array, dst: Uint8Array, at: number, size: number): void {
-  const n = Math.floor(size / typesize);
-  const offset = dst.byteOffset + at;
-  if (typesize === 4 && offset % 4 === 0) {
-    const out = new Uint32Array(dst.buffer, offset, n);
-    for (let i = 0, s1 = n, s2 = 2 * n, s3 = 3 * n; i < n; i++) out[i] = src[i]! | (src[s1 + i]! << 8) | (src[s2 + i]! << 16) | (src[s3 + i]! << 24);
-  } else if (typesize === 2 && offset % 2 === 0) {
-    const out = new Uint16Array(dst.buffer, offset, n);
-    for (let i = 0; i < n; i++) out[i] = src[i]! | (src[n + i]! << 8);
-  } else {
-    for (let j = 0; j < typesize; j++) {
-      const base = j * n;
-      for (let i = 0; i < n; i++) dst[at + i * typesize + j] = src[base + i]!;
-    }
-  }
-  for (let k = n * typesize; k < size; k++) dst[at + k] = src[k]!;
-}
-
-// One block's shuffled bytes between LZ4 and unshuffle: reused across frames (decoding is
-// synchronous), one allocation less per chunk for the garbage collector.
-let scratchBuffer = new Uint8Array(0);
-function scratch(bytes: number): Uint8Array {
-  if (scratchBuffer.length < bytes) scratchBuffer = new Uint8Array(bytes);
-  return scratchBuffer;
-}
-
-/**
  * Decodes a blosc frame (checked first with checkBloscHeader); undefined when the frame uses a
  * compressor or shuffle this decoder does not handle. Throws a 'corrupt' SourceError for a
  * damaged frame: every block offset, split length and decompressed length is checked.
  */
-export function decodeBloscLz4(frame: Uint8Array, expected?: number): Uint8Array | undefined {
+export function decodeBloscLz4(frame: Uint8Array, expected?: number, kernels: BloscKernels = defaultBloscKernels()): Uint8Array | undefined {
   const { flags, typesize, nbytes, blocksize, cbytes } = checkBloscHeader(frame, expected);
-  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
-  const out = reusableBytes(nbytes);
   if (flags & memcpyed) {
+    const out = reusableBytes(nbytes);
     out.set(frame.subarray(16, 16 + nbytes));
     return out;
   }
   if ((flags >>> 5) !== LZ4 || flags & BIT_SHUFFLE) return undefined;
-  if (nbytes === 0) return out;
+  if (nbytes === 0) return reusableBytes(0);
   const shuffled = (flags & BYTE_SHUFFLE) !== 0 && typesize > 1;
+  // the heap's layout: the frame, one block's shuffled bytes, the decoded chunk
+  const frameAt = kernels.base;
+  const stageAt = frameAt + cbytes;
+  const outAt = stageAt + (shuffled ? blocksize : 0);
+  const heap = kernels.reserve(outAt + nbytes);
+  if (!heap) return kernels.kind === 'js' ? undefined : decodeBloscLz4(frame, expected, bloscKernels('js')!);
+  heap.set(frame, frameAt);
+  const dv = new DataView(frame.buffer, frame.byteOffset, frame.byteLength);
   const nblocks = Math.ceil(nbytes / blocksize);
   const leftover = nbytes % blocksize;
   const dataStart = 16 + 4 * nblocks;
-  const tmp = shuffled ? scratch(blocksize) : out;
   for (let b = 0; b < nblocks; b++) {
     const isLeftover = leftover > 0 && b === nblocks - 1;
     const bsize = isLeftover ? leftover : blocksize;
@@ -71,17 +47,17 @@ export function decodeBloscLz4(frame: Uint8Array, expected?: number): Uint8Array
     const neblock = Math.floor(bsize / nsplits);
     let s = dv.getInt32(16 + 4 * b, true);
     if (s < dataStart || s >= cbytes) throw damagedFrame(`block ${b} starts at byte ${s}, outside the frame's data [${dataStart}, ${cbytes})`);
-    let t = shuffled ? 0 : b * blocksize;
+    let t = shuffled ? stageAt : outAt + b * blocksize;
     for (let j = 0; j < nsplits; j++) {
       if (s + 4 > cbytes) throw damagedFrame(`block ${b} runs past the end of the frame`);
       const splitBytes = dv.getInt32(s, true);
       s += 4;
       if (splitBytes <= 0 || s + splitBytes > cbytes) throw damagedFrame(`block ${b} says ${splitBytes} compressed bytes, ${cbytes - s} are left in the frame`);
-      if (splitBytes === neblock) tmp.set(frame.subarray(s, s + splitBytes), t);
+      if (splitBytes === neblock) heap.copyWithin(t, frameAt + s, frameAt + s + splitBytes);
       else {
         let written: number;
         try {
-          written = lz4DecompressBlock(frame.subarray(s, s + splitBytes), tmp, t, t + neblock);
+          written = kernels.lz4(frameAt + s, splitBytes, t, neblock);
         } catch (error) {
           throw damagedFrame(`block ${b}: ${(error as Error).message}`);
         }
@@ -90,8 +66,10 @@ export function decodeBloscLz4(frame: Uint8Array, expected?: number): Uint8Array
       s += splitBytes;
       t += neblock;
     }
-    if (shuffled) unshuffle(typesize, tmp, out, b * blocksize, bsize);
+    if (shuffled) kernels.unshuffle(typesize, stageAt, outAt + b * blocksize, bsize);
   }
+  const out = reusableBytes(nbytes);
+  out.set(heap.subarray(outAt, outAt + nbytes));
   return out;
 }
 
