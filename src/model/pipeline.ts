@@ -178,6 +178,7 @@ export async function prepareTraining(source: AnnDataSource, options: TrainingOp
 
 export interface RunOptions {
   readonly backend?: Backend;
+  readonly stepRunner?: TrainOptions['stepRunner'];
   readonly resume?: Checkpoint;
   readonly control?: TrainingControl;
   readonly onEvent?: (event: TrainingEvent) => void;
@@ -193,6 +194,7 @@ export async function runTraining(plan: TrainingPlan, run: RunOptions = {}): Pro
     config: plan.config,
     schedule: plan.schedule,
     backend: run.backend,
+    stepRunner: run.stepRunner,
     resume: run.resume,
     control: run.control,
     batches: plan.batches,

@@ -37,6 +37,9 @@ export function setCpuThreads(threads: number): void {
   ort.env.wasm.numThreads = threads;
 }
 
+/** The thread count setCpuThreads set, if any (a step worker's thread applies the same). */
+export const cpuThreadSetting = (): number | undefined => cpuThreads;
+
 // Why the native runtime is unavailable (undefined: it loaded), settled once per process.
 let nativeProbe: Promise<string | undefined> | undefined;
 

@@ -5,6 +5,7 @@ import { optionsUsage, trainingOptionSpecs, trainingOptionsFrom, type OptionKey 
 import { exportRun, prepareTraining, runTraining, type TrainedRun } from '../../model/pipeline.ts';
 import { setCpuThreads } from '../../model/runtime.ts';
 import { encodeCheckpoint } from '../../model/train/checkpoint-file.ts';
+import { createNodeStepRunner } from '../../model/train/node-step-worker.ts';
 import type { TrainingEvent } from '../../model/train/train.ts';
 import type { CliCommand } from '../main.ts';
 
@@ -61,7 +62,8 @@ export const command: CliCommand = {
       const plan = await prepareTraining(source, options, { onLog: (line) => console.error(line), onPhase: (phase, done) => done === 0 && console.error(`${phase}…`) });
       let run: TrainedRun;
       try {
-        run = await runTraining(plan, { onEvent: (e) => logEvent(e, plan.schedule.epochs) });
+        // steps in a worker thread: the loader delivers the next batch while onnxruntime-node runs one
+        run = await runTraining(plan, { stepRunner: createNodeStepRunner, onEvent: (e) => logEvent(e, plan.schedule.epochs) });
       } finally {
         await plan.close();
       }

@@ -45,6 +45,11 @@ export interface StepRunner {
   /** Updates done so far. */
   readonly step: number;
   /**
+   * Whether `run` has copied the batch when it returns (a runner in another thread): the next batch
+   * may then be built into the same buffers while the step runs.
+   */
+  readonly copiesBatch: boolean;
+  /**
    * One optimiser update. With `readLosses`, returns the losses of this batch (before the update)
    * and throws NonFiniteLossError — with the state rolled back to the last checked step — if any is
    * NaN or ±Inf.
@@ -63,6 +68,9 @@ function feed(name: string, value: Float32Array | ort.Tensor | undefined, dims: 
   if (value.length !== dims.reduce((a, b) => a * b, 1)) throw new Error(`batch input "${name}" has ${value.length} values, expected [${dims.join(', ')}]`);
   return new ort.Tensor('float32', value, [...dims]);
 }
+
+/** Makes a step runner: createStepRunner in this thread, or one in a worker (step-worker.ts). */
+export type StepRunnerFactory = (config: ModelConfig, initial: ModelState, backend: Backend) => Promise<StepRunner>;
 
 export async function createStepRunner(config: ModelConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
   const model = modelDefinition(config);
@@ -92,6 +100,7 @@ export async function createStepRunner(config: ModelConfig, initial: ModelState,
 
   return {
     backend,
+    copiesBatch: false,
     get step() {
       return step;
     },

@@ -10,7 +10,7 @@ import { yieldToEventLoop, type TrainingControl } from './control.ts';
 import { createEvaluator } from './evaluate-loss.ts';
 import { initialModelState, type ModelState } from './state.ts';
 import { createStepBatchBuilder } from './step-batches.ts';
-import { createStepRunner, NonFiniteLossError, type LossValues, type StepFeeds } from './step-runner.ts';
+import { createStepRunner, NonFiniteLossError, type LossValues, type StepFeeds, type StepRunnerFactory } from './step-runner.ts';
 
 export interface Schedule {
   readonly epochs: number;
@@ -52,7 +52,7 @@ export interface EpochRecord {
   readonly steps: number;
   /** Wall time of the epoch, validation included. */
   readonly seconds: number;
-  /** Of `seconds`, the time spent waiting for the next training batch (awaiting the batch iterator). */
+  /** Of `seconds`, the time the trainer spent with no step to run, waiting for the next training batch. */
   readonly waitSeconds: number;
 }
 
@@ -91,6 +91,8 @@ export interface TrainOptions {
   readonly config: ModelConfig;
   readonly schedule?: Partial<Schedule>;
   readonly backend?: Backend;
+  /** Where steps run: this thread by default; in Node's native path, a worker thread (createNodeStepRunner). */
+  readonly stepRunner?: StepRunnerFactory;
   /**
    * Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are
    * used. Pool batches (CSR rows) are normalised by the WGSL kernels on the WebGPU EP.
@@ -110,15 +112,20 @@ function meanLosses(terms: readonly string[], list: readonly LossValues[]): Loss
   return Object.fromEntries(terms.map((t) => [t, list.length ? list.reduce((s, l) => s + l[t], 0) / list.length : Number.NaN]));
 }
 
-/** `source`'s items, reporting the seconds spent awaiting each one. */
-async function* timed<T>(source: AsyncIterable<T>, onWait: (seconds: number) => void): AsyncGenerator<T> {
+/**
+ * `source`'s items, reporting for each the seconds spent awaiting it while the trainer had no step
+ * to run: `idleSince()` is when the trainer last fell idle (undefined while a step runs), so time
+ * a batch took to arrive while a step ran in another thread is not waiting.
+ */
+async function* timed<T>(source: AsyncIterable<T>, idleSince: () => number | undefined, onWait: (seconds: number) => void): AsyncGenerator<T> {
   const iterator = source[Symbol.asyncIterator]();
   let done = false;
   try {
     for (;;) {
       const started = performance.now();
       const item = await iterator.next();
-      onWait((performance.now() - started) / 1000);
+      const idle = idleSince();
+      if (idle !== undefined) onWait(Math.max(0, performance.now() - Math.max(started, idle)) / 1000);
       if (item.done) {
         done = true;
         return;
@@ -139,7 +146,7 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
   let runWaitSeconds = 0;
   const schedule: Schedule = { ...defaultSchedule, ...resume?.schedule, ...options.schedule };
   const backend = options.backend ?? cpuBackend;
-  const runner = await createStepRunner(config, resume?.state ?? initialModelState(config), backend);
+  const runner = await (options.stepRunner ?? createStepRunner)(config, resume?.state ?? initialModelState(config), backend);
   // After the runner: on WebGPU its session settles the device the batch kernels run on.
   const stepBatches = createStepBatchBuilder(config, backend);
   const evaluator = options.validation ? await createEvaluator(config, backend) : undefined;
@@ -173,38 +180,65 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
       const hyper = { learningRate, alpha, beta: config.beta, eta: config.eta };
       const read: LossValues[] = [];
       let steps = 0;
+      // A batch built and waiting for its step (one batch of look-ahead, so that the epoch's last
+      // step always reads its losses), and the step submitted last, until it has settled.
       let pending: StepFeeds | undefined;
+      let inFlight: Promise<void> | undefined;
+      let idleSince: number | undefined = performance.now();
+      let nextStep = runner.step;
       let waitSeconds = 0;
       const onWait = (seconds: number) => {
         waitSeconds += seconds;
         runWaitSeconds += seconds;
       };
-      const flush = async (isLast: boolean) => {
-        if (!pending) return;
-        const readNow = isLast || (runner.step + 1) % schedule.lossEvery === 0;
-        const losses = await runner.run(pending, hyper, readNow);
-        pending = undefined;
-        steps++;
-        if (losses) read.push(losses);
-        emit({ kind: 'step', epoch, step: runner.step, losses });
+      const settle = async () => {
+        const step = inFlight;
+        inFlight = undefined;
+        await step;
       };
-      for await (const raw of timed(options.batches(epoch), onWait)) {
+      const submit = async (isLast: boolean) => {
+        if (!pending) return;
+        await settle();
+        const readNow = isLast || (runner.step + 1) % schedule.lossEvery === 0;
+        const batch = pending;
+        pending = undefined;
+        idleSince = undefined;
+        inFlight = runner.run(batch, hyper, readNow).then(
+          (losses) => {
+            idleSince = performance.now();
+            steps++;
+            if (losses) read.push(losses);
+            emit({ kind: 'step', epoch, step: runner.step, losses });
+          },
+          (error: unknown) => {
+            idleSince = performance.now();
+            throw error;
+          },
+        );
+        // A runner that has not copied the batch yet still reads its buffers: the next batch is
+        // built into them only once the step is done.
+        if (!runner.copiesBatch) await settle();
+      };
+      for await (const raw of timed(options.batches(epoch), () => idleSince, onWait)) {
         if (raw.conditions.length !== config.batchSize) {
           emit({ kind: 'skipped-batch', epoch, rows: raw.conditions.length });
           continue;
         }
-        // One batch of look-ahead so that the epoch's last step always reads its losses.
-        await flush(false);
+        await submit(false);
         if (options.control) {
           await yieldToEventLoop();
           await options.control.whilePaused();
         }
         // A cancelled epoch is not finished: resuming from this result repeats it.
-        if (signal?.aborted) return await finish('cancelled', epoch, `cancelled during epoch ${epoch}`);
-        // The previous step has run, so runner.step is this batch's step (its noise key).
-        pending = await stepBatches.build(raw, runner.step);
+        if (signal?.aborted) {
+          await settle();
+          return await finish('cancelled', epoch, `cancelled during epoch ${epoch}`);
+        }
+        // This batch's step (its noise key): the one submitted before it may still be running.
+        pending = await stepBatches.build(raw, nextStep++);
       }
-      await flush(true);
+      await submit(true);
+      await settle();
       if (steps === 0) throw new Error(`epoch ${epoch} had no full batch of ${config.batchSize} cells; lower the batch size or add data`);
       const validation = evaluator && options.validation ? await evaluator.evaluate(await runner.state(), options.validation(), hyper) : undefined;
       const record: EpochRecord = {
