@@ -1,11 +1,12 @@
 // `npm run bench:kernels`: gather+normalise and per-gene moment (HVG) throughput, GPU (WGSL kernels
 // in headless Chromium; SwiftShader when the machine has no GPU) vs the CPU path (TypeScript, in
-// Node). Prints a table and writes bench-results/kernels.json.
+// Node), and the CPU path's dropout masks in TypeScript and in wasm. Prints a table and writes bench-results/kernels.json.
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus } from 'node:os';
 import { gatherNormalize } from '../src/cpu/gather-normalize.ts';
 import { geneMapFromSelection } from '../src/cpu/csr-pool.ts';
 import { accumulateCsr, createGeneMoments } from '../src/cpu/hvg.ts';
+import { dropoutMask } from '../src/cpu/philox.ts';
 import { randomCsr, uniformStream } from '../src/cpu/random-csr.ts';
 import { withBenchPage } from './bench-page.ts';
 import { benchShape, type BenchRow } from './kernels-shape.ts';
@@ -34,6 +35,13 @@ function cpuBench(): BenchRow[] {
   const hvgIds = Int32Array.from({ length: hvgRows }, (_, i) => i);
   const hvgSeconds = timed(1, () => accumulateCsr(createGeneMoments(nVars), pool, hvgIds, { kind: 'counts', targetSum: 1e4 }));
   rows.push({ kernel: 'gene moments (HVG)', backend, size: `${hvgRows} × ${nVars} genes`, seconds: hvgSeconds, cellsPerSecond: hvgRows / hvgSeconds });
+  // one training step's dropout masks for the paper model (hidden [512, 128], mirrored: 1,280 per cell)
+  const masks = new Float32Array(batch * 1280);
+  for (const via of ['js', 'wasm'] as const) {
+    let step = 0;
+    const maskSeconds = timed(repeats, () => void dropoutMask(masks.length, 0.2, { seed: 1, step: step++, stream: 1 }, masks, via));
+    rows.push({ kernel: 'dropout masks (Philox)', backend: via === 'js' ? backend : `CPU path, wasm/philox.c (Node ${process.version}, 1 thread)`, size: `${batch} × 1,280`, seconds: maskSeconds, cellsPerSecond: batch / maskSeconds });
+  }
   return rows;
 }
 

@@ -43,4 +43,23 @@ describe('Philox 4×32-10 (CPU)', () => {
     expect(() => dropoutMask(4, 1, { seed: 1, step: 0, stream: 1 })).toThrow(KernelInputError);
     expect(() => normalNoise(4, { seed: -1, step: 0, stream: 0 })).toThrow(/seed/);
   });
+
+  it('makes the same dropout masks in wasm as in TypeScript, for seeds past 2^32, late steps, any count', () => {
+    const keys = [
+      { seed: 0, step: 0, stream: 0 },
+      { seed: 1, step: 3, stream: 2 },
+      { seed: 2 ** 40 + 12345, step: 2 ** 32 - 1, stream: 7 },
+      { seed: Number.MAX_SAFE_INTEGER, step: 99_999, stream: 2 ** 31 + 5 },
+    ];
+    for (const key of keys) {
+      for (const count of [1, 3, 4, 5, 1023, 65_537]) {
+        for (const p of [0, 0.1, 0.5, 0.95]) {
+          const js = dropoutMask(count, p, key, undefined, 'js');
+          const into = new Float32Array(count).fill(7);
+          expect(dropoutMask(count, p, key, into, 'wasm'), `${JSON.stringify(key)} ${count} ${p}`).toEqual(js);
+        }
+      }
+    }
+    expect(() => dropoutMask(4, 0.1, { seed: -1, step: 0, stream: 0 }, undefined, 'wasm')).toThrow(/seed/);
+  });
 });

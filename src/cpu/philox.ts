@@ -1,6 +1,8 @@
 // Philox 4×32-10 on the CPU, bit-identical to shaders/philox.wgsl: the reference for the GPU noise
 // kernels and the noise source of the CPU path. Integer arithmetic only, so every platform agrees.
+import { instantiateEmbedded, type EmbeddedModule } from '../wasm.ts';
 import { KernelInputError } from './errors.ts';
+import { philoxWasm } from './philox.wasm.ts';
 
 /** Where a noise tensor's stream starts: seed (≤ 2^53), training step and stream id (eps, dropout layer k, …). */
 export interface NoiseKey {
@@ -94,10 +96,31 @@ export function dropoutParams(p: number): { threshold: number; keepScale: number
   return { threshold: Math.round(p * 16777216), keepScale: Math.fround(1 / (1 - p)) };
 }
 
-/** Inverted-dropout multipliers: 0 with probability p, else 1/(1 − p); identical to dropout-mask.wgsl. */
-export function dropoutMask(count: number, p: number, key: NoiseKey, into?: Float32Array): Float32Array {
+interface PhiloxExports {
+  philox_dropout(count: number, step: number, stream: number, k0: number, k1: number, threshold: number, keep: number, out: number): void;
+}
+
+let wasm: EmbeddedModule<PhiloxExports> | null | undefined;
+/** The wasm build of wasm/philox.c (~4× this file's philox4x32, bench:kernels), or null where it cannot run. */
+const philoxModule = (): EmbeddedModule<PhiloxExports> | null => (wasm ??= instantiateEmbedded<PhiloxExports>(philoxWasm) ?? null);
+
+/**
+ * Inverted-dropout multipliers: 0 with probability p, else 1/(1 − p); identical to dropout-mask.wgsl.
+ * Computed by the wasm build of wasm/philox.c ('wasm', where the runtime can run it) or here ('js').
+ */
+export function dropoutMask(count: number, p: number, key: NoiseKey, into?: Float32Array, via: 'wasm' | 'js' = 'wasm'): Float32Array {
   const out = into ?? new Float32Array(count);
   const { threshold, keepScale } = dropoutParams(p);
+  const module = via === 'wasm' ? philoxModule() : null;
+  const at = module ? Math.ceil(module.base / 16) * 16 : 0;
+  const heap = module?.reserve(at + 4 * count);
+  if (module && heap) {
+    validateNoiseKey(key);
+    const [k0, k1] = seedWords(key.seed);
+    module.exports.philox_dropout(count, key.step, key.stream, k0, k1, threshold, keepScale, at);
+    out.set(new Float32Array(heap.buffer, at, count));
+    return out;
+  }
   forEachBits(count, key, (i, bits) => (out[i] = bits >>> 8 >= threshold ? keepScale : 0));
   return out;
 }

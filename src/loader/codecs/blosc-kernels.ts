@@ -1,8 +1,9 @@
 // Where a blosc frame's blocks are decoded: the wasm build of wasm/blosc-lz4.c (LZ4 with 16-byte
-// copies, SIMD unshuffle: ~3× the plain TypeScript on the loader's chunks, bench:codecs), or
+// copies, SIMD unshuffle: ~4.6× the plain TypeScript on the loader's chunks, bench:codecs), or
 // lz4-block.ts and unshuffle() in TypeScript where WebAssembly SIMD is missing. Both work in one
 // byte array, their heap: the frame, one block's shuffled bytes and the decoded chunk, at offsets
 // the decoder lays out. Each thread has its own heap; it grows to the largest chunk seen.
+import { instantiateEmbedded } from '../../wasm.ts';
 import { bloscLz4Wasm } from './blosc-lz4.wasm.ts';
 import { lz4DecompressBlock } from './lz4-block.ts';
 import { unshuffle } from './unshuffle.ts';
@@ -36,8 +37,6 @@ function jsKernels(): BloscKernels {
 }
 
 interface BloscLz4Exports {
-  readonly memory: WebAssembly.Memory;
-  readonly __heap_base: WebAssembly.Global;
   lz4_decompress(src: number, n: number, dst: number, cap: number): number;
   unshuffle(typesize: number, src: number, dst: number, size: number): void;
 }
@@ -52,42 +51,21 @@ const lz4Problems: Readonly<Record<number, string>> = {
   [-6]: 'lz4: match past the end of the block',
 };
 
-function decodeBase64(text: string): Uint8Array<ArrayBuffer> {
-  const chars = atob(text);
-  const bytes = new Uint8Array(chars.length);
-  for (let i = 0; i < chars.length; i++) bytes[i] = chars.charCodeAt(i);
-  return bytes;
-}
-
 /** The wasm kernels, or undefined where this runtime cannot run the module (no WebAssembly SIMD). */
 function wasmKernels(): BloscKernels | undefined {
-  if (typeof WebAssembly !== 'object') return undefined;
-  const bytes = decodeBase64(bloscLz4Wasm);
-  if (!WebAssembly.validate(bytes)) return undefined;
-  // synchronous: the module is 3 KB, well under what browsers compile on a page's main thread
-  const wasm = new WebAssembly.Instance(new WebAssembly.Module(bytes)).exports as unknown as BloscLz4Exports;
-  const pageBytes = 65536;
-  let heap = new Uint8Array(wasm.memory.buffer);
+  const wasm = instantiateEmbedded<BloscLz4Exports>(bloscLz4Wasm);
+  if (!wasm) return undefined;
+  const { lz4_decompress, unshuffle } = wasm.exports;
   return {
     kind: 'wasm',
-    base: wasm.__heap_base.value as number,
-    reserve(bytes) {
-      if (wasm.memory.buffer.byteLength < bytes) {
-        try {
-          wasm.memory.grow(Math.ceil((bytes - wasm.memory.buffer.byteLength) / pageBytes));
-        } catch {
-          return undefined; // past wasm32's 4 GiB or the browser's limit
-        }
-      }
-      if (heap.buffer !== wasm.memory.buffer) heap = new Uint8Array(wasm.memory.buffer);
-      return heap;
-    },
+    base: wasm.base,
+    reserve: (bytes) => wasm.reserve(bytes),
     lz4(src, n, dst, cap) {
-      const written = wasm.lz4_decompress(src, n, dst, cap);
+      const written = lz4_decompress(src, n, dst, cap);
       if (written < 0) throw new RangeError(lz4Problems[written] ?? `lz4: error ${written}`);
       return written;
     },
-    unshuffle: (typesize, src, dst, size) => wasm.unshuffle(typesize, src, dst, size),
+    unshuffle: (typesize, src, dst, size) => unshuffle(typesize, src, dst, size),
   };
 }
 

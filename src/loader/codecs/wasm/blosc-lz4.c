@@ -1,5 +1,5 @@
 // LZ4 block decompression and blosc's byte unshuffle, compiled to WebAssembly (with SIMD) by
-// scripts/build-codecs-wasm.sh for the blosc decoder in ../blosc.ts. No libc and no allocator: the
+// scripts/build-wasm.mjs for the blosc decoder in ../blosc.ts. No libc and no allocator: the
 // caller places the buffers in this module's memory. Every read and write stays inside the buffers
 // it is given; a damaged block returns a negative code instead of a length.
 #include <stdint.h>

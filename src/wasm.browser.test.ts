@@ -1,10 +1,11 @@
-// The wasm kernels in Chromium, on the page's main thread (where synchronous compilation of large
-// modules is refused): the fast path is what the app's read workers and the trainer element run.
+// The embedded wasm modules in Chromium, on the page's main thread (where synchronous compilation
+// of large modules is refused): the fast paths are what the app's workers and the trainer element run.
 import { Blosc } from 'numcodecs';
 import { expect, it } from 'vitest';
-import { createRng } from '../../random.ts';
-import { bloscKernels, defaultBloscKernels } from './blosc-kernels.ts';
-import { decodeBloscLz4 } from './blosc.ts';
+import { dropoutMask } from './cpu/philox.ts';
+import { bloscKernels, defaultBloscKernels } from './loader/codecs/blosc-kernels.ts';
+import { decodeBloscLz4 } from './loader/codecs/blosc.ts';
+import { createRng } from './random.ts';
 
 it('decodes blosc-lz4 frames with the wasm kernels in Chromium, as the TypeScript ones do', async () => {
   expect(defaultBloscKernels().kind).toBe('wasm');
@@ -17,4 +18,9 @@ it('decodes blosc-lz4 frames with the wasm kernels in Chromium, as the TypeScrip
   expect(wasm.length).toBe(plain.length);
   expect(wasm.every((v, i) => v === plain[i])).toBe(true);
   expect(js.every((v, i) => v === plain[i])).toBe(true);
+});
+
+it('makes dropout masks in wasm in Chromium, identical to the TypeScript ones', () => {
+  const key = { seed: 2 ** 35 + 3, step: 77, stream: 2 };
+  expect(dropoutMask(10_001, 0.3, key, undefined, 'wasm')).toEqual(dropoutMask(10_001, 0.3, key, undefined, 'js'));
 });
