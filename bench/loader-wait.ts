@@ -9,8 +9,8 @@
 //   cold          streamed over the network through 2 read workers, the cache empty
 // The wait fraction is the share of the training's wall time the trainer had no step to run while
 // awaiting the next batch (TrainResult.waitSeconds / seconds, src/model/train/train.ts). Steps run
-// in a worker thread (createNodeStepRunner, as the CLI runs them) and, with --steps-in worker,main,
-// also in the training thread itself, side by side. Variants run interleaved, --repeat rounds; the
+// in a worker thread (createNodeStepRunner, `train --steps-in worker`) and in the training thread
+// itself (the CLI's default), side by side (--steps-in worker,main). Variants run interleaved, --repeat rounds; the
 // table gives medians. Prints a table and writes bench-results/loader-wait.json.
 //
 //   npm run bench:loader-wait -- [--cells 50000] [--genes 2000] [--batch 512] [--latency 0]

@@ -37,6 +37,24 @@ describe('trvae-web train / evaluate on an h5ad written by anndata', async () =>
     expect(checkpoint.state.step).toBe(2 * Math.floor(trainingCells / 64));
   });
 
+  it('train --steps-in worker trains the same model, its steps in a worker thread; another value is refused', async () => {
+    const workerOut = join(out, 'steps-in-worker');
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const code = await main([
+      'train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--holdout', 'C:stim', '--genes', '30',
+      '--epochs', '2', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--seed', '3', '--threads', '1', '--steps-in', 'worker', '--out', workerOut,
+    ]);
+    const refused = await main(['train', fixture, '--condition-key', 'condition', '--steps-in', 'gpu', '--out', workerOut]);
+    const messages = log.mock.calls.map((c) => String(c[0]));
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(refused).toBe(1);
+    expect(messages.join('\n')).toMatch(/--steps-in is main or worker, got "gpu"/);
+    const [here, there] = await Promise.all([out, workerOut].map(async (dir) => decodeCheckpoint(new Uint8Array(await readFile(join(dir, 'checkpoint.ckpt'))))));
+    expect(there.state.step).toBe(here.state.step);
+    for (const [name, v] of here.state.params) expect(there.state.params.get(name), name).toEqual(v);
+  });
+
   it('evaluate --json prints the R² table for the held-out pair', async () => {
     const lines: string[] = [];
     const spy = vi.spyOn(console, 'log').mockImplementation((line: string) => void lines.push(line));

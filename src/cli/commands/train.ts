@@ -19,7 +19,10 @@ ${optionsUsage()}
 
 Run:
   --out DIR                    where the export is written (required)
-  --threads N                  ONNX Runtime threads (onnxruntime-node's CPU EP, or WASM)`;
+  --threads N                  ONNX Runtime threads (onnxruntime-node's CPU EP, or WASM)
+  --steps-in main|worker       where optimiser steps run: the training thread (default; fastest
+                               on 2 cores) or a worker thread, so that the loader works during a
+                               step (less waiting for data, but the threads share the cores)`;
 
 function logEvent(e: TrainingEvent, epochs: number): void {
   if (e.kind === 'epoch') {
@@ -41,7 +44,7 @@ export const command: CliCommand = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: Object.fromEntries([...flags.keys(), 'out', 'threads'].map((k) => [k, { type: 'string' as const }])),
+      options: Object.fromEntries([...flags.keys(), 'out', 'threads', 'steps-in'].map((k) => [k, { type: 'string' as const }])),
     });
     const v = values as Record<string, string | undefined>;
     if (positionals.length !== 1 || !v['condition-key'] || !v.out) {
@@ -56,14 +59,15 @@ export const command: CliCommand = {
       if (!Number.isInteger(threads) || threads < 1) throw new Error(`--threads needs a positive integer, got "${v.threads}"`);
       setCpuThreads(threads);
     }
+    const stepsIn = v['steps-in'] ?? 'main';
+    if (stepsIn !== 'main' && stepsIn !== 'worker') throw new Error(`--steps-in is main or worker, got "${stepsIn}"`);
     const { openSource } = await import('../../source/index.ts');
     const source = await openSource(positionals[0]);
     try {
       const plan = await prepareTraining(source, options, { onLog: (line) => console.error(line), onPhase: (phase, done) => done === 0 && console.error(`${phase}…`) });
       let run: TrainedRun;
       try {
-        // steps in a worker thread: the loader delivers the next batch while onnxruntime-node runs one
-        run = await runTraining(plan, { stepRunner: createNodeStepRunner, onEvent: (e) => logEvent(e, plan.schedule.epochs) });
+        run = await runTraining(plan, { ...(stepsIn === 'worker' ? { stepRunner: createNodeStepRunner } : {}), onEvent: (e) => logEvent(e, plan.schedule.epochs) });
       } finally {
         await plan.close();
       }

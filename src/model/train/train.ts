@@ -91,7 +91,11 @@ export interface TrainOptions {
   readonly config: ModelConfig;
   readonly schedule?: Partial<Schedule>;
   readonly backend?: Backend;
-  /** Where steps run: this thread by default; in Node's native path, a worker thread (createNodeStepRunner). */
+  /**
+   * Where steps run: this thread by default; in Node, a worker thread (createNodeStepRunner), so the
+   * loader works while onnxruntime-node runs a step (on 2 cores the threads then share the cores:
+   * less waiting, but no more cells/s, bench:loader-wait).
+   */
   readonly stepRunner?: StepRunnerFactory;
   /**
    * Training batches of one epoch (deterministic in `epoch` for resumable runs). Only full batches are
