@@ -219,6 +219,9 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
             throw error;
           },
         );
+        // settle() rethrows its error; this only keeps a run that ends by another error meanwhile
+        // (the loader's) from leaving the step's rejection unhandled
+        inFlight.catch(() => {});
         // A runner that has not copied the batch yet still reads its buffers: the next batch is
         // built into them only once the step is done.
         if (!runner.copiesBatch) await settle();
