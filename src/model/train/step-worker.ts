@@ -2,7 +2,9 @@
 // synchronously on the thread that calls it, so a runner on the training thread leaves the loader
 // no time to deliver the next batch while a step runs. Here the training thread keeps the loop,
 // the loader and the batch building; each step's batch crosses as a copy (structured clone), so
-// the next one is built into the same buffers while this thread runs the step.
+// the next one is built into the same buffers while this thread runs the step. Chosen with
+// `train --steps-in worker`: on 2 cores the step then shares the cores with that work (less
+// waiting for data, a few per cent fewer cells/s trained: bench:loader-wait).
 import type * as Comlink from 'comlink';
 import type { ModelConfig } from '../definition.ts';
 import { cpuThreadSetting, setCpuThreads, type Backend } from '../runtime.ts';
@@ -13,7 +15,6 @@ export interface StepWorkerApi {
   /** Creates the runner (its sessions with `threads` CPU threads, when given); returns its step. */
   open(config: ModelConfig, initial: ModelState, backend: Backend, threads?: number): Promise<number>;
   run(batch: Readonly<Record<string, Float32Array>>, hyper: StepHyperparameters, readLosses: boolean): Promise<LossValues | undefined>;
-  stateLocations(): string[];
   state(): Promise<ModelState>;
   release(): Promise<void>;
 }
@@ -32,7 +33,6 @@ export function createStepWorkerApi(): StepWorkerApi {
       return runner.step;
     },
     run: (batch, hyper, readLosses) => opened().run(batch, hyper, readLosses),
-    stateLocations: () => [...opened().stateLocations()],
     state: () => opened().state(),
     async release() {
       await runner?.release();
@@ -78,6 +78,7 @@ export async function stepRunnerInWorker(worker: SpawnedStepWorker, config: Mode
         throw error;
       }
     },
+    // the worker runs CPU backends only ('native', or 'wasm' where onnxruntime-node cannot load)
     stateLocations: () => new Set(['cpu']),
     state: () => worker.api.state(),
     async release() {
