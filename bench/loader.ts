@@ -15,7 +15,7 @@
 // Prints a table and writes bench-results/loader.json.
 //
 //   npm run bench:loader -- [--cells 200000,50000] [--latency 0,20] [--bandwidth BYTES_PER_S]
-//                           [--variants a,b,c,d,e] [--naive-seconds 15] [--chunk 512 --preload 32] [--prefetch 1]
+//                           [--variants a,b,c,d,e,f] [--naive-seconds 15] [--chunk 512 --preload 32] [--prefetch 1]
 //                           [--nnz 1500] [--gc-every 0] [--equal-cells N] [--glibc-default-malloc]
 //                           [--cpu-prof DIR]   (V8 CPU profiles of every child thread)
 //                           [--workers 0,1,2] [--repeat N] [--with-x] [--baseline DIR]
@@ -42,7 +42,7 @@ import { startStaticServer } from '../src/server/static-server.ts';
 import { openSource } from '../src/source/index.ts';
 import { dataDir, ensureDataset } from './loader-data.ts';
 
-type Variant = 'a' | 'b' | 'c' | 'd' | 'e';
+type Variant = 'a' | 'b' | 'c' | 'd' | 'e' | 'f';
 
 const variantNames: Record<Variant, string> = {
   a: '(a) naive: one read per cell',
@@ -50,6 +50,7 @@ const variantNames: Record<Variant, string> = {
   c: '(c) chunked loader, warm (cache)',
   d: '(d) in-memory',
   e: '(e) sequential scan (ceiling)',
+  f: '(f) sequential scan, warm (cache)',
 };
 
 interface ChildTask {
@@ -135,7 +136,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
     if (collect && peakEqualWork === undefined) peakLiveAfterGcEqualWork = Math.max(peakLiveAfterGcEqualWork, live);
   };
   const stats = createTransferStats();
-  const useCache = task.variant === 'b' || task.variant === 'c';
+  const useCache = task.variant === 'b' || task.variant === 'c' || task.variant === 'f';
   const cache = useCache ? await openChunkCache(await directoryBackend(task.cacheDir), { budgetBytes: 8 * 2 ** 30 }) : undefined;
   const source = await openSource(task.url, {
     // Node's fetch may reuse a keep-alive socket the server just closed while this process was busy decoding
@@ -186,7 +187,7 @@ async function runChild(task: ChildTask): Promise<ChildResult> {
       returnX: task.withX,
       inMemory: task.variant === 'd',
       memoryBudgetBytes: 8 * 2 ** 30,
-      ...(task.variant === 'e' ? { sampler: 'sequential' as const, shuffle: false } : {}),
+      ...(task.variant === 'e' || task.variant === 'f' ? { sampler: 'sequential' as const, shuffle: false } : {}),
     };
     const loader = await openLoader(source, options);
     loadSeconds = (performance.now() - t0) / 1000;
@@ -323,12 +324,12 @@ async function main(): Promise<void> {
           for (const workers of variant === 'a' ? workersList.slice(0, 1) : workersList) {
             for (const [t, tree] of trees.entries()) {
               const task = { ...base, workers, url, cacheDir: cacheDirs[t]! };
-              if (variant === 'c' && !filled.has(t)) {
+              if ((variant === 'c' || variant === 'f') && !filled.has(t)) {
                 // warm means after a cold epoch filled the cache
                 console.log(`  ${nObs} cells, ${latencyMs} ms, ${tree.name}: filling the cache (a cold epoch, not reported)`);
                 await spawnChild({ ...task, variant: 'b' }, tree);
               }
-              if (variant === 'b' || variant === 'c') filled.add(t);
+              if (variant === 'b' || variant === 'c' || variant === 'f') filled.add(t);
               const result = await spawnChild({ ...task, variant }, tree);
               const k = keyOf(variant, workers, t);
               runs.set(k, [...(runs.get(k) ?? []), result]);
