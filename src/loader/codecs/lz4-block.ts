@@ -1,6 +1,6 @@
-// LZ4 block decompression (the format blosc's lz4 compressor writes), in plain TypeScript: no
-// copy of the input into a wasm heap, which with numcodecs' embind binding costs more than the
-// decompression itself.
+// LZ4 block decompression (the format blosc's lz4 compressor writes) in plain TypeScript: the
+// fallback of blosc-kernels.ts where WebAssembly SIMD is missing, and the reference its wasm build
+// (wasm/blosc-lz4.c) is tested against.
 
 /** Decompresses `src` into `dst` starting at `at`; returns the number of bytes written. */
 export function lz4DecompressBlock(src: Uint8Array, dst: Uint8Array, at = 0, end = dst.length): number {
