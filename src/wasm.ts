@@ -4,7 +4,7 @@
 
 export interface EmbeddedModule<E> {
   readonly exports: E;
-  /** The first byte of memory free for the caller's buffers (past the module's stack). */
+  /** The first byte of memory free for the caller's buffers (past the module's stack; wasm-ld aligns it to 16). */
   readonly base: number;
   /** The module's memory as bytes, at least `bytes` long (a new view after it grew); undefined when it cannot grow. */
   reserve(bytes: number): Uint8Array | undefined;

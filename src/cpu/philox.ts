@@ -112,13 +112,12 @@ export function dropoutMask(count: number, p: number, key: NoiseKey, into?: Floa
   const out = into ?? new Float32Array(count);
   const { threshold, keepScale } = dropoutParams(p);
   const module = via === 'wasm' ? philoxModule() : null;
-  const at = module ? Math.ceil(module.base / 16) * 16 : 0;
-  const heap = module?.reserve(at + 4 * count);
+  const heap = module?.reserve(module.base + 4 * count);
   if (module && heap) {
     validateNoiseKey(key);
     const [k0, k1] = seedWords(key.seed);
-    module.exports.philox_dropout(count, key.step, key.stream, k0, k1, threshold, keepScale, at);
-    out.set(new Float32Array(heap.buffer, at, count));
+    module.exports.philox_dropout(count, key.step, key.stream, k0, k1, threshold, keepScale, module.base);
+    out.set(new Float32Array(heap.buffer, module.base, count));
     return out;
   }
   forEachBits(count, key, (i, bits) => (out[i] = bits >>> 8 >= threshold ? keepScale : 0));

@@ -5,7 +5,7 @@
 // copies rows into place (on a 2-core VM, writing fresh memory ran at 0.1–0.3 GB/s against
 // 5–17 GB/s for reused memory: a 32 MB batch copy cost more than building it). Buffers come back
 // transferred, not copied.
-import type * as Comlink from 'comlink';
+import type { RemoteWorker } from '../rpc/expose.ts';
 import type { ObsValues, RowRun } from '../source/types.ts';
 import { concatObs } from './blocks.ts';
 import { LoaderParameterError } from './errors.ts';
@@ -13,10 +13,7 @@ import type { LiveMemory, ReadWorkerApi, ReadWorkerInput, ReadWorkerOpenOptions 
 import type { PoolRead, RowReader } from './row-reader.ts';
 import { addTransferStats, createTransferStats, type TransferStats } from './transfer.ts';
 
-export interface SpawnedWorker {
-  readonly api: Comlink.Remote<ReadWorkerApi>;
-  terminate(): void;
-}
+export type SpawnedWorker = RemoteWorker<ReadWorkerApi>;
 
 export interface WorkerPoolOptions {
   /** The store each worker opens: URL, (in Node) path, or OPFS store. */

@@ -9,6 +9,12 @@ export function exposeWorkerApi(api: object, endpoint?: Comlink.Endpoint): void 
   Comlink.expose(api, endpoint);
 }
 
+/** A started worker: its API, and how to stop it. */
+export interface RemoteWorker<T> {
+  readonly api: Comlink.Remote<T>;
+  terminate(): void;
+}
+
 /** On the caller's side: the worker's API behind `endpoint` (a Worker, or a Node worker through comlink's node adapter). */
 export function wrapWorkerApi<T>(endpoint: Comlink.Endpoint): Comlink.Remote<T> {
   installErrorTransfer();

@@ -5,7 +5,7 @@
 // the next one is built into the same buffers while this thread runs the step. Chosen with
 // `train --steps-in worker`: on 2 cores the step then shares the cores with that work (less
 // waiting for data, a few per cent fewer cells/s trained: bench:loader-wait).
-import type * as Comlink from 'comlink';
+import type { RemoteWorker } from '../../rpc/expose.ts';
 import type { ModelConfig } from '../definition.ts';
 import { cpuThreadSetting, setCpuThreads, type Backend } from '../runtime.ts';
 import type { ModelState } from './state.ts';
@@ -41,14 +41,8 @@ export function createStepWorkerApi(): StepWorkerApi {
   };
 }
 
-/** A started step worker: its API, and how to stop its thread. */
-export interface SpawnedStepWorker {
-  readonly api: Comlink.Remote<StepWorkerApi>;
-  terminate(): void;
-}
-
 /** The training thread's side: a StepRunner whose steps run in `worker`. */
-export async function stepRunnerInWorker(worker: SpawnedStepWorker, config: ModelConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
+export async function stepRunnerInWorker(worker: RemoteWorker<StepWorkerApi>, config: ModelConfig, initial: ModelState, backend: Backend): Promise<StepRunner> {
   let step: number;
   try {
     step = await worker.api.open(config, initial, backend, cpuThreadSetting());

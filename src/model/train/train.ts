@@ -207,18 +207,13 @@ export async function train(options: TrainOptions): Promise<TrainResult> {
         const batch = pending;
         pending = undefined;
         idleSince = undefined;
-        inFlight = runner.run(batch, hyper, readNow).then(
-          (losses) => {
-            idleSince = performance.now();
+        inFlight = runner.run(batch, hyper, readNow)
+          .finally(() => (idleSince = performance.now()))
+          .then((losses) => {
             steps++;
             if (losses) read.push(losses);
             emit({ kind: 'step', epoch, step: runner.step, losses });
-          },
-          (error: unknown) => {
-            idleSince = performance.now();
-            throw error;
-          },
-        );
+          });
         // settle() rethrows its error; this only keeps a run that ends by another error meanwhile
         // (the loader's) from leaving the step's rejection unhandled
         inFlight.catch(() => {});
