@@ -14,6 +14,17 @@
 
 static inline void copy16(uint8_t *d, const uint8_t *s) { wasm_v128_store(d, wasm_v128_load(s)); }
 
+/** Adds a length's extension bytes (each 255 continues it) from *s to *length; 0 when they run past send. */
+static inline int extend_length(const uint8_t **s, const uint8_t *send, uint32_t *length) {
+  uint32_t b;
+  do {
+    if (*s >= send) return 0;
+    b = *(*s)++;
+    *length += b;
+  } while (b == 255);
+  return 1;
+}
+
 /** Decompresses the LZ4 block src[0, n) into dst[0, cap); returns the bytes written, or an error code. */
 __attribute__((export_name("lz4_decompress")))
 int32_t lz4_decompress(const uint8_t *src, int32_t n, uint8_t *dst, int32_t cap) {
@@ -24,14 +35,7 @@ int32_t lz4_decompress(const uint8_t *src, int32_t n, uint8_t *dst, int32_t cap)
   while (s < send) {
     const uint32_t token = *s++;
     uint32_t literals = token >> 4;
-    if (literals == 15) {
-      uint32_t b;
-      do {
-        if (s >= send) return LITERAL_LENGTH_PAST_END;
-        b = *s++;
-        literals += b;
-      } while (b == 255);
-    }
+    if (literals == 15 && !extend_length(&s, send, &literals)) return LITERAL_LENGTH_PAST_END;
     if (literals <= 16 && send - s >= 16 && dend - d >= 16) {
       // one 16-byte copy; the bytes past the run are overwritten by what follows
       copy16(d, s);
@@ -47,14 +51,7 @@ int32_t lz4_decompress(const uint8_t *src, int32_t n, uint8_t *dst, int32_t cap)
     s += 2;
     if (offset == 0 || offset > (uint32_t)(d - dst)) return OFFSET_OUTSIDE_OUTPUT;
     uint32_t length = (token & 15) + 4;
-    if ((token & 15) == 15) {
-      uint32_t b;
-      do {
-        if (s >= send) return MATCH_LENGTH_PAST_END;
-        b = *s++;
-        length += b;
-      } while (b == 255);
-    }
+    if ((token & 15) == 15 && !extend_length(&s, send, &length)) return MATCH_LENGTH_PAST_END;
     if (length > (uint32_t)(dend - d)) return MATCH_PAST_END;
     const uint8_t *from = d - offset;
     uint8_t *const end = d + length;
