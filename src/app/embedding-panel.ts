@@ -3,7 +3,8 @@
 // MMD layer (trVAE only) and PCA of μ. PCA (computed with the results) is drawn at once; a UMAP is
 // computed in the embedding worker with progress and a cancel button, and replaces it when ready.
 // Every computed layout is kept, so switching back is instant.
-import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
+import type { ShownCells } from '../model/dataset-latent.ts';
+import type { ShownObsColumn } from '../model/results.ts';
 import { formatInt, h, nextTask } from './dom.ts';
 import { colorEncoding, formatNumber, formatObsValue, type Legend } from './embedding-colors.ts';
 import { createScatterSurface, type ScatterRenderer } from './embedding-scatter.ts';
@@ -26,6 +27,14 @@ export interface EmbeddingPanelOptions {
   readonly colorBy?: string;
   /** How the cells are drawn (default 'auto': WebGL on a GPU, a 2-D canvas otherwise). */
   readonly renderer?: ScatterRenderer;
+  /** Another sample of the run's latent space (from the run's worker); absent: no choice of cells. */
+  readonly showCells?: (count: number) => Promise<ShownCells>;
+}
+
+/** The sample sizes offered: these steps up to what can be shown, and all of it. */
+const cellSteps = [5_000, 10_000, 25_000, 50_000, 100_000];
+function cellChoices(cells: ShownCells['cells']): number[] {
+  return [...new Set([...cellSteps.filter((c) => c < cells.available), cells.available, cells.shown])].sort((a, b) => a - b);
 }
 
 export interface EmbeddingPanel {
@@ -35,7 +44,7 @@ export interface EmbeddingPanel {
 }
 
 /** Every obs column of the shown cells, with the label columns where obs lacks them (older results). */
-function columnsOf(results: TrainingResults): ShownObsColumn[] {
+function columnsOf(results: ShownCells): ShownObsColumn[] {
   const columns: ShownObsColumn[] = [...(results.obs ?? [])];
   for (const label of results.labels) {
     if (!columns.some((c) => c.name === label.name)) columns.push({ name: label.name, kind: 'categorical', categories: label.categories, codes: label.codes });
@@ -101,7 +110,7 @@ function whenDetached(element: HTMLElement, callback: () => void): () => void {
   return stop;
 }
 
-export function renderEmbeddingPanel(results: TrainingResults, options: EmbeddingPanelOptions = {}): EmbeddingPanel {
+export function renderEmbeddingPanel(results: ShownCells, options: EmbeddingPanelOptions = {}): EmbeddingPanel {
   const n = results.cells.shown;
   const columns = columnsOf(results);
   const spaces: EmbeddingSpace[] = ['umap-mu', ...(results.latent.mmd ? (['umap-mmd'] as const) : []), 'pca-mu'];
@@ -112,6 +121,9 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
   const firstColumn = options.colorBy ?? results.labels.at(-1)?.name;
   const colorSelect = h('select', { 'data-testid': 'embedding-color-by', 'aria-label': 'Colour by' }, ...columns.map((c) => h('option', { value: c.name }, `${c.name}${c.kind === 'numeric' ? ' (numeric)' : ''}`)));
   if (firstColumn && columns.some((c) => c.name === firstColumn)) colorSelect.value = firstColumn;
+  const { cells } = results;
+  const cellsSelect = h('select', { 'data-testid': 'embedding-cells', 'aria-label': 'Cells' }, ...cellChoices(cells).map((c) => h('option', { value: String(c) }, c === cells.of ? `all ${formatInt(c)}` : formatInt(c))));
+  cellsSelect.value = String(cells.shown);
   const zoomIn = h('button', { type: 'button', class: 'secondary' }, 'Zoom in');
   const zoomOut = h('button', { type: 'button', class: 'secondary' }, 'Zoom out');
   const reset = h('button', { type: 'button', class: 'secondary' }, 'Reset view');
@@ -134,6 +146,7 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
       { class: 'embedding-controls' },
       h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Space '), spaceSelect),
       h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Colour by '), colorSelect),
+      options.showCells && cells.available > cellSteps[0] ? h('label', {}, h('span', { 'aria-hidden': 'true' }, 'Cells '), cellsSelect) : null,
       h('span', { class: 'embedding-zoom', role: 'group', 'aria-label': 'View' }, zoomIn, zoomOut, reset),
     ),
     surface.fallbackReason ? h('p', { class: 'warn', 'data-testid': 'embedding-fallback' }, `Not drawn with WebGL: ${surface.fallbackReason}. The cells are drawn on a 2-D canvas instead.`) : null,
@@ -269,6 +282,27 @@ export function renderEmbeddingPanel(results: TrainingResults, options: Embeddin
       if (figure.dataset.space === space) await surface.recolor(colors);
       else draw(space);
     });
+  });
+  // Another sample replaces this panel with one of the same space and colouring.
+  cellsSelect.addEventListener('change', () => {
+    const count = Number(cellsSelect.value);
+    const showCells = options.showCells;
+    if (!showCells) return;
+    job?.umap.cancel();
+    cellsSelect.disabled = true;
+    setStatus(`Taking ${formatInt(count)} cells of the latent space… `, { running: true });
+    showCells(count).then(
+      (shown) => {
+        if (disposed) return;
+        const next = renderEmbeddingPanel(shown, { ...options, space: spaceSelect.value as EmbeddingSpace, colorBy: colorSelect.value });
+        figure.replaceWith(next.element);
+      },
+      (error: Error) => {
+        cellsSelect.disabled = false;
+        cellsSelect.value = String(cells.shown);
+        setStatus(`Could not take ${formatInt(count)} cells: ${error.message} `, { warn: true });
+      },
+    );
   });
   cancel.addEventListener('click', () => job?.umap.cancel());
   compute.addEventListener('click', showSpace);

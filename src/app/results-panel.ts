@@ -188,6 +188,14 @@ function counterfactualSection(model: TrainedModel, results: TrainingResults, mo
   return { element, download };
 }
 
+const mimeType = (name: string) => (name.endsWith('.json') ? 'application/json' : name.endsWith('.csv') ? 'text/csv' : 'application/octet-stream');
+
+/** What the cells file says of the MMD layer: in it, left out for size, or none (scGen). */
+function cellsMmdNote(results: TrainingResults): string {
+  if (!results.mmdLayer) return '';
+  return results.mmdLayer.all ? " and obsm['X_trvae_mmd'] (the MMD layer)" : ` (the MMD layer of ${formatInt(results.cells.of)} cells would take more than 256 MB, so it is left out)`;
+}
+
 export function renderResults(model: TrainedModel): HTMLElement {
   const { result } = model;
   const results = result.results;
@@ -198,16 +206,16 @@ export function renderResults(model: TrainedModel): HTMLElement {
     { class: 'downloads', 'data-testid': 'downloads' },
     h('h3', {}, 'Downloads'),
     h('p', {}, 'ONNX graphs with the trained weights embedded (load them with onnxruntime in Python or JS) and model.json with the config, gene list and conditions.'),
+    h('p', {}, `The latent space of every cell, in the dataset's order: the .h5ad holds all obs columns with obsm['X_trvae'] (μ)${cellsMmdNote(results)}, so adata.obsm['X_trvae'] = anndata.read_h5ad(file).obsm['X_trvae'] puts it back; the CSV holds μ keyed by obs name.`),
     // The predicted cells follow the pair chosen above.
-    ...[...result.files].filter(([name]) => !name.startsWith('predicted_')).map(([name, contents]) => downloadLink(name, contents, name.endsWith('.json') ? 'application/json' : 'application/octet-stream')),
-    downloadLink('latent_mu.csv', results.latentCsv, 'text/csv'),
+    ...[...result.files].filter(([name]) => !name.startsWith('predicted_')).map(([name, contents]) => downloadLink(name, contents, mimeType(name))),
   );
   // The latent space, then the counterfactual, each in a task of its own (not when the results were
   // replaced meanwhile).
   void nextTask().then(() => {
     if (!grid.isConnected) return;
     // Disposes itself (worker, WebGL context) when these results leave the page.
-    grid.append(renderEmbeddingPanel(results, { seed: model.options.seed }).element);
+    grid.append(renderEmbeddingPanel(results, { seed: model.options.seed, showCells: model.showCells }).element);
     void nextTask().then(() => {
       if (!grid.isConnected) return;
       const counterfactual = counterfactualSection(model, results, model.options.model === 'scgen' ? 'scGen' : 'trVAE');

@@ -9,6 +9,7 @@ import { DatasetError } from '../model/dataset.ts';
 import { formatDefault, trainingOptionSpecs, trainingOptionsFrom, type OptionGroup, type OptionKey, type OptionSpec, type TrainingOptions } from '../model/options.ts';
 import type { EpochRecord } from '../model/train/train.ts';
 import type { PairProgress, PairResult, PredictionPair } from '../model/results.ts';
+import type { ShownCells } from '../model/dataset-latent.ts';
 import type { TrainWorkerApi, TrainWorkerEvent, TrainWorkerResult } from '../model/train/worker-api.ts';
 import { ExportError } from '../model/export.ts';
 import { registerErrorClasses } from '../rpc/errors.ts';
@@ -29,6 +30,8 @@ export interface TrainedModel {
   readonly result: TrainWorkerResult;
   /** Another pair's counterfactual, computed by the run's worker (kept until the next run). */
   readonly predict?: (pair: PredictionPair, onProgress?: PairProgress) => Promise<PairResult>;
+  /** Another sample of the latent space for the embedding view, from the run's worker. */
+  readonly showCells?: (count: number) => Promise<ShownCells>;
 }
 
 // The terms as they enter the total loss: weight × term.
@@ -416,7 +419,11 @@ export function renderTrainPanel(source: AnnDataSource, input: WorkerInput, back
       const resumed = result.resumedFromEpoch !== undefined ? `Resumed from epoch ${result.resumedFromEpoch}. ` : '';
       setStatus(`${resumed}${outcome}${note}`, result.stopReason === 'non-finite');
       const remote = api;
-      const model: TrainedModel = { options, result, predict: result.results ? (pair, onProgress) => remote.predict(pair, onProgress && Comlink.proxy(onProgress)) : undefined };
+      const model: TrainedModel = {
+        options, result,
+        predict: result.results ? (pair, onProgress) => remote.predict(pair, onProgress && Comlink.proxy(onProgress)) : undefined,
+        showCells: result.results ? (count) => remote.showCells(count) : undefined,
+      };
       if (result.results) onTrained(model);
       if (result.results) kept = worker;
       hooks.onEnd?.({ model });

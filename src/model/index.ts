@@ -3,6 +3,7 @@
 export { defaultTrainingOptions, optionsUsage, trainingOptionSpecs, trainingOptionsFrom, type OptionSpec, type TrainingOptions } from './options.ts';
 export { exportRun, prepareTraining, runTraining, trainSource, type PrepareEnvironment, type RunOptions, type TrainedRun, type TrainingPlan } from './pipeline.ts';
 export { predictCounterfactual, type CounterfactualInput, type ModelWeights } from './predict.ts';
+export { encodeDataset, maxShownCells, shownCells, type DatasetLatent, type ShownCells } from './dataset-latent.ts';
 export { computeResults, loadResultsSample, pairOffer, predictPair, type HeldOutPrediction, type PairOffer, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from './results.ts';
 export { evaluatePrediction, type PredictionEvaluation } from './metrics.ts';
 export { evaluateHoldout, type HoldoutEvaluation } from './evaluate-holdout.ts';

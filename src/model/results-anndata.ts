@@ -3,27 +3,21 @@
 // and the predicted cells (cells × model genes, obs naming the source cell and the condition pair).
 
 import type { H5adColumn, H5adInput } from '../convert/h5ad-writer.ts';
-import type { LabelColumn } from './results.ts';
+import type { DatasetLatent } from './dataset-latent.ts';
 
-export interface LatentCells {
-  readonly obsNames: readonly string[];
-  readonly labels: readonly LabelColumn[];
-  readonly mu: Float32Array;
-  readonly latent: number;
-  /** The MMD layer's output (trVAE), [n, width]. */
-  readonly mmd?: { readonly values: Float32Array; readonly width: number };
-}
-
-const labelColumns = (labels: readonly LabelColumn[]): H5adColumn[] =>
-  labels.map((l) => ({ name: l.name, values: { kind: 'categorical', codes: l.codes, categories: l.categories } }));
-
-export function latentAnnData(cells: LatentCells): H5adInput {
+/** Every cell of the dataset with all its obs columns, μ in X_trvae and (when every cell's is kept) the MMD layer in X_trvae_mmd. */
+export function latentAnnData(dataset: DatasetLatent): H5adInput {
+  const obs: H5adColumn[] = dataset.obs.map((c) => ({
+    name: c.name,
+    values: c.kind === 'categorical' ? { kind: 'categorical', codes: c.codes, categories: c.categories } : { kind: 'numeric', values: c.values },
+  }));
+  const { mmd } = dataset;
   return {
-    obsNames: cells.obsNames,
-    obs: labelColumns(cells.labels),
+    obsNames: dataset.obsNames,
+    obs,
     obsm: {
-      X_trvae: { values: cells.mu, width: cells.latent },
-      ...(cells.mmd ? { X_trvae_mmd: cells.mmd } : {}),
+      X_trvae: { values: dataset.mu, width: dataset.width },
+      ...(mmd?.all ? { X_trvae_mmd: { values: mmd.values, width: mmd.width } } : {}),
     },
   };
 }

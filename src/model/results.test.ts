@@ -15,6 +15,8 @@ import { parseModelJson } from './export.ts';
 import { defaultTrainingOptions } from './options.ts';
 import { haberLikeConditions, perturbationAnnData, simulatePerturbation, type CellTypeSpec } from './perturbation-sim.ts';
 import { trainSource } from './pipeline.ts';
+import { encodeDataset, shownCells } from './dataset-latent.ts';
+import { latentAnnData } from './results-anndata.ts';
 import { computeResults, loadResultsSample, metricsFileName, predictionMetricsJson, predictPair } from './results.ts';
 
 
@@ -28,10 +30,13 @@ describe('results of a run', async () => {
   afterAll(() => source.close());
   const options = { ...defaultTrainingOptions, conditionKey: 'condition', cellTypeKey: 'cell_type', holdout: 'NK:stimulated', genes: 30, hidden: [32, 16], latent: 6, batchSize: 64, epochs: 3 as const };
   const { plan, run } = await trainSource(source, options);
-  const results = await computeResults(source, plan, run.checkpoint.config, run.checkpoint.state);
+  const { config, state } = run.checkpoint;
+  const dataset = await encodeDataset(source, plan, config, state);
+  const results = await computeResults(source, plan, config, state, { dataset, shownCells: 200 });
+  const csv = new TextDecoder().decode(results.files.get('latent_mu.csv')).split('\n');
 
-  it('a latent CSV keyed by obs name with the annotations', () => {
-    const lines = results.latentCsv.split('\n');
+  it('a latent CSV of every cell keyed by obs name with the annotations', () => {
+    const lines = csv;
     expect(lines[0]).toBe(['obs_name', 'condition', 'cell_type', ...Array.from({ length: 6 }, (_, i) => `mu${i}`)].join(','));
     expect(lines).toHaveLength(501);
     const first = lines[1].split(',');
@@ -40,26 +45,49 @@ describe('results of a run', async () => {
     expect(first[2]).toBe(sim.cellTypes[sim.cellTypeCodes[0]].name);
   });
 
-  it('every obs column and the latent arrays of the shown cells, for the embedding view', () => {
-    const { latent, obs } = results;
-    expect(latent.obsNames.slice(0, 2)).toEqual(['cell0', 'cell1']);
-    expect(latent.mu).toHaveLength(500 * latent.width);
-    expect(latent.mmd?.values).toHaveLength(500 * (latent.mmd?.width ?? 0));
+  it('every obs column and the latent arrays of a sample of the cells, for the embedding view', () => {
+    const { latent, obs, cells } = results;
+    expect(cells).toEqual({ shown: 200, of: 500, available: 500 });
+    expect(latent.mu).toHaveLength(200 * latent.width);
+    expect(latent.mmd?.values).toHaveLength(200 * (latent.mmd?.width ?? 0));
+    const rows = latent.obsNames.map((name) => Number(name.slice('cell'.length)));
+    expect(rows).toEqual([...rows].sort((a, b) => a - b));
+    // Each shown cell carries its own row's values: μ as in the CSV, obs as in the dataset.
+    const k = 7;
+    const csvMu = csv[rows[k] + 1].split(',').slice(3).map(Number);
+    Array.from(latent.mu.subarray(k * latent.width, (k + 1) * latent.width)).forEach((v, d) => expect(v).toBeCloseTo(csvMu[d], 4));
     const cellType = obs.find((c) => c.name === 'cell_type');
     if (cellType?.kind !== 'categorical') throw new Error('cell_type should be categorical');
-    expect(cellType.categories[cellType.codes[0]]).toBe(sim.cellTypes[sim.cellTypeCodes[0]].name);
+    expect(cellType.categories[cellType.codes[k]]).toBe(sim.cellTypes[sim.cellTypeCodes[rows[k]]].name);
     expect(obs.map((c) => c.name)).toEqual(source.obsColumns.map((c) => c.name));
+  });
+
+  it('samples of the embedding are nested (a larger view adds cells) and never exceed the encodable cells', () => {
+    const small = shownCells(dataset, 50).latent.obsNames;
+    const large = new Set(shownCells(dataset, 300).latent.obsNames);
+    expect(small.every((name) => large.has(name))).toBe(true);
+    expect(shownCells(dataset, 10_000).cells).toEqual({ shown: 500, of: 500, available: 500 });
+  });
+
+  it('past the size limit only the viewable cells keep the MMD layer, with the same values, and the cells file leaves it out', async () => {
+    const lean = await encodeDataset(source, plan, config, state, { maxMmdBytes: 1024 });
+    expect(lean.mmd?.all).toBe(false);
+    expect(dataset.mmd?.all).toBe(true);
+    expect(lean.mmd?.values).toHaveLength(500 * 16); // every cell is within the view's 100k
+    expect(shownCells(lean, 120).latent.mmd?.values).toEqual(shownCells(dataset, 120).latent.mmd?.values);
+    expect(latentAnnData(lean).obsm?.X_trvae_mmd).toBeUndefined();
+    expect(latentAnnData(dataset).obsm?.X_trvae_mmd?.width).toBe(16);
   });
 
   it.skipIf(anndataMissing)(`AnnData downloads that anndata.read_h5ad opens, with the values shown${anndataMissing ? ` — skipped: ${anndataMissing}` : ''}`, async () => {
     const names = [...results.files.keys()].sort();
-    expect(names).toEqual(['predicted_NK_control_to_stimulated.h5ad', 'trvae_cells.h5ad']);
+    expect(names).toEqual(['latent_mu.csv', 'predicted_NK_control_to_stimulated.h5ad', 'trvae_cells.h5ad']);
     for (const [name, bytes] of results.files) await writeFile(join(dir, name), bytes);
     const script = `
 import anndata, json, sys, numpy as np
 c = anndata.read_h5ad(sys.argv[1]); p = anndata.read_h5ad(sys.argv[2])
 print(json.dumps({
-  "cells": list(c.shape), "obs_names": list(c.obs_names[:3]), "cell_type": list(c.obs["cell_type"][:3]),
+  "cells": list(c.shape), "obs_names": list(c.obs_names[:3]), "cell_type": list(c.obs["cell_type"][:3]), "columns": list(c.obs.columns),
   "mu_row0": c.obsm["X_trvae"][0].tolist(), "mmd_shape": list(c.obsm["X_trvae_mmd"].shape),
   "pred": list(p.shape), "var": list(p.var_names[:2]), "pair": [p.obs["source_condition"][0], p.obs["condition"][0], p.obs["cell_type"][0]],
   "source_cell": p.obs["source_cell"][0], "pred_mean": p.X.mean(axis=0).tolist(),
@@ -68,7 +96,8 @@ print(json.dumps({
     expect(read.cells).toEqual([500, 0]);
     expect(read.obs_names).toEqual(['cell0', 'cell1', 'cell2']);
     expect(read.cell_type).toEqual([0, 1, 2].map((i) => sim.cellTypes[sim.cellTypeCodes[i]].name));
-    const csvMu = results.latentCsv.split('\n')[1].split(',').slice(3).map(Number);
+    expect(read.columns).toEqual(source.obsColumns.map((c) => c.name));
+    const csvMu = csv[1].split(',').slice(3).map(Number);
     read.mu_row0.forEach((v: number, d: number) => expect(v).toBeCloseTo(csvMu[d], 4));
     expect(read.mmd_shape).toEqual([500, 16]);
     const p = results.prediction!;

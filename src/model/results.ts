@@ -3,12 +3,11 @@
 // paper's R² table (the held-out pair by default; any cell type × source → target condition on
 // demand, from the same sample), and the latent coordinates as CSV. The page only draws.
 
-import type { AnnDataSource, ObsValues } from '../source/types.ts';
+import type { AnnDataSource } from '../source/types.ts';
+import { encodeDataset, latentCsv, shownCells, type DatasetLatent, type ShownCells } from './dataset-latent.ts';
 import { DatasetError, loadExpression, type CategoricalColumn, type Holdout } from './dataset.ts';
-import { createInferenceRunner } from './inference.ts';
 import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './metrics.ts';
 import { h5adBytes } from '../convert/h5ad-bytes.ts';
-import { pca2 } from './pca.ts';
 import { latentAnnData, predictionAnnData, type PredictedCells } from './results-anndata.ts';
 import { predictCounterfactual } from './predict.ts';
 import type { TrainingPlan } from './pipeline.ts';
@@ -72,42 +71,37 @@ export type ShownObsColumn =
   | { readonly name: string; readonly kind: 'categorical'; readonly categories: readonly string[]; readonly codes: Int32Array }
   | { readonly name: string; readonly kind: 'numeric'; readonly values: Float64Array };
 
-export interface TrainingResults {
-  /** Cells shown (a sample when the dataset is larger than the limit) of all cells. */
-  readonly cells: { readonly shown: number; readonly of: number };
-  /** PCA of μ, [shown, 2]. */
-  readonly embedding: Float32Array;
-  /** The condition and cell-type columns of the shown cells. */
-  readonly labels: readonly LabelColumn[];
-  /** The shown cells' obs names, μ [shown, width] and, for trVAE, the MMD layer [shown, mmd.width]. */
-  readonly latent: { readonly obsNames: readonly string[]; readonly mu: Float32Array; readonly width: number; readonly mmd?: { readonly values: Float32Array; readonly width: number } };
-  /** Every readable obs column of the shown cells (a column that cannot be read is left out). */
-  readonly obs: readonly ShownObsColumn[];
+export interface TrainingResults extends ShownCells {
   /** The default pair's prediction: the held-out cell type from the first other condition into the held-out one. */
   readonly prediction?: HeldOutPrediction;
   /** A note when the held-out pair cannot be evaluated (no real or no source cells). */
   readonly predictionNote?: string;
-  /** The pairs the shown cells allow (for the page's selects), with the default one. */
+  /** The pairs the kept sample allows (for the page's selects), with the default one. */
   readonly pairs: PairOffer;
-  /** μ of the shown cells, keyed by obs row. */
-  readonly latentCsv: string;
   /**
-   * AnnData files for scanpy (`anndata.read_h5ad`): `<model>_cells.h5ad` (the shown cells' obs with
-   * obsm X_trvae = μ and, for trVAE, X_trvae_mmd = the MMD layer) and, with a held-out pair,
+   * Files for scanpy: `<model>_cells.h5ad` (every cell of the dataset in its order, all obs columns,
+   * obsm X_trvae = μ and, for trVAE, X_trvae_mmd = the MMD layer; `anndata.read_h5ad`),
+   * `latent_mu.csv` (μ keyed by obs name with the labels) and, with a held-out pair,
    * `predicted_<cell type>_<source>_to_<target>.h5ad` (the predicted cells × model genes).
    */
   readonly files: ReadonlyMap<string, Uint8Array>;
+  /** Whether the cells file holds every cell's MMD layer (trVAE; left out above 256 MB). */
+  readonly mmdLayer?: { readonly all: boolean };
 }
 
 export interface ResultsOptions {
-  /** Random cells shown at most, besides every cell of the held-out cell type (default 10,000). */
+  /** Random cells kept for predictions at most, besides every cell of the held-out cell type (default 10,000). */
   readonly maxCells?: number;
+  /** Cells the embedding view shows first (default 10,000; at most maxShownCells). */
+  readonly shownCells?: number;
   readonly seed?: number;
   readonly backend?: Backend;
   readonly signal?: AbortSignal;
   readonly onProgress?: (done: number, total: number) => void;
-  /** The shown cells, already loaded (loadResultsSample); loaded here when omitted. */
+  /** The kept cells, already loaded (loadResultsSample); loaded here when omitted. */
   readonly sample?: ResultsSample;
+  /** Every cell's latent values, already encoded (encodeDataset); encoded here when omitted. */
+  readonly dataset?: DatasetLatent;
 }
 
 /**
@@ -163,36 +157,6 @@ function sampleRows(nObs: number, maxCells: number, seed: number, always: (row: 
     if ((pick || always(row)) && usable(row)) rows.push(row);
   }
   return Int32Array.from(rows);
-}
-
-/** The shown rows' values of every obs column the source can read. */
-async function shownObs(source: AnnDataSource, rows: Int32Array, signal?: AbortSignal): Promise<ShownObsColumn[]> {
-  const out: ShownObsColumn[] = [];
-  for (const { name } of source.obsColumns) {
-    let values: ObsValues;
-    try {
-      values = await source.readObs(name, signal);
-    } catch (error) {
-      if (signal?.aborted) throw error;
-      continue;
-    }
-    if (values.kind === 'categorical') out.push({ name, kind: 'categorical', categories: values.categories, codes: Int32Array.from(rows, (r) => values.codes[r]) });
-    else if (values.kind === 'numeric') out.push({ name, kind: 'numeric', values: Float64Array.from(rows, (r) => (values.mask?.[r] ? Number.NaN : values.values[r])) });
-    else {
-      const text = (r: number) => (values.kind === 'boolean' ? (values.mask?.[r] ? null : values.values[r] ? 'True' : 'False') : values.values[r]);
-      const categories: string[] = [];
-      const index = new Map<string, number>();
-      const codes = Int32Array.from(rows, (r) => {
-        const v = text(r);
-        if (v === null) return -1;
-        let code = index.get(v);
-        if (code === undefined) index.set(v, (code = categories.push(v) - 1));
-        return code;
-      });
-      out.push({ name, kind: 'categorical', categories, codes });
-    }
-  }
-  return out;
 }
 
 const slice = (name: string, column: CategoricalColumn, rows: Int32Array): LabelColumn => ({
@@ -378,39 +342,12 @@ export async function predictPair(sample: ResultsSample, config: TrvaeConfig, st
 
 export async function computeResults(source: AnnDataSource, plan: TrainingPlan, config: TrvaeConfig, state: ModelState, options: ResultsOptions = {}): Promise<TrainingResults> {
   const sample = options.sample ?? await loadResultsSample(source, plan, options);
-  const { rows, x, obsNames } = sample;
-  const n = rows.length;
-  const cellConditions = sample.conditions.codes;
-  const encoder = await createInferenceRunner('encode', config, { state }, options.backend);
-  const { mu } = await encoder.run({ x, conditions: cellConditions });
-  await encoder.release();
-  // trVAE's MMD layer (decoded with each cell's own condition, z = μ); scGen has none.
-  let mmd: { values: Float32Array; width: number } | undefined;
-  if (config.model !== 'scgen') {
-    const runner = await createInferenceRunner('mmd', config, { state }, options.backend);
-    const { y } = await runner.run({ x, conditions: cellConditions, target: cellConditions });
-    await runner.release();
-    mmd = { values: y, width: y.length / Math.max(1, n) };
-  }
-  const labels = [sample.conditions, ...(sample.cellTypes ? [sample.cellTypes] : [])];
-
-  // Keyed by obs name with the annotations, so it joins back onto adata.obs.
-  const quote = (v: string) => (/[",\n]/.test(v) ? `"${v.replace(/"/g, '""')}"` : v);
-  const csv = [['obs_name', ...labels.map((l) => l.name), ...Array.from({ length: config.latent }, (_, i) => `mu${i}`)].map(quote).join(',')];
-  for (let i = 0; i < n; i++) {
-    const annotations = labels.map((l) => quote(l.codes[i] >= 0 ? l.categories[l.codes[i]] : ''));
-    csv.push([quote(obsNames[i]), ...annotations, ...Array.from(mu.subarray(i * config.latent, (i + 1) * config.latent), (v) => v.toPrecision(6))].join(','));
-  }
-
+  const dataset = options.dataset ?? await encodeDataset(source, plan, config, state, options);
   const pairs = pairOffer(sample);
   const held = pairs.default ? await predictPair(sample, config, state, pairs.default, options.backend) : undefined;
   const files = new Map<string, Uint8Array>();
-  const model = config.model ?? 'trvae';
-  files.set(`${model}_cells.h5ad`, await h5adBytes(latentAnnData({ obsNames, labels, mu, latent: config.latent, mmd })));
+  files.set(`${config.model ?? 'trvae'}_cells.h5ad`, await h5adBytes(latentAnnData(dataset)));
+  files.set('latent_mu.csv', latentCsv(dataset));
   if (held?.file) files.set(held.file.name, held.file.bytes);
-  return {
-    cells: { shown: n, of: source.nObs }, embedding: pca2(mu, n, config.latent), labels,
-    latent: { obsNames, mu, width: config.latent, mmd }, obs: await shownObs(source, rows, options.signal),
-    prediction: held?.prediction, predictionNote: held?.note, pairs, latentCsv: csv.join('\n'), files,
-  };
+  return { ...shownCells(dataset, options.shownCells ?? 10_000), prediction: held?.prediction, predictionNote: held?.note, pairs, files, mmdLayer: dataset.mmd && { all: dataset.mmd.all } };
 }

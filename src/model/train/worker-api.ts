@@ -16,6 +16,7 @@ import { openSource } from '../../source/index.ts';
 import type { AnnDataSource } from '../../source/types.ts';
 import type { TrainingOptions } from '../options.ts';
 import { exportRun, prepareTraining, runTraining, type GeneSelector, type PreparePhase } from '../pipeline.ts';
+import { encodeDataset, shownCells, type DatasetLatent, type ShownCells } from '../dataset-latent.ts';
 import { computeResults, loadResultsSample, predictPair, type PairProgress, type PairResult, type PredictionPair, type ResultsSample, type TrainingResults } from '../results.ts';
 import { ort, type Backend } from '../runtime.ts';
 import { transferables } from '../../rpc/transferables.ts';
@@ -41,8 +42,8 @@ export interface TrainWorkerRequest {
   readonly readWorkers?: number;
   /** Chunk cache under the readers (default OPFS 'trvae-cache'); false disables it. */
   readonly cache?: CacheSettings | false;
-  /** Results computed after training (default: up to 10,000 cells); false: none. */
-  readonly results?: { readonly maxCells?: number } | false;
+  /** Results computed after training (default: up to 10,000 cells kept for predictions and shown); false: none. */
+  readonly results?: { readonly maxCells?: number; readonly shownCells?: number } | false;
 }
 
 /** What the page is told while the run is prepared, then every training event. */
@@ -91,8 +92,9 @@ const gpuGeneSelector: GeneSelector = async (source, nGenes, options) => {
 
 export function createTrainWorkerApi() {
   let control: TrainingControl | undefined;
-  // The last run's shown cells and model: other pairs' predictions are computed from them on demand.
-  let held: { readonly sample: ResultsSample; readonly config: TrvaeConfig; readonly state: ModelState } | undefined;
+  // The last run's kept cells, every cell's latent values and the model: other pairs' predictions and
+  // other samples of the embedding are computed from them on demand.
+  let held: { readonly sample: ResultsSample; readonly dataset: DatasetLatent; readonly config: TrvaeConfig; readonly state: ModelState } | undefined;
   return {
     async train(request: TrainWorkerRequest, onEvent?: (event: TrainWorkerEvent) => void): Promise<TrainWorkerResult> {
       if (control) throw new Error('this worker is already training; cancel it first');
@@ -149,14 +151,16 @@ export function createTrainWorkerApi() {
           const { signal } = control;
           const resultsOptions = {
             maxCells: request.results?.maxCells,
+            shownCells: request.results?.shownCells,
             seed: checkpoint.config.seed,
             signal,
             onProgress: (done: number, total: number) => emit({ kind: 'phase', phase: 'computing results', done, total }),
           };
           try {
             const sample = await loadResultsSample(opened.source, plan, resultsOptions);
-            results = await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, { ...resultsOptions, sample });
-            held = { sample, config: checkpoint.config, state: checkpoint.state };
+            const dataset = await encodeDataset(opened.source, plan, checkpoint.config, checkpoint.state, resultsOptions);
+            results = await computeResults(opened.source, plan, checkpoint.config, checkpoint.state, { ...resultsOptions, sample, dataset });
+            held = { sample, dataset, config: checkpoint.config, state: checkpoint.state };
           } catch (error) {
             if (!signal.aborted) throw error;
             results = undefined;
@@ -193,6 +197,12 @@ export function createTrainWorkerApi() {
       if (!held) throw new Error('this worker holds no trained model: predictions need a finished run with results');
       // On the CPU, as the results above (computeResults' default backend).
       return predictPair(held.sample, held.config, held.state, pair, undefined, onProgress);
+    },
+    /** Another sample of the last run's latent space for the embedding view: the first `count` of its random order (at most maxShownCells). */
+    showCells(count: number): ShownCells {
+      if (!held) throw new Error('this worker holds no trained model: the embedding needs a finished run with results');
+      const shown = shownCells(held.dataset, count);
+      return Comlink.transfer(shown, transferables([shown]));
     },
   };
 }

@@ -114,14 +114,14 @@ describe('training worker (one pipeline, comlink) with OPFS checkpoints', () => 
     expect(result.state.params.get('enc.0.w')!.length).toBe((20 + 2) * 16);
     expect(events).toContain('plan');
     expect(events).toContain('phase');
-    expect([...result.files.keys()].sort()).toEqual(['model.json', 'predicted_C_control_to_stim.h5ad', 'trvae_cells.h5ad', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
+    expect([...result.files.keys()].sort()).toEqual(['latent_mu.csv', 'model.json', 'predicted_C_control_to_stim.h5ad', 'trvae_cells.h5ad', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
     const results = result.results!;
-    expect(results.cells).toEqual({ shown: 360, of: 360 });
+    expect(results.cells).toEqual({ shown: 360, of: 360, available: 360 });
     expect(results.embedding).toHaveLength(360 * 2);
     expect(results.labels.map((l) => l.name)).toEqual(['condition', 'cell_type']);
     expect(results.prediction).toMatchObject({ cellType: 'C', sourceCondition: 'control', targetCondition: 'stim', sourceCells: 60, realCells: 60 });
     expect(results.prediction!.meanPoints).toHaveLength(40);
-    expect(results.latentCsv.split('\n')).toHaveLength(361);
+    expect(new TextDecoder().decode(result.files.get('latent_mu.csv') as Uint8Array).split('\n')).toHaveLength(361);
   }, 180_000);
 
   it('on WebGPU, the genes are selected with the gene-moments kernel and the run trains on the GPU', async () => {
