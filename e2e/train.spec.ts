@@ -70,9 +70,16 @@ test('train on the demo with a held-out pair, then see the latent space, the pre
   const predicted = await save(page, downloads.getByRole('link', { name: 'predicted_NK_control_to_stimulated.h5ad' }), dir);
   if (anndataMissing) test.info().annotations.push({ type: 'skipped', description: `anndata read-back: ${anndataMissing}` });
   else {
-    const script = 'import anndata, json, sys; c = anndata.read_h5ad(sys.argv[1]); p = anndata.read_h5ad(sys.argv[2]); print(json.dumps([c.n_obs, list(c.obsm["X_trvae"].shape), list(c.obsm["X_trvae_mmd"].shape), sorted(set(c.obs["cell_type"])), list(p.shape), p.obs["condition"][0]]))';
-    const [nObs, mu, mmd, types, shape, condition] = JSON.parse(execFileSync(python, ['-c', script, cells, predicted], { encoding: 'utf8' }));
+    const script = 'import anndata, json, sys; c = anndata.read_h5ad(sys.argv[1]); p = anndata.read_h5ad(sys.argv[2]); print(json.dumps([c.n_obs, list(c.obsm["X_trvae"].shape), list(c.obsm["X_trvae_mmd"].shape), sorted(set(c.obs["cell_type"])), list(p.shape), p.obs["condition"][0], sorted(c.obs.columns), list(c.obs_names[:2]), c.obsm["X_trvae"][1].tolist()]))';
+    const [nObs, mu, mmd, types, shape, condition, columns, names, mu1] = JSON.parse(execFileSync(python, ['-c', script, cells, predicted], { encoding: 'utf8' }));
     expect(nObs).toBe(10_000);
+    // Every cell in the dataset's order with every obs column, and the CSV's μ for the same cell.
+    expect(columns).toEqual(['cell_type', 'condition', 'lineage']);
+    const csv = readFileSync(await save(page, downloads.getByRole('link', { name: 'latent_mu.csv' }), dir), 'utf8').split('\n');
+    expect(csv).toHaveLength(10_001);
+    const row = csv[2].split(',');
+    expect(row[0]).toBe(names[1]);
+    row.slice(3).map(Number).forEach((v, d) => expect(v).toBeCloseTo(mu1[d], 4));
     expect(mu).toEqual([10_000, 8]);
     expect(mmd).toEqual([10_000, 32]);
     expect(types).toContain('NK');

@@ -1,4 +1,4 @@
-// The embedding's typed error (its own module: the page registers it without loading umap-js).
+// The embedding's typed error (its own module: the page registers it without loading the UMAP code).
 import { TrvaeError } from '../errors.ts';
 
 export class EmbeddingError extends TrvaeError {

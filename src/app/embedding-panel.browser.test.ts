@@ -3,6 +3,7 @@
 // drawn point shows its obs values, the MMD layer is a second space, cancel stops a UMAP.
 import { afterEach, describe, expect, it } from 'vitest';
 import type { ShownObsColumn, TrainingResults } from '../model/results.ts';
+import { shownCells, type DatasetLatent, type ShownCells } from '../model/dataset-latent.ts';
 import { pca2 } from '../model/pca.ts';
 import { createRng } from '../random.ts';
 import { renderEmbeddingPanel, type EmbeddingPanel } from './embedding-panel.ts';
@@ -25,7 +26,7 @@ function fixtureResults(n: number): TrainingResults {
     { name: 'n_counts', kind: 'numeric', values: Float64Array.from({ length: n }, (_, i) => 1000 + i) },
   ];
   return {
-    cells: { shown: n, of: 2 * n },
+    cells: { shown: n, of: 2 * n, available: n },
     embedding: pca2(mu, n, 4),
     labels: [
       { name: 'condition', categories: ['control', 'stimulated'], codes: conditionCodes },
@@ -33,21 +34,32 @@ function fixtureResults(n: number): TrainingResults {
     ],
     latent: { obsNames: Array.from({ length: n }, (_, i) => `cell-${i}`), mu, width: 4, mmd: { values: layer(6), width: 6 } },
     obs,
-    latentCsv: '',
     files: new Map(),
   } as unknown as TrainingResults;
 }
 
+/** Every cell's latent values for `n` cells in three clusters (by cell type), as the run's worker holds them. */
+function fixtureDataset(n: number): DatasetLatent {
+  const rng = createRng(4);
+  const typeCodes = Int32Array.from({ length: n }, (_, i) => i % 3);
+  const mu = Float32Array.from({ length: n * 4 }, (_, j) => (j % 4 === typeCodes[j >> 2] ? 6 : 0) + rng.normal());
+  const order = Int32Array.from({ length: n }, (_, i) => (i * 7919) % n);
+  const labels = [{ name: 'cell_type', categories: types, codes: typeCodes }];
+  return { obsNames: Array.from({ length: n }, (_, i) => `cell-${i}`), mu, width: 4, obs: [{ ...labels[0], kind: 'categorical' }], labels, order };
+}
+
 const panels: EmbeddingPanel[] = [];
 // WebGL unless asked otherwise: this Chromium's WebGL is SwiftShader, which 'auto' leaves for the 2-D canvas.
-function mount(results: TrainingResults, seed = 0, renderer: ScatterRenderer = 'webgl'): EmbeddingPanel {
-  const panel = renderEmbeddingPanel(results, { seed, renderer });
+function mount(results: ShownCells, seed = 0, renderer: ScatterRenderer = 'webgl', showCells?: (count: number) => Promise<ShownCells>): EmbeddingPanel {
+  const panel = renderEmbeddingPanel(results, { seed, renderer, showCells });
   document.body.append(panel.element);
   panels.push(panel);
   return panel;
 }
 afterEach(() => {
   for (const p of panels.splice(0)) p.element.remove();
+  // A panel replaced by another sample leaves its successor in the page.
+  for (const e of document.querySelectorAll('[data-testid="embedding"]')) e.remove();
 });
 
 const part = <T extends HTMLElement>(panel: EmbeddingPanel, id: string) => panel.element.querySelector<T>(`[data-testid="${id}"]`)!;
@@ -205,6 +217,33 @@ describe('embedding panel', () => {
     await expect.poll(() => drawnPixels(panel).data.some((v, i) => v !== zoomed.data[i])).toBe(true);
     [...panel.element.querySelectorAll('button')].find((b) => b.textContent === 'Reset view')!.click();
     await expect.poll(() => drawnPixels(panel).data.every((v, i) => v === before.data[i])).toBe(true);
+  });
+
+  it('another sample of cells: the choice offers sizes up to all cells, and the panel is redrawn with them, keeping space and colouring', async () => {
+    const dataset = fixtureDataset(12_000);
+    const asked: number[] = [];
+    const panel = mount(shownCells(dataset, 5_000), 0, 'canvas', async (count) => (asked.push(count), shownCells(dataset, count)));
+    const cells = part<HTMLSelectElement>(panel, 'embedding-cells');
+    expect([...cells.options].map((o) => o.textContent)).toEqual(['5,000', '10,000', 'all 12,000']);
+    expect(cells.value).toBe('5000');
+    const space = part<HTMLSelectElement>(panel, 'embedding-space');
+    space.value = 'pca-mu';
+    space.dispatchEvent(new Event('change'));
+    cells.value = '12000';
+    cells.dispatchEvent(new Event('change'));
+    await expect.poll(() => document.querySelector<HTMLElement>('[data-testid="embedding"]')?.dataset.points, { timeout: 30_000 }).toBe('12000');
+    const next = document.querySelector<HTMLElement>('[data-testid="embedding"]')!;
+    expect(panel.element.isConnected).toBe(false);
+    expect(asked).toEqual([12_000]);
+    expect(next.dataset.space).toBe('pca-mu');
+    expect(next.dataset.colorBy).toBe('cell_type');
+    expect(next.querySelector('figcaption')!.textContent).toBe('Latent space (PCA of μ) — all 12,000 cells');
+    expect(next.querySelector<HTMLSelectElement>('[data-testid="embedding-cells"]')!.value).toBe('12000');
+  });
+
+  it('without a way to take other cells there is no choice', () => {
+    const panel = mount(shownCells(fixtureDataset(12_000), 5_000), 0, 'canvas');
+    expect(panel.element.querySelector('[data-testid="embedding-cells"]')).toBeNull();
   });
 
   it('a bad latent value fails in the worker with a typed error naming the cell', async () => {

@@ -290,7 +290,7 @@ export function renderEmbeddingPanel(results: ShownCells, options: EmbeddingPane
     if (!showCells) return;
     job?.umap.cancel();
     cellsSelect.disabled = true;
-    setStatus(`Taking ${formatInt(count)} cells of the latent space… `, { running: true });
+    setStatus(`Taking ${formatInt(count)} cells of the latent space… `);
     showCells(count).then(
       (shown) => {
         if (disposed) return;

@@ -1,18 +1,23 @@
-// A seeded 2-D UMAP of row vectors (umap-js), run to completion in the calling thread: the
-// embedding worker calls it, so the page never waits on it. Progress is reported per epoch; a
-// caller cancels by terminating the worker. The same values and seed give the same layout.
-import { UMAP } from 'umap-js';
+// A seeded 2-D UMAP of row vectors, run to completion in the calling thread: the embedding worker
+// calls it, so the page never waits on it. NN-descent neighbours (umap/knn.ts), the fuzzy graph
+// (umap/graph.ts) and the SGD layout (umap/layout.ts) from a PCA start, all on flat typed arrays:
+// 100k cells in about a minute, 20k 3–4× faster than umap-js (README, "UMAP"). Progress is reported per
+// epoch; a caller cancels by terminating the worker. The same values and seed give the same layout.
 import { EmbeddingError } from './embedding-error.ts';
 import { createRng } from '../random.ts';
+import { pca2 } from '../model/pca.ts';
+import { nearestNeighbours } from './umap/knn.ts';
+import { fuzzySimplicialSet } from './umap/graph.ts';
+import { createLayout, defaultEpochs } from './umap/layout.ts';
 
 export type UmapProgress = { readonly phase: 'neighbours'; readonly cells: number } | { readonly phase: 'layout'; readonly epoch: number; readonly epochs: number };
 
 export interface UmapOptions {
   readonly seed?: number;
-  /** Neighbours per cell (umap-js and scanpy default: 15; fewer when there are fewer cells). */
+  /** Neighbours per cell, the cell itself counted (umap-learn's and scanpy's default: 15; fewer when there are fewer cells). */
   readonly nNeighbors?: number;
   readonly minDist?: number;
-  /** Optimisation epochs; default umap-js's choice by size (500 up to 2,500 cells … 200 above 7,500). */
+  /** Optimisation epochs; default umap-learn's choice by size (500 up to 10,000 cells, else 200). */
   readonly epochs?: number;
   readonly onProgress?: (progress: UmapProgress) => void;
 }
@@ -33,25 +38,21 @@ export function umapLayout(values: Float32Array, n: number, width: number, optio
     }
     return out;
   }
-  const rng = createRng(options.seed ?? 0, 0x75e4);
-  const umap = new UMAP({
-    nComponents: 2,
-    nNeighbors: Math.max(2, Math.min(options.nNeighbors ?? 15, n - 1)),
-    minDist: options.minDist ?? 0.1,
-    nEpochs: options.epochs,
-    random: rng.next,
-  });
-  const rows = Array.from({ length: n }, (_, i) => Array.from(values.subarray(i * width, (i + 1) * width)));
+  const seed = options.seed ?? 0;
+  const rng = createRng(seed, 0x75e4);
+  const k = Math.max(2, Math.min(options.nNeighbors ?? 15, n - 1)) - 1;
   options.onProgress?.({ phase: 'neighbours', cells: n });
-  const epochs = umap.initializeFit(rows);
-  for (let epoch = 0; epoch < epochs; ) {
-    epoch = umap.step();
-    options.onProgress?.({ phase: 'layout', epoch, epochs });
+  const graph = fuzzySimplicialSet(nearestNeighbours(values, n, width, k, rng), n);
+  // A PCA start (umap-learn starts from a spectral layout; umap-js from random points) keeps the
+  // clusters' global arrangement, scaled into ±10 as umap-learn scales its start.
+  const start = width > 1 ? pca2(values, n, width) : Float32Array.from({ length: 2 * n }, (_, i) => (i % 2 ? 0 : values[i >> 1]));
+  let extent = 0;
+  for (const v of start) extent = Math.max(extent, Math.abs(v));
+  for (let i = 0; i < start.length; i++) start[i] = extent > 0 ? (10 * start[i]) / extent : 0;
+  const layout = createLayout(graph, start, options.epochs ?? defaultEpochs(n), options.minDist ?? 0.1, seed);
+  for (let epoch = 0; epoch < layout.epochs; epoch++) {
+    layout.step(epoch);
+    options.onProgress?.({ phase: 'layout', epoch: epoch + 1, epochs: layout.epochs });
   }
-  const embedding = umap.getEmbedding();
-  for (let i = 0; i < n; i++) {
-    out[2 * i] = embedding[i][0];
-    out[2 * i + 1] = embedding[i][1];
-  }
-  return out;
+  return layout.positions();
 }
