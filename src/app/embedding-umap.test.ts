@@ -35,8 +35,12 @@ describe('umapLayout', () => {
     expect(umapLayout(x, k * per, width, { seed: 2, epochs: 60 })).not.toEqual(a);
   });
 
-  it('fewer than 4 cells are laid out by their first two dimensions; bad input is refused by name', () => {
+  it('fewer than 4 cells are laid out by their first two dimensions; degenerate cells lay out finitely; bad input is refused by name', () => {
     expect(Array.from(umapLayout(Float32Array.from([1, 2, 3, 4, 5, 6]), 2, 3))).toEqual([1, 2, 4, 5]);
+    // Identical cells (every distance 0), a few cells, one dimension: finite layouts.
+    expect(umapLayout(new Float32Array(17 * 3).fill(1), 17, 3, { epochs: 20 }).every(Number.isFinite)).toBe(true);
+    expect(umapLayout(Float32Array.from({ length: 15 }, (_, i) => Math.sin(i)), 5, 3, { epochs: 20 }).every(Number.isFinite)).toBe(true);
+    expect(umapLayout(Float32Array.from({ length: 50 }, (_, i) => i % 7), 50, 1, { epochs: 20 }).every(Number.isFinite)).toBe(true);
     expect(() => umapLayout(new Float32Array(5), 2, 3)).toThrow(/5 values are not 2 cells × 3 dimensions/);
     const bad = Float32Array.from([0, 1, Number.NaN, 3]);
     expect(() => umapLayout(bad, 2, 2)).toThrow(EmbeddingError);
