@@ -15,7 +15,7 @@ import { parseModelJson } from './export.ts';
 import { defaultTrainingOptions } from './options.ts';
 import { haberLikeConditions, perturbationAnnData, simulatePerturbation, type CellTypeSpec } from './perturbation-sim.ts';
 import { trainSource } from './pipeline.ts';
-import { encodeDataset, shownCells } from './dataset-latent.ts';
+import { encodeDataset, latentCsv, shownCells } from './dataset-latent.ts';
 import { latentAnnData } from './results-anndata.ts';
 import { computeResults, loadResultsSample, metricsFileName, predictionMetricsJson, predictPair } from './results.ts';
 
@@ -107,6 +107,34 @@ print(json.dumps({
     expect(read.source_cell).toMatch(/^cell\d+$/);
     // The page's predicted-vs-real scatter shows these per-gene means.
     read.pred_mean.forEach((m: number, g: number) => expect(m).toBeCloseTo(p.meanPoints[2 * g], 4));
+  });
+});
+
+describe('cells without a condition', async () => {
+  const sim = simulatePerturbation({ nCells: 300, nGenes: 30, seed: 2 });
+  const input = perturbationAnnData(sim);
+  const missing = [3, 10, 299];
+  const conditionCodes = Int32Array.from(sim.conditionCodes, (c, i) => (missing.includes(i) ? -1 : c));
+  const columns = input.obs.columns.map((c) => (c.name === 'condition' && c.values.kind === 'categorical' ? { ...c, values: { ...c.values, codes: conditionCodes } } : c));
+  await writeAnnDataStore(await directorySink(join(dir, 'missing.zarr')), { ...input, obs: { ...input.obs, columns } });
+  const source = await openSource(join(dir, 'missing.zarr'));
+  afterAll(() => source.close());
+  const options = { ...defaultTrainingOptions, conditionKey: 'condition', cellTypeKey: 'cell_type', holdout: undefined, genes: 20, hidden: [16, 8], latent: 4, batchSize: 64, epochs: 2 as const };
+  const { plan, run } = await trainSource(source, options);
+  const dataset = await encodeDataset(source, plan, run.checkpoint.config, run.checkpoint.state);
+
+  it('keep their row, with NaN latent values, empty CSV values and no place in the embedding view', () => {
+    expect(dataset.mu).toHaveLength(300 * 4);
+    for (let row = 0; row < 300; row++) {
+      const values = Array.from(dataset.mu.subarray(row * 4, (row + 1) * 4));
+      expect(values.every(Number.isNaN)).toBe(missing.includes(row));
+    }
+    const csv = new TextDecoder().decode(latentCsv(dataset)).split('\n');
+    expect(csv[11]).toMatch(/^cell10,,[^,]+,,,,$/);
+    const shown = shownCells(dataset, 1000);
+    expect(shown.cells).toEqual({ shown: 297, of: 300, available: 297 });
+    expect(shown.latent.obsNames).not.toContain('cell10');
+    expect(shown.latent.mu.every(Number.isFinite)).toBe(true);
   });
 });
 
