@@ -2,6 +2,8 @@ import { mkdtemp, readFile, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it, vi } from 'vitest';
+import { execFileSync } from 'node:child_process';
+import { anndataMissing, python } from '../../test/anndata-python.ts';
 import { main } from '../cli/main.ts';
 import { parseModelJson } from './export.ts';
 import { decodeCheckpoint } from './train/checkpoint-file.ts';
@@ -35,6 +37,28 @@ describe('trvae-web train / evaluate on an h5ad written by anndata', async () =>
     const checkpoint = decodeCheckpoint(new Uint8Array(await readFile(join(out, 'checkpoint.ckpt'))));
     expect(checkpoint.epoch).toBe(2);
     expect(checkpoint.state.step).toBe(2 * Math.floor(trainingCells / 64));
+  });
+
+  it.skipIf(anndataMissing)(`train --export-latent also writes every cell's latent space, which anndata reads back${anndataMissing ? ` — skipped: ${anndataMissing}` : ''}`, async () => {
+    const latentOut = join(out, 'latent');
+    const log = vi.spyOn(console, 'error').mockImplementation(() => {});
+    const code = await main([
+      'train', fixture, '--condition-key', 'condition', '--cell-type-key', 'cell_type', '--genes', '30',
+      '--epochs', '1', '--batch-size', '64', '--hidden', '16,8', '--latent', '4', '--seed', '3', '--threads', '1', '--export-latent', '--out', latentOut,
+    ]);
+    const lines = log.mock.calls.map((c) => String(c[0]));
+    log.mockRestore();
+    expect(code).toBe(0);
+    expect(lines).toContain('encoding every cell: 360 of 360');
+    expect((await readdir(latentOut)).sort()).toEqual(['checkpoint.ckpt', 'latent_mu.csv', 'model.json', 'trvae_cells.h5ad', 'trvae_encode.onnx', 'trvae_mmd.onnx', 'trvae_predict.onnx']);
+    const csv = (await readFile(join(latentOut, 'latent_mu.csv'), 'utf8')).split('\n');
+    expect(csv).toHaveLength(361);
+    const script = 'import anndata, json, sys; c = anndata.read_h5ad(sys.argv[1]); print(json.dumps([c.n_obs, list(c.obsm["X_trvae"].shape), list(c.obsm["X_trvae_mmd"].shape), c.obs_names[0], c.obsm["X_trvae"][0].tolist()]))';
+    const [nObs, mu, mmd, first, mu0] = JSON.parse(execFileSync(python, ['-c', script, join(latentOut, 'trvae_cells.h5ad')], { encoding: 'utf8' }));
+    expect([nObs, mu, mmd]).toEqual([360, [360, 4], [360, 8]]);
+    const row = csv[1].split(',');
+    expect(row[0]).toBe(first);
+    row.slice(3).map(Number).forEach((v, d) => expect(v).toBeCloseTo(mu0[d], 4));
   });
 
   it('train --steps-in worker trains the same model, its steps in a worker thread; another value is refused', async () => {

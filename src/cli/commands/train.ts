@@ -2,7 +2,10 @@ import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { optionsUsage, trainingOptionSpecs, trainingOptionsFrom, type OptionKey } from '../../model/options.ts';
+import { h5adBytes } from '../../convert/h5ad-bytes.ts';
+import { encodeDataset, latentCsv } from '../../model/dataset-latent.ts';
 import { exportRun, prepareTraining, runTraining, type TrainedRun } from '../../model/pipeline.ts';
+import { latentAnnData } from '../../model/results-anndata.ts';
 import { setCpuThreads } from '../../model/runtime.ts';
 import { encodeCheckpoint } from '../../model/train/checkpoint-file.ts';
 import { createNodeStepRunner } from '../../model/train/node-step-worker.ts';
@@ -13,12 +16,14 @@ const usage = `usage: trvae-web train <url-or-path> --condition-key K --out DIR 
 
 Trains trVAE on an AnnData (zarr URL/directory or .h5ad) and writes to DIR:
 trvae_{encode,mmd,predict}.onnx (weights embedded), model.json (config, genes, conditions, metrics)
-and checkpoint.ckpt. By default it trains to convergence: enough epochs for --steps optimiser steps,
+and checkpoint.ckpt; with --export-latent also every cell's latent space in the dataset's order, as the
+app's downloads: trvae_cells.h5ad (all obs columns, obsm X_trvae = μ, X_trvae_mmd) and latent_mu.csv. By default it trains to convergence: enough epochs for --steps optimiser steps,
 stopping early when the validation loss stops improving and keeping the best epoch's parameters.
 ${optionsUsage()}
 
 Run:
   --out DIR                    where the export is written (required)
+  --export-latent              also encode every cell and write trvae_cells.h5ad and latent_mu.csv
   --threads N                  ONNX Runtime threads (onnxruntime-node's CPU EP, or WASM)
   --steps-in main|worker       where optimiser steps run: the training thread (default; fastest
                                on 2 cores) or a worker thread, so that the loader works during a
@@ -44,7 +49,7 @@ export const command: CliCommand = {
     const { values, positionals } = parseArgs({
       args,
       allowPositionals: true,
-      options: Object.fromEntries([...flags.keys(), 'out', 'threads', 'steps-in'].map((k) => [k, { type: 'string' as const }])),
+      options: { ...Object.fromEntries([...flags.keys(), 'out', 'threads', 'steps-in'].map((k) => [k, { type: 'string' as const }])), 'export-latent': { type: 'boolean' as const } },
     });
     const v = values as Record<string, string | undefined>;
     if (positionals.length !== 1 || !v['condition-key'] || !v.out) {
@@ -71,7 +76,21 @@ export const command: CliCommand = {
       } finally {
         await plan.close();
       }
-      const files = exportRun(plan, run);
+      const files: Map<string, string | Uint8Array> = new Map(exportRun(plan, run));
+      // An untrained or NaN-stopped model's latent space would read as real: none is written.
+      if (values['export-latent'] && run.stopReason !== 'non-finite' && run.checkpoint.history.length > 0) {
+        const { config, state } = run.checkpoint;
+        let logged = 0;
+        const onProgress = (done: number, total: number) => {
+          if (done < total && done - logged < 0.1 * total) return;
+          logged = done;
+          console.error(`encoding every cell: ${done} of ${total}`);
+        };
+        const dataset = await encodeDataset(source, plan, config, state, { onProgress });
+        files.set(`${config.model ?? 'trvae'}_cells.h5ad`, await h5adBytes(latentAnnData(dataset)));
+        files.set('latent_mu.csv', latentCsv(dataset));
+        if (dataset.mmd && !dataset.mmd.all) console.error('the MMD layer of every cell would pass 256 MB: trvae_cells.h5ad holds X_trvae only');
+      }
       await mkdir(v.out, { recursive: true });
       for (const [name, content] of files) await writeFile(join(v.out, name), content);
       await writeFile(join(v.out, 'checkpoint.ckpt'), encodeCheckpoint(run.checkpoint));
