@@ -64,6 +64,8 @@ export interface TrainerOptions {
   readonly src?: string;
   /** Read the page's link (?store=…&condition=…&epochs=…) and offer "Copy link" (the app page; not an embedding). */
   readonly useLocation?: boolean;
+  /** URL of public/probe-sw.js: a store's zarr format is asked of it first (format-probe.ts). */
+  readonly formatProbeWorker?: string;
   /** Told when a dataset opens (with its train panel, to configure) or fails to. */
   readonly onOpened?: (source: AnnDataSource, panel: TrainPanel) => void;
   readonly onOpenFailed?: (error: unknown) => void;
@@ -150,7 +152,7 @@ export function mountTrainer(root: HTMLElement | ShadowRoot, options: TrainerOpt
     workspace.replaceChildren();
     setStatus(`Opening ${describeOrigin(origin)}…`);
     try {
-      const source = await openDataset(origin, abort.signal);
+      const source = await openDataset(origin, abort.signal, options.formatProbeWorker && new URL(options.formatProbeWorker, document.baseURI).href);
       current = { source, abort };
       // Workers and links get the store's format as found, so they ask for no missing root document.
       const input = originInput(origin, source.zarrFormat);

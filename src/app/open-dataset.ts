@@ -1,5 +1,6 @@
 // The three ways in — a remote zarr URL, a dropped .h5ad, the bundled demo — all end in openSource.
 import { openSource, SourceError, type AnnDataSource, type ZarrFormat } from '../source/index.ts';
+import { probeZarrFormat } from './format-probe.ts';
 
 export type DatasetOrigin =
   /** zarrFormat: the store's format when known (a link's zarr_format=), else the one this browser saw last. */
@@ -31,7 +32,8 @@ export function describeOrigin(origin: DatasetOrigin): string {
 export type WorkerInput = { readonly url: string; readonly zarrFormat?: ZarrFormat } | File | { readonly opfs: string };
 
 // The zarr format of each store URL opened in this browser: a v2 store is told from a v3 one only by
-// asking for zarr.json, a 404 (an error line in the console), which a second visit need not repeat.
+// asking for zarr.json, a 404 (an error line in the console unless the probe worker asked), which a
+// second visit need not repeat.
 const formatKey = (url: string) => `trvae-web zarr format ${url}`;
 
 function rememberedFormat(url: string): ZarrFormat | undefined {
@@ -57,12 +59,18 @@ export function originInput(origin: DatasetOrigin, zarrFormat?: ZarrFormat): Wor
   if (origin.kind === 'opfs') return { opfs: origin.name };
   // Relative URLs (e.g. a web component's src="data/atlas.zarr") resolve against the page.
   const url = origin.kind === 'url' ? new URL(origin.url, document.baseURI).href : demoUrl();
-  const format = zarrFormat ?? (origin.kind === 'url' ? origin.zarrFormat : undefined) ?? rememberedFormat(url);
+  // The bundled demo is a zarr v3 store (scripts/make-demo.ts).
+  const format = zarrFormat ?? (origin.kind === 'url' ? origin.zarrFormat : origin.kind === 'demo' ? 3 : undefined) ?? rememberedFormat(url);
   return format ? { url, zarrFormat: format } : { url };
 }
 
-export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal): Promise<AnnDataSource> {
-  const input = originInput(origin);
+/** `probeWorker`: the URL of probe-sw.js, asked for a new store's format first (format-probe.ts). */
+export async function openDataset(origin: DatasetOrigin, signal?: AbortSignal, probeWorker?: string): Promise<AnnDataSource> {
+  let input = originInput(origin);
+  if (probeWorker && 'url' in input && !input.zarrFormat) {
+    const zarrFormat = await probeZarrFormat(input.url, probeWorker);
+    if (zarrFormat) input = { url: input.url, zarrFormat };
+  }
   try {
     const source = await openSource(input, { signal });
     if ('url' in input && source.zarrFormat) rememberFormat(input.url, source.zarrFormat);

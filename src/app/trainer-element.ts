@@ -3,7 +3,8 @@
 // is an attribute (its CLI flag) and a reflected property (its option key), generated from the one
 // option table; train(), cancel(), exportModel() and open() drive it from script, and it tells the
 // host what happens through DOM events (TrvaeTrainerEventMap). use-location: configured by the
-// page's link, with a "Copy link" button (the app page).
+// page's link, with a "Copy link" button (the app page). format-probe-worker: the URL of
+// probe-sw.js (the app page's), which tells a new store's zarr format without a 404 in the console.
 import styles from './style.css?inline';
 import { installFastBlosc } from '../loader/codecs/blosc.ts';
 import { parseOptionValue, trainingOptionSpecs, type OptionKey } from '../model/options.ts';
@@ -94,6 +95,7 @@ export class TrvaeTrainerElement extends HTMLElement {
     this.#trainer = mountTrainer(shadow, {
       src: this.src ?? undefined,
       useLocation: this.hasAttribute('use-location'),
+      formatProbeWorker: this.getAttribute('format-probe-worker') ?? undefined,
       onOpened: (source, panel) => {
         this.#configure(panel, this.#attributeTexts());
         this.#emit('opened', source);
