@@ -3,10 +3,11 @@
 // order) and the pool the embedding view samples from (up to 100k cells, any size on demand).
 
 import type { AnnDataSource, ObsValues } from '../source/types.ts';
-import { createRng } from '../random.ts';
+import { createRng, shuffleInPlace } from '../random.ts';
 import { loadExpression } from './dataset.ts';
 import { createInferenceRunner } from './inference.ts';
 import { pca2 } from './pca.ts';
+import { takeRows } from './take-rows.ts';
 import type { TrainingPlan } from './pipeline.ts';
 import type { LabelColumn, ShownObsColumn } from './results.ts';
 import type { Backend } from './runtime.ts';
@@ -58,17 +59,6 @@ export interface EncodeDatasetOptions {
   readonly maxMmdBytes?: number;
 }
 
-/** A seeded permutation of `rows` (Fisher–Yates). */
-function shuffled(rows: Int32Array, seed: number): Int32Array {
-  const rng = createRng(seed);
-  const out = rows.slice();
-  for (let i = out.length - 1; i > 0; i--) {
-    const j = Math.floor(rng.next() * (i + 1));
-    [out[i], out[j]] = [out[j], out[i]];
-  }
-  return out;
-}
-
 /** Every obs column the source can read, over all cells (strings and booleans as categories); one that cannot be read is left out. */
 async function readObsColumns(source: AnnDataSource, signal?: AbortSignal): Promise<ShownObsColumn[]> {
   const out: ShownObsColumn[] = [];
@@ -106,7 +96,7 @@ export async function encodeDataset(source: AnnDataSource, plan: TrainingPlan, c
   const nObs = source.nObs;
   const codes = plan.conditions.codes;
   const usable = Int32Array.from({ length: nObs }, (_, r) => r).filter((r) => codes[r] >= 0);
-  const order = shuffled(usable, options.seed ?? 0);
+  const order = shuffleInPlace(usable.slice(), createRng(options.seed ?? 0));
   const withMmd = config.model !== 'scgen';
   const mmdWidth = config.hidden.at(-1) ?? 0;
   const allMmd = withMmd && usable.length * mmdWidth * 4 <= (options.maxMmdBytes ?? maxDatasetMmdBytes);
@@ -129,19 +119,12 @@ export async function encodeDataset(source: AnnDataSource, plan: TrainingPlan, c
       const conditions = Int32Array.from(rows, (r) => codes[r]);
       const { mu: blockMu } = await encoder.run({ x, conditions });
       rows.forEach((row, i) => mu.set(blockMu.subarray(i * config.latent, (i + 1) * config.latent), row * config.latent));
-      if (mmdRunner && mmd) {
-        const wanted = rows.filter((r) => mmdIndex[r] >= 0);
-        if (wanted.length === rows.length) {
-          const { y } = await mmdRunner.run({ x, conditions, target: conditions });
-          rows.forEach((row, i) => mmd.set(y.subarray(i * mmdWidth, (i + 1) * mmdWidth), mmdIndex[row] * mmdWidth));
-        } else if (wanted.length > 0) {
-          const picks = Int32Array.from(rows.keys()).filter((i) => mmdIndex[rows[i]] >= 0);
-          const xs = new Float32Array(picks.length * plan.genes.length);
-          picks.forEach((i, k) => xs.set(x.subarray(i * plan.genes.length, (i + 1) * plan.genes.length), k * plan.genes.length));
-          const c = Int32Array.from(picks, (i) => conditions[i]);
-          const { y } = await mmdRunner.run({ x: xs, conditions: c, target: c });
-          picks.forEach((i, k) => mmd.set(y.subarray(k * mmdWidth, (k + 1) * mmdWidth), mmdIndex[rows[i]] * mmdWidth));
-        }
+      // The MMD layer of the block's cells that keep it (all of them, or those in the view's prefix).
+      const picks = Int32Array.from(rows.keys()).filter((i) => mmdIndex[rows[i]] >= 0);
+      if (mmdRunner && mmd && picks.length > 0) {
+        const c = picks.length === rows.length ? conditions : Int32Array.from(picks, (i) => conditions[i]);
+        const { y } = await mmdRunner.run({ x: picks.length === rows.length ? x : takeRows(x, plan.genes.length, picks), conditions: c, target: c });
+        picks.forEach((i, k) => mmd.set(y.subarray(k * mmdWidth, (k + 1) * mmdWidth), mmdIndex[rows[i]] * mmdWidth));
       }
       done += rows.length;
       options.onProgress?.(done, usable.length);
@@ -167,15 +150,8 @@ export function shownCells(dataset: DatasetLatent, count: number): ShownCells {
   const rows = dataset.order.slice(0, Math.max(0, Math.min(count, available))).sort();
   const n = rows.length;
   const w = dataset.width;
-  const mu = new Float32Array(n * w);
-  rows.forEach((row, i) => mu.set(dataset.mu.subarray(row * w, (row + 1) * w), i * w));
-  let mmd: ShownCells['latent']['mmd'];
-  if (dataset.mmd) {
-    const { values, width, index } = dataset.mmd;
-    const out = new Float32Array(n * width);
-    rows.forEach((row, i) => out.set(values.subarray(index[row] * width, (index[row] + 1) * width), i * width));
-    mmd = { values: out, width };
-  }
+  const mu = takeRows(dataset.mu, w, rows);
+  const mmd = dataset.mmd && { values: takeRows(dataset.mmd.values, dataset.mmd.width, rows, dataset.mmd.index), width: dataset.mmd.width };
   const pick = (codes: Int32Array) => Int32Array.from(rows, (r) => codes[r]);
   return {
     cells: { shown: n, of: dataset.mu.length / w, available },

@@ -10,6 +10,7 @@ import { evaluatePrediction, geneMoments, type PredictionEvaluation } from './me
 import { h5adBytes } from '../convert/h5ad-bytes.ts';
 import { latentAnnData, predictionAnnData, type PredictedCells } from './results-anndata.ts';
 import { predictCounterfactual } from './predict.ts';
+import { takeRows } from './take-rows.ts';
 import type { TrainingPlan } from './pipeline.ts';
 import { createRng } from '../random.ts';
 import type { Backend } from './runtime.ts';
@@ -277,11 +278,7 @@ export async function predictPair(sample: ResultsSample, config: TrvaeConfig, st
     for (let i = 0; i < n; i++) if (cellTypes.codes[i] === type && conditions.codes[i] === condition) local.push(i);
     return local;
   };
-  const gather = (local: readonly number[]) => {
-    const out = new Float32Array(local.length * G);
-    local.forEach((i, k) => out.set(x.subarray(i * G, (i + 1) * G), k * G));
-    return { x: out, n: local.length };
-  };
+  const gather = (local: readonly number[]) => ({ x: takeRows(x, G, local), n: local.length });
   const sourceRows = pick(from);
   const realRows = pick(to);
   if (sourceRows.length === 0 || realRows.length === 0) {
