@@ -48,8 +48,8 @@ const negativeSampleRate = 5;
 
 // x^b for the layout's gradients as 2^(b·log2 x), log2 and 2^t by degree-6 polynomials on the
 // float's mantissa (least-squares fits; relative error under 1e-5 for x in 1e-8 … 1e4, float32
-// rounding included): V8's Math.pow with a fractional exponent took 44 ns a call on the bench host,
-// the layout's largest cost. x must be a positive normal float32.
+// rounding included): V8's Math.pow with a fractional exponent was the layout's largest cost.
+// x must be a positive normal float32.
 const bits = new Float32Array(1);
 const word = new Int32Array(bits.buffer);
 export function powApprox(x: number, b: number): number {
